@@ -1,0 +1,3 @@
+from playlist_tui.cli import main
+
+raise SystemExit(main())

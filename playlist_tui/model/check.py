@@ -1,0 +1,332 @@
+"""Build a :class:`ClassData` from parsed files and check every cross-reference.
+
+Pure: positions come from a ``locate(path, loc)`` callback supplied by the store, so this
+module never reads a file. Duplicates keep the first definition and name both places;
+dangling references are reported and ignored by the engine, so the rest keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from playlist_tui.model.files import (
+    ClassFile,
+    Framework,
+    MasteredUnlock,
+    Playlist,
+    Result,
+    StudentFile,
+    TeacherFile,
+)
+from playlist_tui.model.ids import split_ref
+from playlist_tui.model.klass import ClassData, StudentRecord
+from playlist_tui.model.problems import Loc, Problem, Severity
+
+Locate = Callable[[str, Loc], tuple[int, int]]
+
+
+@dataclass
+class ParsedFiles:
+    """What the store could parse: each model with the path it came from."""
+
+    class_path: str = "class.toml"
+    class_file: ClassFile | None = None
+    frameworks: list[tuple[str, Framework]] = field(default_factory=list)
+    playlists: list[tuple[str, Playlist]] = field(default_factory=list)
+    student_files: dict[str, tuple[str, StudentFile]] = field(default_factory=dict)
+    teacher_files: dict[str, tuple[str, TeacherFile]] = field(default_factory=dict)
+    student_folders: dict[str, str] = field(default_factory=dict)  # id -> folder path
+
+
+class _Reporter:
+    def __init__(self, locate: Locate) -> None:
+        self.locate = locate
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, loc: Loc, message: str, hint: str = "",
+            severity: Severity = Severity.ERROR) -> None:
+        line, col = self.locate(path, loc)
+        self.problems.append(Problem(path, line, col, message, hint, severity))
+
+    def where(self, path: str, loc: Loc) -> str:
+        line, col = self.locate(path, loc)
+        return f"{path}:{line}:{col}"
+
+
+def _unknown(kind: str, value: str, known: Iterable[str]) -> tuple[str, str]:
+    import difflib
+
+    close = difflib.get_close_matches(value, list(known), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"check the spelling or add the {kind}"
+    return f"unknown {kind} {value!r}", hint
+
+
+def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Problem]]:
+    r = _Reporter(locate)
+    info = files.class_file or ClassFile(name="(class.toml could not be read)")
+    cp = files.class_path
+
+    # ---- roster: people, groups, assignments
+    people: dict[str, Loc] = {}
+    for kind, items in (("teachers", info.teachers), ("students", info.students)):
+        for i, person in enumerate(items):
+            loc: Loc = (kind, i, "id")
+            if person.id in people:
+                r.add(cp, loc, f"duplicate person id {person.id!r}: also defined at "
+                      f"{r.where(cp, people[person.id])}",
+                      "every teacher and student needs an id of their own")
+            else:
+                people[person.id] = loc
+    student_ids = {s.id for s in info.students}
+    teacher_ids = {t.id for t in info.teachers}
+    group_locs: dict[str, Loc] = {}
+    for i, group in enumerate(info.groups):
+        if group.id in group_locs:
+            r.add(cp, ("groups", i, "id"), f"duplicate group id {group.id!r}: also defined at "
+                  f"{r.where(cp, group_locs[group.id])}", "rename one of the groups")
+        else:
+            group_locs[group.id] = ("groups", i, "id")
+        for j, member in enumerate(group.members):
+            if member not in student_ids:
+                message, hint = _unknown("student", member, student_ids)
+                r.add(cp, ("groups", i, "members", j), f"group {group.id!r}: {message}", hint)
+
+    # ---- frameworks and competencies
+    frameworks: dict[str, Framework] = {}
+    sources: dict[tuple[str, str], str] = {}
+    competency_at: dict[str, tuple[str, Loc]] = {}
+    for path, framework in files.frameworks:
+        if framework.id in frameworks:
+            first = sources[("framework", framework.id)]
+            r.add(path, ("id",), f"duplicate framework id {framework.id!r}: also defined at "
+                  f"{r.where(first, ('id',))}", "give each framework its own id")
+            continue
+        frameworks[framework.id] = framework
+        sources[("framework", framework.id)] = path
+        for i, competency in enumerate(framework.competencies):
+            loc = ("competencies", i, "id")
+            if competency.id in competency_at:
+                first_path, first_loc = competency_at[competency.id]
+                r.add(path, loc, f"duplicate competency id {competency.id!r}: also defined at "
+                      f"{r.where(first_path, first_loc)}",
+                      "competency ids must be unique across all frameworks")
+            else:
+                competency_at[competency.id] = (path, loc)
+    competency_ids = set(competency_at)
+    for path, framework in files.frameworks:
+        if sources.get(("framework", framework.id)) != path:
+            continue
+        for i, competency in enumerate(framework.competencies):
+            if competency.parent is not None:
+                if competency.parent == competency.id:
+                    r.add(path, ("competencies", i, "parent"),
+                          f"competency {competency.id!r} is its own parent", "remove parent")
+                elif competency.parent not in competency_ids:
+                    message, hint = _unknown("competency", competency.parent, competency_ids)
+                    r.add(path, ("competencies", i, "parent"), f"parent: {message}", hint)
+            for j, pre in enumerate(competency.prerequisites):
+                if pre not in competency_ids:
+                    message, hint = _unknown("competency", pre, competency_ids)
+                    r.add(path, ("competencies", i, "prerequisites", j),
+                          f"prerequisite: {message}", hint)
+    _check_cycles(r, files, competency_at, "parent")
+    _check_cycles(r, files, competency_at, "prerequisites")
+
+    # ---- playlists
+    playlists: dict[str, Playlist] = {}
+    for path, playlist in files.playlists:
+        if playlist.id in playlists:
+            first = sources[("playlist", playlist.id)]
+            r.add(path, ("id",), f"duplicate playlist id {playlist.id!r}: also defined at "
+                  f"{r.where(first, ('id',))}", "give each playlist its own id")
+            continue
+        playlists[playlist.id] = playlist
+        sources[("playlist", playlist.id)] = path
+        _check_playlist(r, path, playlist, competency_ids)
+
+    for i, assignment in enumerate(info.assignments):
+        if assignment.playlist not in playlists:
+            message, hint = _unknown("playlist", assignment.playlist, playlists)
+            r.add(cp, ("assignments", i, "playlist"), message, hint)
+        for j, group_id in enumerate(assignment.groups):
+            if group_id not in group_locs:
+                message, hint = _unknown("group", group_id, group_locs)
+                r.add(cp, ("assignments", i, "groups", j), message, hint)
+        for j, student_id in enumerate(assignment.students):
+            if student_id not in student_ids:
+                message, hint = _unknown("student", student_id, student_ids)
+                r.add(cp, ("assignments", i, "students", j), message, hint)
+
+    # ---- student folders
+    records: dict[str, StudentRecord] = {}
+    for sid, folder in sorted(files.student_folders.items()):
+        student_path, student_file = files.student_files.get(
+            sid, (f"{folder}/student.toml", StudentFile()))
+        teacher_path, teacher_file = files.teacher_files.get(
+            sid, (f"{folder}/teacher.toml", TeacherFile()))
+        sources[("student", sid)] = student_path
+        sources[("teacher", sid)] = teacher_path
+        if files.class_file is not None and sid not in student_ids:
+            r.add(student_path if sid in files.student_files else teacher_path, (),
+                  f"the folder {folder}/ belongs to no student in the roster",
+                  f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
+        _check_student(r, student_path, student_file, playlists, competency_ids)
+        _check_teacher(r, teacher_path, teacher_file, student_file, competency_ids,
+                       teacher_ids if files.class_file is not None else None, frameworks)
+        records[sid] = StudentRecord(student_file, teacher_file)
+
+    data = ClassData(info=info, frameworks=frameworks, playlists=playlists, records=records,
+                     sources=sources)
+    return data, r.problems
+
+
+def _check_cycles(r: _Reporter, files: ParsedFiles, at: dict[str, tuple[str, Loc]],
+                  key: str) -> None:
+    edges: dict[str, list[str]] = {}
+    for _path, framework in files.frameworks:
+        for competency in framework.competencies:
+            if key == "parent":
+                edges.setdefault(competency.id, [])
+                if competency.parent and competency.parent != competency.id:
+                    edges[competency.id].append(competency.parent)
+            else:
+                edges.setdefault(competency.id, []).extend(competency.prerequisites)
+    WHITE, GREY, BLACK = 0, 1, 2
+    color = dict.fromkeys(edges, WHITE)
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, stack: list[str]) -> None:
+        color[node] = GREY
+        stack.append(node)
+        for nxt in edges.get(node, []):
+            if nxt not in color:
+                continue
+            if color[nxt] == GREY:
+                cycle = stack[stack.index(nxt):]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    path, loc = at[cycle[0]]
+                    what = "parents" if key == "parent" else "prerequisites"
+                    r.add(path, (*loc[:-1], key),
+                          f"{what} form a cycle: {' -> '.join([*cycle, cycle[0]])}",
+                          f"remove one of these {what} links")
+            elif color[nxt] == WHITE:
+                visit(nxt, stack)
+        stack.pop()
+        color[node] = BLACK
+
+    for node in edges:
+        if color[node] == WHITE:
+            visit(node, [])
+
+
+def _check_playlist(r: _Reporter, path: str, playlist: Playlist,
+                    competency_ids: set[str]) -> None:
+    tier_at: dict[str, int] = {}
+    activity_at: dict[str, Loc] = {}
+    for t, tier in enumerate(playlist.tiers):
+        if tier.id in tier_at:
+            r.add(path, ("tiers", t, "id"), f"duplicate tier id {tier.id!r}: also defined at "
+                  f"{r.where(path, ('tiers', tier_at[tier.id], 'id'))}",
+                  "tier ids must be unique in a playlist")
+        else:
+            tier_at[tier.id] = t
+        if isinstance(tier.complete, int) and tier.complete > len(tier.activities):
+            r.add(path, ("tiers", t, "complete"),
+                  f"tier {tier.id!r} asks for {tier.complete} activities but has only "
+                  f"{len(tier.activities)}", "lower complete or add activities")
+        if t == 0 and tier.unlock == "previous":
+            r.add(path, ("tiers", t, "unlock"),
+                  "the first tier has no previous tier; it is treated as open",
+                  'write unlock = "open"', Severity.WARNING)
+        if isinstance(tier.unlock, MasteredUnlock) and tier.unlock.mastered not in competency_ids:
+            message, hint = _unknown("competency", tier.unlock.mastered, competency_ids)
+            r.add(path, ("tiers", t, "unlock", "mastered"), message, hint)
+        for a, activity in enumerate(tier.activities):
+            loc: Loc = ("tiers", t, "activities", a, "id")
+            if activity.id in activity_at:
+                r.add(path, loc, f"duplicate activity id {activity.id!r}: also defined at "
+                      f"{r.where(path, activity_at[activity.id])}",
+                      "activity ids must be unique in a playlist")
+            else:
+                activity_at[activity.id] = loc
+            for c, competency in enumerate(activity.competencies):
+                if competency not in competency_ids:
+                    message, hint = _unknown("competency", competency, competency_ids)
+                    r.add(path, ("tiers", t, "activities", a, "competencies", c), message, hint)
+    for c, competency in enumerate(playlist.check.competencies):
+        if competency not in competency_ids:
+            message, hint = _unknown("competency", competency, competency_ids)
+            r.add(path, ("check", "competencies", c), message, hint)
+    ready_after = playlist.check.ready_after
+    if ready_after is not None and ready_after not in tier_at:
+        message, hint = _unknown("tier", ready_after, tier_at)
+        r.add(path, ("check", "ready_after"), message, hint)
+
+
+def _check_student(r: _Reporter, path: str, student: StudentFile,
+                   playlists: dict[str, Playlist], competency_ids: set[str]) -> None:
+    for section, refs in (("ticks", student.ticks), ("notes", student.notes)):
+        for ref in refs:
+            playlist_id, activity_id = split_ref(ref)
+            playlist = playlists.get(playlist_id)
+            if playlist is None:
+                message, hint = _unknown("playlist", playlist_id, playlists)
+                r.add(path, (section, ref), message, hint, Severity.WARNING)
+            elif playlist.activity(activity_id) is None:
+                ids = [a.id for t in playlist.tiers for a in t.activities]
+                _, hint = _unknown("activity", activity_id, ids)
+                r.add(path, (section, ref),
+                      f"unknown activity {activity_id!r} in playlist {playlist_id!r}", hint,
+                      Severity.WARNING)
+    for rid, request in student.requests.items():
+        if request.competency not in competency_ids:
+            message, hint = _unknown("competency", request.competency, competency_ids)
+            r.add(path, ("requests", rid, "competency"), message, hint)
+        if request.playlist is not None and request.playlist not in playlists:
+            message, hint = _unknown("playlist", request.playlist, playlists)
+            r.add(path, ("requests", rid, "playlist"), message, hint, Severity.WARNING)
+
+
+def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: StudentFile,
+                   competency_ids: set[str], teacher_ids: set[str] | None,
+                   frameworks: dict[str, Framework]) -> None:
+    scale_of = {c.id: f.scale for f in frameworks.values() for c in f.competencies}
+    for did, decision in teacher.decisions.items():
+        competency = decision.competency
+        if decision.request is not None:
+            request = student.requests.get(decision.request)
+            if request is None:
+                message, hint = _unknown("request", decision.request, student.requests)
+                r.add(path, ("decisions", did, "request"), message,
+                      hint + " (requests are in the student's student.toml)")
+            else:
+                if competency is not None and competency != request.competency:
+                    r.add(path, ("decisions", did, "competency"),
+                          f"the decision is about {competency!r} but request "
+                          f"{decision.request!r} asked about {request.competency!r}",
+                          "make the competency match the request, or leave it out")
+                competency = competency or request.competency
+        if competency is not None and competency not in competency_ids:
+            message, hint = _unknown("competency", competency, competency_ids)
+            r.add(path, ("decisions", did, "competency"), message, hint)
+        if teacher_ids is not None and decision.by not in teacher_ids:
+            message, hint = _unknown("teacher", decision.by, teacher_ids)
+            r.add(path, ("decisions", did, "by"), message, hint)
+        scale = scale_of.get(competency or "")
+        if scale is not None and decision.level is not None:
+            if decision.level > len(scale.levels):
+                r.add(path, ("decisions", did, "level"),
+                      f"level {decision.level} is not on the scale (1 to {len(scale.levels)})",
+                      "use a level of the framework's scale")
+            elif decision.result == Result.MASTERED and decision.level < scale.mastered_at:
+                r.add(path, ("decisions", did, "level"),
+                      f"result is mastered but level {decision.level} "
+                      f"({scale.name_of(decision.level)}) is below the mastered level "
+                      f"{scale.mastered_at} ({scale.name_of(scale.mastered_at)})",
+                      'raise the level or write result = "not-yet"')
+            elif decision.result == Result.NOT_YET and decision.level >= scale.mastered_at:
+                r.add(path, ("decisions", did, "level"),
+                      f"result is not-yet but level {decision.level} counts as mastered",
+                      'lower the level or write result = "mastered"')

@@ -1,0 +1,297 @@
+"""Pydantic models of the files in a class folder, one model per kind of file.
+
+Every model is frozen (immutable) and forbids unknown keys, so a typo in a hand-written
+file is reported instead of silently ignored. Collections are tuples or read-only
+mappings. No I/O happens here: :mod:`playlist_tui.store` reads the files and hands the
+parsed TOML to these models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+
+from playlist_tui.model.ids import ActivityRef, Id
+
+FORMAT_VERSION = 1
+
+
+def _aware(value: Any) -> datetime:
+    """TOML times: a date means midnight UTC, a time without offset is read as UTC."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=UTC)
+    raise ValueError(
+        f"expected a date-time like 2026-11-03T10:15:00Z (without quotes), got {value!r}"
+    )
+
+
+def _strict_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise ValueError(f"expected a date like 2026-11-03 (without quotes), got {value!r}")
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_aware)]
+"""A moment: a TOML offset date-time (``2026-11-03T10:15:00Z``); local times count as UTC."""
+
+Day = Annotated[date, BeforeValidator(_strict_date)]
+Text = StrictStr
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------------- class file
+
+
+class Person(_Model):
+    id: Id
+    name: Text
+    emails: tuple[Text, ...] = ()
+
+
+class Teacher(Person):
+    pass
+
+
+class Student(Person):
+    pass
+
+
+class Group(_Model):
+    id: Id
+    name: Text
+    members: tuple[Id, ...] = ()
+
+
+class Assignment(_Model):
+    """Who works on a playlist: everyone, some groups, some students (any combination)."""
+
+    playlist: Id
+    everyone: StrictBool = False
+    groups: tuple[Id, ...] = ()
+    students: tuple[Id, ...] = ()
+
+    @model_validator(mode="after")
+    def _has_target(self) -> Assignment:
+        if not (self.everyone or self.groups or self.students):
+            raise ValueError(
+                "an assignment needs a target: everyone = true, groups = [...] or students = [...]"
+            )
+        return self
+
+
+class ClassFile(_Model):
+    """``class.toml``: the class, its people, groups and assignments. Teachers write it."""
+
+    format: StrictInt = FORMAT_VERSION
+    name: Text
+    teachers: tuple[Teacher, ...] = ()
+    students: tuple[Student, ...] = ()
+    groups: tuple[Group, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+
+
+# --------------------------------------------------------------------------- frameworks
+
+
+class Scale(_Model):
+    """The mastery scale: level 1 is the first name in ``levels``."""
+
+    levels: tuple[Text, ...] = Field(min_length=2)
+    mastered_at: StrictInt
+
+    @model_validator(mode="after")
+    def _mastered_in_range(self) -> Scale:
+        if not 1 <= self.mastered_at <= len(self.levels):
+            raise ValueError(
+                f"mastered_at = {self.mastered_at} is not a level of the scale: "
+                f"use a number from 1 to {len(self.levels)}"
+            )
+        return self
+
+    def name_of(self, level: int) -> str:
+        if 1 <= level <= len(self.levels):
+            return self.levels[level - 1]
+        return f"level {level}"
+
+
+class Competency(_Model):
+    id: Id
+    statement: Text
+    name: Text | None = None
+    parent: Id | None = None
+    prerequisites: tuple[Id, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.statement
+
+
+class Framework(_Model):
+    """``frameworks/*.toml``: competencies and their mastery scale. Teachers write them."""
+
+    id: Id
+    title: Text
+    description: Text = ""
+    scale: Scale
+    competencies: tuple[Competency, ...] = ()
+
+
+# --------------------------------------------------------------------------- playlists
+
+
+class Kind(StrEnum):
+    VIDEO = "video"
+    READING = "reading"
+    PRACTICE = "practice"
+    QUIZ = "quiz"
+    PROJECT = "project"
+    DISCUSSION = "discussion"
+    WORKSHOP = "workshop"
+    WRITING = "writing"
+    LAB = "lab"
+    GAME = "game"
+    OTHER = "other"
+
+
+class Activity(_Model):
+    id: Id
+    title: Text
+    kind: Kind = Kind.OTHER
+    link: Text | None = None
+    minutes: StrictInt | None = Field(default=None, ge=0)
+    competencies: tuple[Id, ...] = ()
+    description: Text = ""
+
+
+class MasteredUnlock(_Model):
+    """``unlock = { mastered = "COMPETENCY" }``"""
+
+    mastered: Id
+
+
+Completion = Literal["all", "optional"] | Annotated[StrictInt, Field(ge=1)]
+Unlock = Literal["open", "previous"] | MasteredUnlock
+
+
+class Tier(_Model):
+    id: Id
+    title: Text
+    complete: Completion = "all"
+    unlock: Unlock | None = None  # default: "open" for the first tier, "previous" after
+    activities: tuple[Activity, ...] = ()
+
+
+class Check(_Model):
+    """The playlist's mastery check: which competencies, and when a student is ready."""
+
+    competencies: tuple[Id, ...] = ()
+    ready_after: Id | None = None  # a tier id; default: every required tier complete
+    require_prerequisites: StrictBool = False
+
+
+class Playlist(_Model):
+    """``playlists/*.toml``: ordered tiers of activities. Teachers write them."""
+
+    id: Id
+    title: Text
+    summary: Text = ""
+    check: Check = Check()
+    tiers: tuple[Tier, ...] = ()
+
+    def unlock_rule(self, index: int) -> Literal["open", "previous"] | MasteredUnlock:
+        rule = self.tiers[index].unlock
+        if rule is None:
+            return "open" if index == 0 else "previous"
+        return rule
+
+    def activity(self, activity_id: str) -> tuple[Tier, Activity] | None:
+        for tier in self.tiers:
+            for activity in tier.activities:
+                if activity.id == activity_id:
+                    return tier, activity
+        return None
+
+
+# --------------------------------------------------------------------------- student files
+
+
+class Note(_Model):
+    """A student's reflection on an activity and/or a link to their evidence."""
+
+    reflection: Text = ""
+    evidence: Text = ""
+
+
+class Request(_Model):
+    """A mastery-check request. Requests are never edited or removed: history stays."""
+
+    competency: Id
+    playlist: Id | None = None
+    at: Timestamp
+    note: Text = ""
+
+
+class Goal(_Model):
+    text: Text
+    target: Day | None = None
+    done: Timestamp | None = None
+    created: Timestamp | None = None
+
+
+class StudentFile(_Model):
+    """``students/ID/student.toml``: written only by that student (through the app)."""
+
+    ticks: dict[ActivityRef, Timestamp] = {}
+    notes: dict[ActivityRef, Note] = {}
+    requests: dict[Id, Request] = {}
+    goals: dict[Id, Goal] = {}
+
+
+class Result(StrEnum):
+    MASTERED = "mastered"
+    NOT_YET = "not-yet"
+
+
+class Decision(_Model):
+    """A teacher's decision on a competency, usually answering a request."""
+
+    request: Id | None = None
+    competency: Id | None = None
+    result: Result
+    level: StrictInt | None = Field(default=None, ge=1)
+    feedback: Text = ""
+    next_steps: Text = ""
+    by: Id
+    at: Timestamp
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Decision:
+        if self.request is None and self.competency is None:
+            raise ValueError("a decision names the request it answers (request = \"...\") "
+                             "or the competency it is about (competency = \"...\")")
+        return self
+
+
+class TeacherFile(_Model):
+    """``students/ID/teacher.toml``: decisions about one student; only teachers write it."""
+
+    decisions: dict[Id, Decision] = {}

@@ -1,0 +1,70 @@
+"""Identifiers: what a valid id looks like, and the annotated types that enforce it.
+
+Ids appear in file names and folder names (students, playlists) and in references between
+files, so they are deliberately plain: letters, digits, ``.``, ``_`` and ``-``, starting
+with a letter or digit, at most 64 characters, never ``..``. That rules out path
+separators, empty ids and hidden files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+ID_RULE = (
+    "an id uses letters, digits, '.', '_' and '-', starts with a letter or digit, "
+    "has at most 64 characters and never contains '..'"
+)
+
+
+def id_error(value: str) -> str | None:
+    """Return why ``value`` is not a valid id, or None when it is."""
+    if value == "":
+        return "the id is empty"
+    if "/" in value or "\\" in value:
+        return f"the id {value!r} contains a path separator"
+    if ".." in value:
+        return f"the id {value!r} contains '..'"
+    if len(value) > 64:
+        return f"the id {value[:20]!r}... is longer than 64 characters"
+    if not ID_PATTERN.fullmatch(value):
+        return f"the id {value!r} has characters that are not allowed"
+    return None
+
+
+def _check_id(value: str) -> str:
+    problem = id_error(value)
+    if problem is not None:
+        raise ValueError(f"{problem}; {ID_RULE}")
+    return value
+
+
+Id = Annotated[str, AfterValidator(_check_id)]
+"""A validated id (student, teacher, group, playlist, tier, activity, competency, ...)."""
+
+
+def _check_activity_ref(value: str) -> str:
+    playlist, sep, activity = value.partition("/")
+    if not sep:
+        raise ValueError(
+            f"{value!r} is not an activity reference; write it as \"PLAYLIST/ACTIVITY\""
+        )
+    _check_id(playlist)
+    _check_id(activity)
+    return value
+
+
+ActivityRef = Annotated[str, AfterValidator(_check_activity_ref)]
+"""``"playlist-id/activity-id"``: how a student's file names an activity."""
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    playlist, _, activity = ref.partition("/")
+    return playlist, activity
+
+
+def make_ref(playlist: str, activity: str) -> str:
+    return f"{playlist}/{activity}"

@@ -1,0 +1,1 @@
+"""The class folder on disk: discovery, loading with problems, operations, atomic writes."""

@@ -1,0 +1,322 @@
+"""Small, verified text edits of TOML files that keep comments and layout.
+
+Each edit finds its place with :mod:`playlist_tui.store.tomlpos`, changes as few lines as
+possible, then re-parses the result and checks that the data changed exactly as intended
+(and nothing else did). If a hand-written file is laid out in a way the line edit does
+not understand, the edit falls back to tomlkit; if that cannot be verified either, it
+raises :class:`EditError` and the file is left alone.
+
+Values are formatted deterministically: the same value always gives the same text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+import tomlkit
+
+from playlist_tui.store.tomlpos import Path, scan
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class EditError(Exception):
+    """An edit could not be applied safely; the file was not changed."""
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else format_value(key)
+
+
+def format_value(value: Any) -> str:
+    """One TOML value on one line, always written the same way."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        return text.replace("\x7f", "\\u007f")
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC).replace(microsecond=0)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        inner = ", ".join(f"{format_key(k)} = {format_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+# --------------------------------------------------------------------------- data helpers
+
+
+def _container(data: dict[str, Any], path: Path, create: bool) -> Any:
+    current: Any = data
+    for part in path:
+        if isinstance(current, dict):
+            if part not in current:
+                if not create:
+                    raise EditError(f"nothing at {path}")
+                current[part] = {}
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int):
+            current = current[part]
+        else:
+            raise EditError(f"nothing at {path}")
+    return current
+
+
+def _normalize(data: Any) -> Any:
+    """Compare datetimes at the second (what the file stores), in UTC."""
+    if isinstance(data, dict):
+        return {k: _normalize(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_normalize(v) for v in data]
+    if isinstance(data, datetime) and data.tzinfo is not None:
+        return data.astimezone(UTC).replace(microsecond=0)
+    return data
+
+
+def _verified(new_text: str, expected: dict[str, Any]) -> bool:
+    try:
+        return bool(_normalize(tomllib.loads(new_text)) == _normalize(expected))
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def _apply(text: str, change: Callable[[dict[str, Any]], None],
+           line_edit: Callable[[str], str | None],
+           tomlkit_edit: Callable[[tomlkit.TOMLDocument], None]) -> str:
+    try:
+        before = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise EditError(f"the file is not valid TOML ({exc}); nothing was written") from exc
+    expected = copy.deepcopy(before)
+    change(expected)
+    candidate = line_edit(text)
+    if candidate is not None and _verified(candidate, expected):
+        return candidate
+    document = tomlkit.parse(text)
+    tomlkit_edit(document)
+    candidate = tomlkit.dumps(document)
+    if _verified(candidate, expected):
+        return candidate
+    raise EditError("the change could not be made without disturbing the rest of the file")
+
+
+def _line_bounds(text: str, start: int, end_of_line: int) -> tuple[int, int] | None:
+    """The whole line(s) of an entry, if nothing else but whitespace and a comment is on them."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return None
+    return line_start, end_of_line
+
+
+def _ensure_newline(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+# --------------------------------------------------------------------------- edits
+
+
+def set_entry(text: str, table: Path, key: str, value: Any) -> str:
+    """Set ``key = value`` in ``[table]``: replace the value in place, or add one line.
+
+    A new line goes right after the table's last entry (before blank lines and comments
+    that lead into the next table). A missing table is added at the end of the file.
+    """
+    line = f"{format_key(key)} = {format_value(value)}\n"
+
+    def change(data: dict[str, Any]) -> None:
+        _container(data, table, create=True)[key] = copy.deepcopy(value)
+
+    def line_edit(text: str) -> str | None:
+        positions = scan(text)
+        entry = positions.entries.get((*table, key))
+        if entry is not None:
+            return text[: entry.value_start] + format_value(value) + text[entry.value_end:]
+        found = positions.tables.get(table)
+        if found is None:
+            if any(p[: len(table)] == table for p in positions.entries) and table:
+                return None  # defined by dotted keys or inline: let tomlkit handle it
+            body = _ensure_newline(text)
+            header = "[" + ".".join(format_key(str(p)) for p in table) + "]\n"
+            return body + ("\n" if body.strip() else "") + (header if table else "") + line
+        at = found.last_end
+        body = text[:at]
+        if body and not body.endswith("\n"):
+            return body + "\n" + line + text[at:]
+        return body + line + text[at:]
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in table:
+            if part not in target:
+                target[part] = tomlkit.table()
+            target = target[part]
+        target[key] = _tomlkit_value(value)
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def remove_entry(text: str, table: Path, key: str) -> str:
+    """Remove ``key`` from ``[table]`` (its whole line). Removing a missing key is an error."""
+
+    def change(data: dict[str, Any]) -> None:
+        container = _container(data, table, create=False)
+        if key not in container:
+            raise EditError(f"{key!r} is not in the file")
+        del container[key]
+
+    def line_edit(text: str) -> str | None:
+        entry = scan(text).entries.get((*table, key))
+        if entry is None:
+            return None
+        bounds = _line_bounds(text, entry.key_start, entry.line_end)
+        if bounds is None:
+            return None
+        return text[: bounds[0]] + text[bounds[1]:]
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in table:
+            target = target[part]
+        del target[key]
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def set_value(text: str, path: Path, value: Any) -> str:
+    """Set the value at ``path`` (e.g. ``("tiers", 0, "activities", 2, "title")``)."""
+    *parent, key = path
+    if not isinstance(key, str):
+        raise EditError("set_value needs a key as the last part of the path")
+    parent_path = tuple(parent)
+
+    def change(data: dict[str, Any]) -> None:
+        _container(data, parent_path, create=False)[key] = copy.deepcopy(value)
+
+    def line_edit(text: str) -> str | None:
+        positions = scan(text)
+        entry = positions.entries.get(path)
+        if entry is not None:
+            return text[: entry.value_start] + format_value(value) + text[entry.value_end:]
+        found = positions.tables.get(parent_path)
+        if found is None:
+            return None
+        at = found.last_end
+        return text[:at] + f"{format_key(key)} = {format_value(value)}\n" + text[at:]
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in parent_path:
+            target = target[part]
+        target[key] = _tomlkit_value(value)
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def remove_value(text: str, path: Path) -> str:
+    """Remove the key at ``path`` (a key of a table, not an array element)."""
+    *parent, key = path
+    return remove_entry(text, tuple(parent), str(key))
+
+
+def append_table(text: str, array: Path, item: Mapping[str, Any]) -> str:
+    """Add ``[[array]]`` with ``item``'s keys after the array's last element."""
+    name = ".".join(format_key(str(p)) for p in array if isinstance(p, str))
+    block = f"[[{name}]]\n" + "".join(
+        f"{format_key(k)} = {format_value(v)}\n" for k, v in item.items())
+
+    def change(data: dict[str, Any]) -> None:
+        container = _container(data, array[:-1], create=False) if array[:-1] else data
+        container.setdefault(str(array[-1]), []).append(copy.deepcopy(dict(item)))
+
+    def line_edit(text: str) -> str | None:
+        positions = scan(text)
+        ends = [t.last_end for p, t in positions.tables.items()
+                if len(p) > len(array) and p[: len(array)] == array]
+        if not ends:
+            parent = positions.tables.get(array[:-1])
+            if parent is None:
+                return None
+            ends = [max(t.last_end for p, t in positions.tables.items()
+                        if p[: len(array) - 1] == array[:-1])]
+        at = max(ends)
+        body = _ensure_newline(text[:at])
+        rest = text[at:]
+        gap = "\n" if body.strip() else ""
+        after = "\n" if rest.strip() else ""
+        return body + gap + block + after + rest.lstrip("\n")
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in array[:-1]:
+            target = target[part]
+        aot = target.get(array[-1])
+        if aot is None:
+            target[array[-1]] = tomlkit.aot()
+            aot = target[array[-1]]
+        new = tomlkit.table()
+        for k, v in item.items():
+            new[k] = _tomlkit_value(v)
+        aot.append(new)
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def remove_table(text: str, element: Path) -> str:
+    """Remove one ``[[array]]`` element (``("tiers", 0, "activities", 2)``) and its lines."""
+    index = element[-1]
+    if not isinstance(index, int):
+        raise EditError("remove_table needs an array index as the last part of the path")
+
+    def change(data: dict[str, Any]) -> None:
+        container = _container(data, element[:-1], create=False)
+        del container[index]
+
+    def line_edit(text: str) -> str | None:
+        positions = scan(text)
+        own = positions.tables.get(element)
+        if own is None:
+            return None
+        start = own.header_start
+        later = [t.header_start for p, t in positions.tables.items()
+                 if t.header_start > start and p[: len(element)] != element]
+        end = min(later) if later else len(text)
+        return text[:start] + text[end:]
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in element[:-1]:
+            target = target[part]
+        del target[index]
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def _tomlkit_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        table = tomlkit.inline_table()
+        for k, v in value.items():
+            table[k] = _tomlkit_value(v)
+        return table
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(microsecond=0)
+    return value
