@@ -49,8 +49,8 @@ def format_value(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
         return text.replace("\x7f", "\\u007f")
     if isinstance(value, datetime):
-        moment = value.astimezone(UTC).replace(microsecond=0)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = value.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+        return moment.isoformat() + "Z"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -297,9 +297,21 @@ def remove_table(text: str, element: Path) -> str:
         if own is None:
             return None
         start = own.header_start
-        later = [t.header_start for p, t in positions.tables.items()
-                 if t.header_start > start and p[: len(element)] != element]
-        end = min(later) if later else len(text)
+        # Comment lines right above the header belong to the element.
+        while start > 0:
+            prev = text.rfind("\n", 0, start - 1) + 1
+            if not text[prev:start].lstrip().startswith("#"):
+                break
+            start = prev
+        end = max(t.last_end for p, t in positions.tables.items()
+                  if p[: len(element)] == element)
+        # ... and so do the blank lines after its last entry (not the next table's comment).
+        while end < len(text):
+            nl = text.find("\n", end)
+            line_end = len(text) if nl < 0 else nl + 1
+            if text[end:line_end].strip():
+                break
+            end = line_end
         return text[:start] + text[end:]
 
     def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:

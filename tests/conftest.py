@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "playlists"
+SMALL = Path(__file__).resolve().parent / "data" / "small"
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                         check=True)
+    return out.stdout
+
+
+def init_repo(folder: Path) -> Path:
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "config", "user.email", "test@example.org")
+    git(folder, "config", "user.name", "Test")
+    git(folder, "config", "commit.gpgsign", "false")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "start")
+    return folder
+
+
+@pytest.fixture
+def small_class(tmp_path: Path) -> Path:
+    """A copy of tests/data/small in a fresh git repository with one commit."""
+    folder = tmp_path / "class"
+    shutil.copytree(SMALL, folder)
+    return init_repo(folder)
+
+
+@pytest.fixture
+def make_repo() -> Callable[[Path], Path]:
+    return init_repo
