@@ -100,9 +100,10 @@ def tier_statuses(data: ClassData, playlist: Playlist, student: str) -> tuple[Ti
         done = sum(1 for a in tier.activities if make_ref(playlist.id, a.id) in ticks)
         need = needed(tier)
         rule = playlist.unlock_rule(index)
-        if rule == "open" or previous is None:
+        if rule == "open" or (rule == "previous" and previous is None):
             unlocked, locked_why = True, ""
         elif rule == "previous":
+            assert previous is not None
             unlocked = previous.complete
             if previous.unlocked:
                 locked_why = (f"Tier {tier.title} is locked: finish "
@@ -125,7 +126,7 @@ def tier_statuses(data: ClassData, playlist: Playlist, student: str) -> tuple[Ti
             why = locked_why
         elif complete:
             why = (f"Tier {tier.title} is complete: {done} of {len(tier.activities)} done"
-                   + (" (optional)" if need == 0 else ""))
+                   + (" (optional)" if tier.complete == "optional" else ""))
         elif tier.complete == "all":
             why = (f"Tier {tier.title} is open: {done} of {len(tier.activities)} done; "
                    f"finish {_activities(need - done)}")
@@ -144,9 +145,13 @@ def _level(name: str) -> str:
 
 
 def playlist_progress(data: ClassData, playlist: Playlist, student: str) -> PlaylistProgress:
-    """Progress counts required activities (and ticked optional ones) as "done of total"."""
+    """Progress as "done of total" over required activities (optional tiers add nothing).
+
+    A tier asking for N activities adds N to the total, and at most N to done; ticks in a
+    locked tier do not count, as they do not count toward completing it.
+    """
     tiers = tier_statuses(data, playlist, student)
-    done = sum(min(t.done, t.needed) if t.needed else 0 for t in tiers)
+    done = sum(min(t.done, t.needed) for t in tiers if t.unlocked)
     total = sum(t.needed for t in tiers)
     return PlaylistProgress(playlist, tiers, done, total)
 

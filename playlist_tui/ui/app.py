@@ -68,7 +68,7 @@ class PlaylistApp(App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#body").display = False
-        self.sub_title = str(self.store.root)
+        self.sub_title = self.store.root.name
         self.load()
 
     @work(thread=True, exclusive=True, group="load")
