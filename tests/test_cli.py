@@ -52,8 +52,8 @@ def test_validate_json(small_class: Path) -> None:
         "path": f"{small_class}/students/ana/student.toml", "line": 2, "col": 1,
         "severity": "error",
         "message": "ticks.\"ratios/video\": expected a date-time like 2026-11-03T10:15:00Z "
-                   "(without quotes), got 'soon'",
-        "hint": "",
+                   "(without quotes), got a string 'soon'",
+        "hint": "TOML dates and times have no quotes: 2026-11-03 or 2026-11-03T10:15:00Z",
     }]
 
 

@@ -55,7 +55,8 @@ class PlaylistProgress:
 
     @property
     def complete(self) -> bool:
-        return all(t.complete for t in self.tiers)
+        """Every required tier is complete (an optional tier, even locked, never blocks)."""
+        return all(t.complete for t in self.tiers if not t.optional)
 
     @property
     def started(self) -> bool:

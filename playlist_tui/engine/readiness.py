@@ -36,9 +36,8 @@ def readiness(data: ClassData, student: str, playlist: Playlist, competency: str
         return Readiness(competency, False, tuple(reasons))
     tiers = tier_statuses(data, playlist, student)
     target = playlist.check.ready_after
-    if target is not None:
-        required = [t for t in tiers if t.tier.id == target]
-    else:
+    required = [t for t in tiers if t.tier.id == target]
+    if not required:  # no ready_after, or one naming a missing tier (reported by validate)
         required = [t for t in tiers if not t.optional]
     for status in required:
         if status.complete:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from playlist_tui.model.files import (
+    FORMAT_VERSION,
     ClassFile,
     Framework,
     MasteredUnlock,
@@ -37,6 +38,7 @@ class ParsedFiles:
     student_files: dict[str, tuple[str, StudentFile]] = field(default_factory=dict)
     teacher_files: dict[str, tuple[str, TeacherFile]] = field(default_factory=dict)
     student_folders: dict[str, str] = field(default_factory=dict)  # id -> folder path
+    unusable: set[str] = field(default_factory=set)  # paths that exist but could not be used
 
 
 class _Reporter:
@@ -66,6 +68,10 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
     r = _Reporter(locate)
     info = files.class_file or ClassFile(name="(class.toml could not be read)")
     cp = files.class_path
+    if info.format != FORMAT_VERSION:
+        r.add(cp, ("format",), f"this class folder uses format {info.format}; this version "
+              f"of playlist-tui reads format {FORMAT_VERSION}",
+              "update playlist-tui, or check the format number")
 
     # ---- roster: people, groups, assignments
     people: dict[str, Loc] = {}
@@ -104,6 +110,7 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
             continue
         frameworks[framework.id] = framework
         sources[("framework", framework.id)] = path
+        _check_file_name(r, path, framework.id)
         for i, competency in enumerate(framework.competencies):
             loc = ("competencies", i, "id")
             if competency.id in competency_at:
@@ -143,6 +150,7 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
             continue
         playlists[playlist.id] = playlist
         sources[("playlist", playlist.id)] = path
+        _check_file_name(r, path, playlist.id)
         _check_playlist(r, path, playlist, competency_ids)
 
     for i, assignment in enumerate(info.assignments):
@@ -168,17 +176,29 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
         sources[("student", sid)] = student_path
         sources[("teacher", sid)] = teacher_path
         if files.class_file is not None and sid not in student_ids:
-            r.add(student_path if sid in files.student_files else teacher_path, (),
+            where = (student_path if sid in files.student_files
+                     else teacher_path if sid in files.teacher_files else folder)
+            r.add(where, (),
                   f"the folder {folder}/ belongs to no student in the roster",
                   f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
         _check_student(r, student_path, student_file, playlists, competency_ids)
-        _check_teacher(r, teacher_path, teacher_file, student_file, competency_ids,
+        _check_teacher(r, teacher_path, teacher_file,
+                       None if student_path in files.unusable else student_file,
+                       competency_ids,
                        teacher_ids if files.class_file is not None else None, frameworks)
         records[sid] = StudentRecord(student_file, teacher_file)
 
     data = ClassData(info=info, frameworks=frameworks, playlists=playlists, records=records,
                      sources=sources)
     return data, r.problems
+
+
+def _check_file_name(r: _Reporter, path: str, item_id: str) -> None:
+    stem = path.rsplit("/", 1)[-1].removesuffix(".toml")
+    if stem != item_id:
+        r.add(path, ("id",), f"the id {item_id!r} differs from the file name {stem + '.toml'!r}",
+              f"rename the file to {item_id}.toml (or change the id) so both are easy to find",
+              Severity.WARNING)
 
 
 def _check_cycles(r: _Reporter, files: ParsedFiles, at: dict[str, tuple[str, Loc]],
@@ -289,13 +309,13 @@ def _check_student(r: _Reporter, path: str, student: StudentFile,
             r.add(path, ("requests", rid, "playlist"), message, hint, Severity.WARNING)
 
 
-def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: StudentFile,
+def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: StudentFile | None,
                    competency_ids: set[str], teacher_ids: set[str] | None,
                    frameworks: dict[str, Framework]) -> None:
     scale_of = {c.id: f.scale for f in frameworks.values() for c in f.competencies}
     for did, decision in teacher.decisions.items():
         competency = decision.competency
-        if decision.request is not None:
+        if decision.request is not None and student is not None:
             request = student.requests.get(decision.request)
             if request is None:
                 message, hint = _unknown("request", decision.request, student.requests)

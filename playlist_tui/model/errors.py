@@ -148,6 +148,19 @@ def _step(data: Any, part: str | int) -> Any:
     return _MISSING
 
 
+def _data_loc(data: Any, loc: Loc) -> Loc:
+    """Leave out the parts of a location that name a union member, not a key in the data."""
+    out: list[str | int] = []
+    current = data
+    for n, part in enumerate(loc):
+        found = _step(current, part)
+        if found is _MISSING and n < len(loc) - 1:
+            continue
+        out.append(part)
+        current = found
+    return tuple(out)
+
+
 def _get(data: Any, loc: Loc) -> Any:
     for part in loc:
         data = _step(data, part)
@@ -218,6 +231,7 @@ def describe(model: type[BaseModel], data: Any, error: Any) -> FieldProblem:
     name = str(loc[-1]) if loc else ""
 
     if kind == "extra_forbidden":
+        raw_loc = _data_loc(data, raw_loc)
         owner = _model_at(model, data, raw_loc)
         allowed = sorted(owner.model_fields) if owner else []
         close = difflib.get_close_matches(name, allowed, n=1)
@@ -268,7 +282,10 @@ def describe(model: type[BaseModel], data: Any, error: Any) -> FieldProblem:
         if raw_loc and raw_loc[-1] == "[key]":
             return FieldProblem(loc, f"{where}: bad key: {message}",
                                 "rename the key (the part before '=')")
-        return FieldProblem(loc, f"{where}: {message}", "")
+        hint = ""
+        if "date" in message:
+            hint = "TOML dates and times have no quotes: 2026-11-03 or 2026-11-03T10:15:00Z"
+        return FieldProblem(loc, f"{where}: {message}", hint)
     return FieldProblem(loc, f"{where}: {error['msg']}", "")
 
 

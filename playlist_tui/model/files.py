@@ -35,7 +35,8 @@ def _aware(value: Any) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, time(0, 0), tzinfo=UTC)
     raise ValueError(
-        f"expected a date-time like 2026-11-03T10:15:00Z (without quotes), got {value!r}"
+        "expected a date-time like 2026-11-03T10:15:00Z (without quotes), "
+        f"got {_describe(value)}"
     )
 
 
@@ -44,7 +45,23 @@ def _strict_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    raise ValueError(f"expected a date like 2026-11-03 (without quotes), got {value!r}")
+    raise ValueError(f"expected a date like 2026-11-03 (without quotes), got {_describe(value)}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"a string {value!r}"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, time):
+        return f"a time of day without a date ({value.isoformat()})"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_aware)]
@@ -257,6 +274,12 @@ class Goal(_Model):
     created: Timestamp | None = None
 
 
+class Seen(_Model):
+    """What the student has already looked at (so the app can point out what is new)."""
+
+    feedback: Timestamp | None = None
+
+
 class StudentFile(_Model):
     """``students/ID/student.toml``: written only by that student (through the app)."""
 
@@ -264,6 +287,7 @@ class StudentFile(_Model):
     notes: dict[ActivityRef, Note] = {}
     requests: dict[Id, Request] = {}
     goals: dict[Id, Goal] = {}
+    seen: Seen = Seen()
 
 
 class Result(StrEnum):

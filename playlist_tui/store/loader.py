@@ -125,7 +125,8 @@ def validate_file(parsed: Parsed, model: type[M], locate: Callable[[str, Loc], t
         problems.append(Problem(parsed.path, line, col, item.message, item.hint, item.severity))
     if instance is None:
         problems.append(Problem(parsed.path, 1, 1, "this file could not be used",
-                                "fix the problems above; the rest of the class still loads"))
+                                "fix the other problems reported for this file; the rest of "
+                                "the class still loads"))
     return instance, problems
 
 
@@ -144,6 +145,8 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
             texts[rel] = parsed.text
         instance, found = validate_file(parsed, model, locate)
         problems.extend(found)
+        if instance is None:
+            files.unusable.add(rel)
         return instance
 
     if not root.is_dir():

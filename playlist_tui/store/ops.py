@@ -220,6 +220,21 @@ class EditGoal(StudentOp):
         return "edited a goal"
 
 
+@dataclass(frozen=True)
+class MarkFeedbackSeen(StudentOp):
+    """Remember that the student has read the feedback up to ``at`` (one line)."""
+
+    kind: ClassVar[str] = "seen"
+    at: datetime = field(default_factory=now)
+
+    def edit(self, text: str) -> str:
+        return tomltext.set_entry(text, ("seen",), "feedback", self.at)
+
+    @property
+    def summary(self) -> str:
+        return "read feedback"
+
+
 # --------------------------------------------------------------------------- teacher file
 
 

@@ -1,0 +1,35 @@
+"""Noticing changes on disk: which class files changed, in batches."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from watchfiles import awatch
+
+from playlist_tui.store.atomic import SUFFIX
+
+
+def relevant(root: Path, path: str) -> str | None:
+    """The class-folder path of a changed file if it matters to the app, else None."""
+    try:
+        rel = Path(path).resolve().relative_to(root)
+    except ValueError:
+        return None
+    if rel.parts and rel.parts[0] == ".git":
+        return None
+    if rel.suffix != ".toml" or rel.name.endswith(SUFFIX) or rel.name.startswith("."):
+        return None
+    return rel.as_posix()
+
+
+async def changes(root: Path, stop: asyncio.Event, debounce_ms: int = 150
+                  ) -> AsyncIterator[set[str]]:
+    """Yield sets of changed class files (a burst such as a git pull comes as one set)."""
+    root = root.resolve()
+    async for batch in awatch(root, stop_event=stop, debounce=debounce_ms, step=30,
+                              recursive=True):
+        found = {r for _, p in batch if (r := relevant(root, p)) is not None}
+        if found:
+            yield found
