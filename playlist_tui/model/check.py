@@ -17,6 +17,7 @@ from playlist_tui.model.files import (
     MasteredUnlock,
     Playlist,
     Result,
+    Scale,
     StudentFile,
     TeacherFile,
 )
@@ -39,6 +40,7 @@ class ParsedFiles:
     teacher_files: dict[str, tuple[str, TeacherFile]] = field(default_factory=dict)
     student_folders: dict[str, str] = field(default_factory=dict)  # id -> folder path
     unusable: set[str] = field(default_factory=set)  # paths that exist but could not be used
+    maybe_ids: set[str] = field(default_factory=set)  # ids that unusable files seem to define
 
 
 class _Reporter:
@@ -66,8 +68,16 @@ def _unknown(kind: str, value: str, known: Iterable[str]) -> tuple[str, str]:
 
 def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Problem]]:
     r = _Reporter(locate)
+    if files.class_file is not None and not (files.class_file.name or files.class_file.students
+                                             or files.class_file.teachers):
+        r.add(files.class_path, (), "class.toml is empty: missing key 'name' and the roster",
+              'add name = "..." and the [[teachers]] and [[students]] (see docs/formats.md)')
+        files.class_file = None  # no roster: do not report every student folder as unknown
     info = files.class_file or ClassFile(name="(class.toml could not be read)")
     cp = files.class_path
+    if files.class_file is not None and not info.name.strip():
+        r.add(cp, ("name",), "missing key 'name': the class has no name",
+              'add name = "..." at the top of the file')
     if info.format != FORMAT_VERSION:
         r.add(cp, ("format",), f"this class folder uses format {info.format}; this version "
               f"of playlist-tui reads format {FORMAT_VERSION}",
@@ -120,7 +130,8 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
                       "competency ids must be unique across all frameworks")
             else:
                 competency_at[competency.id] = (path, loc)
-    competency_ids = set(competency_at)
+    # Ids that a file we could not read seems to define: no knock-on errors for them.
+    competency_ids = set(competency_at) | files.maybe_ids
     for path, framework in files.frameworks:
         if sources.get(("framework", framework.id)) != path:
             continue
@@ -154,7 +165,7 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
         _check_playlist(r, path, playlist, competency_ids)
 
     for i, assignment in enumerate(info.assignments):
-        if assignment.playlist not in playlists:
+        if assignment.playlist not in playlists and assignment.playlist not in files.maybe_ids:
             message, hint = _unknown("playlist", assignment.playlist, playlists)
             r.add(cp, ("assignments", i, "playlist"), message, hint)
         for j, group_id in enumerate(assignment.groups):
@@ -181,7 +192,8 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
             r.add(where, (),
                   f"the folder {folder}/ belongs to no student in the roster",
                   f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
-        _check_student(r, student_path, student_file, playlists, competency_ids)
+        _check_student(r, student_path, student_file, playlists, competency_ids,
+                       files.maybe_ids)
         _check_teacher(r, teacher_path, teacher_file,
                        None if student_path in files.unusable else student_file,
                        competency_ids,
@@ -286,11 +298,14 @@ def _check_playlist(r: _Reporter, path: str, playlist: Playlist,
 
 
 def _check_student(r: _Reporter, path: str, student: StudentFile,
-                   playlists: dict[str, Playlist], competency_ids: set[str]) -> None:
+                   playlists: dict[str, Playlist], competency_ids: set[str],
+                   maybe_ids: set[str]) -> None:
     for section, refs in (("ticks", student.ticks), ("notes", student.notes)):
         for ref in refs:
             playlist_id, activity_id = split_ref(ref)
             playlist = playlists.get(playlist_id)
+            if playlist is None and playlist_id in maybe_ids:
+                continue
             if playlist is None:
                 message, hint = _unknown("playlist", playlist_id, playlists)
                 r.add(path, (section, ref), message, hint, Severity.WARNING)
@@ -304,7 +319,8 @@ def _check_student(r: _Reporter, path: str, student: StudentFile,
         if request.competency not in competency_ids:
             message, hint = _unknown("competency", request.competency, competency_ids)
             r.add(path, ("requests", rid, "competency"), message, hint)
-        if request.playlist is not None and request.playlist not in playlists:
+        if (request.playlist is not None and request.playlist not in playlists
+                and request.playlist not in maybe_ids):
             message, hint = _unknown("playlist", request.playlist, playlists)
             r.add(path, ("requests", rid, "playlist"), message, hint, Severity.WARNING)
 
@@ -312,7 +328,10 @@ def _check_student(r: _Reporter, path: str, student: StudentFile,
 def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: StudentFile | None,
                    competency_ids: set[str], teacher_ids: set[str] | None,
                    frameworks: dict[str, Framework]) -> None:
-    scale_of = {c.id: f.scale for f in frameworks.values() for c in f.competencies}
+    scale_of: dict[str, Scale] = {}
+    for framework in frameworks.values():
+        for item in framework.competencies:
+            scale_of.setdefault(item.id, framework.scale)
     for did, decision in teacher.decisions.items():
         competency = decision.competency
         if decision.request is not None and student is not None:

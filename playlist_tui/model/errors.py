@@ -291,7 +291,7 @@ def describe(model: type[BaseModel], data: Any, error: Any) -> FieldProblem:
 
 def _prune_point(model: type[BaseModel], data: Any, raw_loc: Loc, kind: str) -> Loc | None:
     if kind == "extra_forbidden":
-        return raw_loc
+        return _data_loc(data, raw_loc)
     steps, _ = _walk(model, data, raw_loc)
     for step in reversed(steps):
         if step.kind in ("item", "optional"):
@@ -334,6 +334,11 @@ def validate_lenient(
             return model.model_validate(_compact(work)), problems
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
+        # Unknown keys first: inside a union (unlock = {...}) they make every member fail,
+        # so the other errors of this round may only be consequences of the typo.
+        unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+        if unknown:
+            errors = unknown
         pruned: list[Loc] = []
         fatal = False
         for original in errors:
@@ -349,8 +354,7 @@ def validate_lenient(
                 fatal = True
             elif point not in pruned:
                 pruned.append(point)
-        for point in pruned:
-            _delete(work, point)
-        if fatal or not pruned:
+        deleted = [point for point in pruned if _delete(work, point)]
+        if fatal or not deleted:
             return None, problems
     return None, problems

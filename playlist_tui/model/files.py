@@ -119,7 +119,7 @@ class ClassFile(_Model):
     """``class.toml``: the class, its people, groups and assignments. Teachers write it."""
 
     format: StrictInt = FORMAT_VERSION
-    name: Text
+    name: Text = ""  # required: checked in build_class, so a missing name keeps the roster
     teachers: tuple[Teacher, ...] = ()
     students: tuple[Student, ...] = ()
     groups: tuple[Group, ...] = ()

@@ -7,6 +7,7 @@ and left out; a file with a few bad entries keeps its good ones. Nothing here wr
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,16 @@ def validate_file(parsed: Parsed, model: type[M], locate: Callable[[str, Loc], t
     return instance, problems
 
 
+_ID_LINE = re.compile(r'^\s*id\s*=\s*"([^"\n]+)"', re.MULTILINE)
+
+
+def _ids_in(text: str, rel: str) -> set[str]:
+    """Ids a broken curriculum file seems to define (its file name counts as one too)."""
+    if not rel.startswith((layout.PLAYLISTS_DIR + "/", layout.FRAMEWORKS_DIR + "/")):
+        return set()
+    return {rel.rsplit("/", 1)[-1].removesuffix(".toml"), *_ID_LINE.findall(text)}
+
+
 def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> LoadResult:
     root = Path(root)
     problems: list[Problem] = []
@@ -147,6 +158,7 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
         problems.extend(found)
         if instance is None:
             files.unusable.add(rel)
+            files.maybe_ids.update(_ids_in(parsed.text or "", rel))
         return instance
 
     if not root.is_dir():

@@ -39,7 +39,7 @@ def decode(path: str, raw: bytes, max_bytes: int = MAX_FILE_BYTES
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
         return None, [Problem(
             path, line, col,
             f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read)",
@@ -76,13 +76,35 @@ def parse_text(path: str, text: str) -> tuple[dict[str, Any] | None, list[Proble
             line = text.count("\n") + 1
             col = len(text) - (text.rfind("\n") + 1) + 1
         what = _TOML_AT.sub("", message).replace("(at end of document)", "").strip()
+        lower = what.lower()
+        if "unclosed array" in lower or "unclosed inline table" in lower:
+            line, col = _opening(text, line, col, "[" if "array" in lower else "{")
         return None, [Problem(path, line, col, f"not valid TOML: {what}", _toml_hint(what))]
+
+
+def _opening(text: str, line: int, col: int, bracket: str) -> tuple[int, int]:
+    """Where an unclosed array or inline table opens: the nearest line above with more
+    opening than closing brackets (tomllib reports where it gave up, often lines later)."""
+    closing = "]" if bracket == "[" else "}"
+    lines = text.split("\n")
+    for n in range(min(line, len(lines)) - 1, max(-1, line - 60), -1):
+        current = lines[n].split("#", 1)[0]
+        if "=" in current and current.count(bracket) > current.count(closing):
+            return n + 1, current.index(bracket, current.index("=")) + 1
+    return line, col
 
 
 def _toml_hint(what: str) -> str:
     lower = what.lower()
     if "cannot overwrite" in lower or "cannot declare" in lower or "duplicate" in lower:
         return "a key or table appears twice; remove or rename one of them"
+    if "illegal character" in lower and "\\n" in lower:
+        return "a string is not closed: add the closing quote before the end of the line"
+    if "unclosed array" in lower:
+        return ("put a comma between the values of the array and close it with ']' "
+                "(check for a missing quote too)")
+    if "unclosed inline table" in lower:
+        return "an inline table { ... } must be closed with '}' on the same line"
     if "invalid value" in lower:
         return "put text in double quotes; write dates like 2026-11-03T10:15:00Z"
     if "unclosed" in lower or "expected" in lower:

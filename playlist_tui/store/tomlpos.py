@@ -303,6 +303,7 @@ class _Scanner:
         self.pos.tables[path] = Table(start, end, end, True)
         if aot:
             self.pos.entries.setdefault(path, Entry(start, start, self.i, end))
+            self.pos.entries.setdefault(path[:-1], Entry(start, start, self.i, end))
         self.prefix = path
         self.current_table = path
         self.skip_to_eol()
