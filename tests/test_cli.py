@@ -74,7 +74,7 @@ def test_main_returns_exit_codes(small_class: Path, capsys: pytest.CaptureFixtur
     assert "class.toml:1:1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_command_is_documented(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
     guide = (ROOT / "docs" / "user-guide.md").read_text()

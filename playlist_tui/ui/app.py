@@ -46,10 +46,13 @@ class PlaylistApp(App[None]):
         Binding("p", "toggle_problems", "Problems"),
     ]
 
-    def __init__(self, folder: Path | str) -> None:
+    def __init__(self, folder: Path | str, role: str | None = None,
+                 person: str | None = None) -> None:
         super().__init__()
         self.store = ClassStore(folder)
         self.result: LoadResult | None = None
+        self.role = role
+        self.person = person
 
     def compose(self) -> ComposeResult:
         yield Header()

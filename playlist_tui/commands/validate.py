@@ -1,0 +1,46 @@
+"""``playlist-tui validate [FOLDER] [--format text|json]``"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from playlist_tui.commands.common import add_folder_argument, display_path, folder_of
+
+HELP = ("Check every file of a class folder. Prints each problem as path:line:col: message. "
+        "Exit 0 when clean, 1 when there are problems, 2 on usage errors.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_folder_argument(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from playlist_tui.store.loader import load_class
+
+    folder = folder_of(args.folder)
+    if not folder.is_dir():
+        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+        return 2
+    result = load_class(folder)
+    problems = result.problems
+    if args.format == "json":
+        out = [dict(p.as_dict(), path=display_path(folder, p.path)) for p in problems]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        for p in problems:
+            print(f"{display_path(folder, p.path)}:{p.line}:{p.col}: {p.severity}: {p.message}")
+            if p.hint:
+                print(f"    hint: {p.hint}")
+        errors = sum(1 for p in problems if p.severity == "error")
+        summary = (f"{folder}: {len(result.data.playlists)} playlists, "
+                   f"{len(result.data.competencies)} competencies, "
+                   f"{len(result.data.info.students)} students; ")
+        summary += (f"{len(problems)} problems ({errors} errors, {len(problems) - errors} "
+                    "warnings)") if problems else "no problems"
+        sys.stdout.flush()
+        print(summary, file=sys.stderr)
+    return 1 if problems else 0
