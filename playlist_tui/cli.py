@@ -18,6 +18,8 @@ from playlist_tui.commands.common import add_folder_argument, folder_of
 
 COMMANDS: dict[str, str] = {
     "validate": "playlist_tui.commands.validate",
+    "import": "playlist_tui.commands.import_",
+    "export": "playlist_tui.commands.export",
 }
 
 

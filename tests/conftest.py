@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# Times are shown in local time: pin it so that snapshots and texts are the same everywhere.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "playlists"

@@ -156,6 +156,7 @@ class Competency(_Model):
     name: Text | None = None
     parent: Id | None = None
     prerequisites: tuple[Id, ...] = ()
+    source_id: Text | None = None
 
     @property
     def label(self) -> str:
@@ -170,6 +171,7 @@ class Framework(_Model):
     description: Text = ""
     scale: Scale
     competencies: tuple[Competency, ...] = ()
+    source: Text | None = None
 
 
 # --------------------------------------------------------------------------- playlists

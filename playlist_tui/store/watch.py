@@ -28,8 +28,10 @@ async def changes(root: Path, stop: asyncio.Event, debounce_ms: int = 150
                   ) -> AsyncIterator[set[str]]:
     """Yield sets of changed class files (a burst such as a git pull comes as one set)."""
     root = root.resolve()
+    # rust_timeout: the watching thread wakes up this often, so that stopping (or
+    # cancelling) never waits longer than that.
     async for batch in awatch(root, stop_event=stop, debounce=debounce_ms, step=30,
-                              recursive=True):
+                              recursive=True, rust_timeout=250):
         found = {r for _, p in batch if (r := relevant(root, p)) is not None}
         if found:
             yield found

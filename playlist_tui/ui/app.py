@@ -1,76 +1,71 @@
-"""The Textual app. For now: the class at a glance (playlists, students, problems).
+"""The Textual app: loads the class in the background, then opens the right experience.
 
-All disk work happens in a worker through :class:`ClassStore`; widgets only show what they
-are given.
+- ``role="student"``: the student experience for ``person`` (home, playlists,
+  competencies, goals).
+- ``role="teacher"`` (or a teacher found by git email): the class overview.
+- neither: the person is recognised from ``git config user.email`` against the roster;
+  otherwise a picker asks.
+
+All disk and git work happens in workers through :class:`ClassStore`. Screens get their
+data in their constructor, post :class:`ApplyOperation` to change something, and are
+given fresh data through ``update_data`` after every reload.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
-from playlist_tui.engine.mastery import pending_requests
-from playlist_tui.engine.progress import playlist_progress
-from playlist_tui.model.klass import ClassData
-from playlist_tui.model.problems import Problem
+from playlist_tui.store import identity
 from playlist_tui.store.loader import LoadResult
-from playlist_tui.store.store import ClassStore
-
-
-class ProblemsPanel(VerticalScroll):
-    """Problems found in the class folder, as path:line:col: message."""
-
-    def show(self, problems: list[Problem]) -> None:
-        self.remove_children()
-        self.border_title = f"Problems ({len(problems)})"
-        self.set_class(not problems, "hidden")
-        for p in problems:
-            mark = "✗ error" if p.severity == "error" else "! warning"
-            hint = f"\n    hint: {p.hint}" if p.hint else ""
-            self.mount(Static(f"{mark}  {p.path}:{p.line}:{p.col}: {p.message}{hint}",
-                              markup=False))
+from playlist_tui.store.ops import Operation
+from playlist_tui.store.store import ClassStore, OperationError
+from playlist_tui.ui.commands import BindingsProvider
+from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist
+from playlist_tui.ui.screens.base import DataScreen
+from playlist_tui.ui.theme import DEFAULT_THEME, HIGH_CONTRAST
+from playlist_tui.ui.widgets import ProblemsPanel
 
 
 class PlaylistApp(App[None]):
     TITLE = "playlist-tui"
     CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {BindingsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
-        Binding("r", "reload", "Reload"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("r", "reload", "Reload", show=False),
         Binding("p", "toggle_problems", "Problems"),
+        Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
     ]
 
     def __init__(self, folder: Path | str, role: str | None = None,
-                 person: str | None = None) -> None:
+                 person: str | None = None, *, watch: bool = True) -> None:
         super().__init__()
         self.store = ClassStore(folder)
         self.result: LoadResult | None = None
         self.role = role
         self.person = person
+        self.watch_disk = watch
+        self.user: identity.Person | None = None
+        self._stop_watch = asyncio.Event()
 
+    # ------------------------------------------------------------------ start
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading the class…", id="loading")
-        with Horizontal(id="body"):
-            playlists: DataTable[str] = DataTable(id="playlists", cursor_type="row",
-                                                  classes="panel")
-            playlists.border_title = "Playlists"
-            yield playlists
-            students: DataTable[str] = DataTable(id="students", cursor_type="row",
-                                                 classes="panel")
-            students.border_title = "Students"
-            yield students
-        yield ProblemsPanel(id="problems", classes="hidden")
+        yield ProblemsPanel(id="problems")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#body").display = False
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = DEFAULT_THEME
         self.sub_title = self.store.root.name
         self.load()
 
@@ -78,50 +73,147 @@ class PlaylistApp(App[None]):
     def load(self) -> None:
         self.store.clean()
         result = self.store.load()
-        self.call_from_thread(self.show, result)
+        email = identity.git_email(self.store.root) if self.role is None else None
+        self.call_from_thread(self.loaded, result, email)
 
-    def show(self, result: LoadResult) -> None:
+    def loaded(self, result: LoadResult, email: str | None) -> None:
         self.result = result
-        data = result.data
-        self.title = data.info.name
         self.query_one("#loading").display = False
-        self.query_one("#body").display = True
-        self._fill_playlists(data)
-        self._fill_students(data)
         self.query_one(ProblemsPanel).show(result.problems)
-        self.query_one("#playlists", DataTable).focus()
+        self.title = result.data.info.name
+        if self.role is not None:
+            found = identity.find(result.data, "student" if self.role == "student"
+                                  else "teacher", self.person or "")
+            if found is None:
+                self.ask_who(f"There is no {self.role} with id {self.person!r} in the roster.")
+            else:
+                self.open_for(found)
+        else:
+            found = identity.match_email(result.data, email)
+            if found is not None:
+                self.open_for(found)
+            else:
+                reason = (f"Your git email ({email}) is not in the roster."
+                          if email else "Git does not say who you are here.")
+                self.ask_who(reason)
+        if self.watch_disk:
+            self.watch_files()
 
-    def _fill_playlists(self, data: ClassData) -> None:
-        table: DataTable[str] = self.query_one("#playlists", DataTable)
-        table.clear(columns=True)
-        table.add_columns("Playlist", "Tiers", "Acts", "Done")
-        for playlist in data.playlists.values():
-            students = data.assignees(playlist.id)
-            finished = sum(1 for s in students
-                           if playlist_progress(data, playlist, s).complete)
-            activities = sum(len(t.activities) for t in playlist.tiers)
-            table.add_row(playlist.title, str(len(playlist.tiers)), str(activities),
-                          f"{finished}/{len(students)}", key=playlist.id)
+    def ask_who(self, reason: str) -> None:
+        from playlist_tui.ui.screens.picker import PickerScreen
 
-    def _fill_students(self, data: ClassData) -> None:
-        table: DataTable[str] = self.query_one("#students", DataTable)
-        table.clear(columns=True)
-        table.add_columns("Student", "Progress", "Checks")
-        for student in data.info.students:
-            progress = [playlist_progress(data, p, student.id)
-                        for p in data.assigned_playlists(student.id)]
-            done = sum(p.done for p in progress)
-            total = sum(p.total for p in progress)
-            pending = len(pending_requests(data.record(student.id)))
-            table.add_row(student.name, f"{done}/{total}",
-                          f"{pending} waiting" if pending else "–", key=student.id)
+        assert self.result is not None
+        self.push_screen(PickerScreen(self.result.data, reason), self.open_for)
 
+    def open_for(self, person: identity.Person | None) -> None:
+        if person is None or self.result is None:
+            return
+        self.user = person
+        data, problems = self.result.data, self.result.problems
+        if person.role == "student":
+            from playlist_tui.ui.screens.student_home import StudentHome
+
+            self.push_screen(StudentHome(data, problems, person.id))
+        else:
+            from playlist_tui.ui.screens.overview import OverviewScreen
+
+            self.push_screen(OverviewScreen(data, problems, person.id))
+        if problems:
+            errors = sum(1 for p in problems if p.severity == "error")
+            self.notify(f"The class folder has {len(problems)} problems ({errors} errors); "
+                        "press p to see them.", severity="warning", timeout=6)
+
+    # ------------------------------------------------------------------ data flow
+    def show_result(self, result: LoadResult) -> None:
+        self.result = result
+        self.query_one(ProblemsPanel).show(result.problems)
+        for screen in self.screen_stack:
+            if isinstance(screen, DataScreen):
+                screen.update_data(result.data, result.problems)
+
+    def _refresh_sync(self, changed: set[str]) -> LoadResult:
+        refresh = getattr(self.store, "refresh", None)
+        if refresh is not None:
+            result: LoadResult = refresh(changed)
+            return result
+        return self.store.load()
+
+    @work(exclusive=True, group="watch")
+    async def watch_files(self) -> None:
+        from playlist_tui.store.watch import changes
+
+        try:
+            async for changed in changes(self.store.root, self._stop_watch):
+                self.reload_changed(changed)
+        finally:
+            self._stop_watch.set()
+
+    def on_unmount(self) -> None:
+        self._stop_watch.set()
+
+    @work(thread=True, group="reload")
+    def reload_changed(self, changed: set[str]) -> None:
+        result = self._refresh_sync(changed)
+        self.call_from_thread(self.show_result, result)
+
+    @on(ApplyOperation)
+    def _apply(self, message: ApplyOperation) -> None:
+        message.stop()
+        self.save(message.operation, message.done_message)
+
+    @work(thread=True, group="save")
+    def save(self, operation: Operation, done_message: str) -> None:
+        try:
+            applied = self.store.apply(operation)
+        except OperationError as exc:
+            self.call_from_thread(self.notify, f"Not saved: {exc.message}", title=exc.path,
+                                  severity="error", timeout=12, markup=False)
+            return
+        result = self._refresh_sync({applied.path})
+        self.call_from_thread(self.show_result, result)
+        if done_message and applied.changed:
+            self.call_from_thread(self.notify, done_message, timeout=3, markup=False)
+
+    @on(OpenPlaylist)
+    def _open_playlist(self, message: OpenPlaylist) -> None:
+        from playlist_tui.ui.screens.playlist import PlaylistScreen
+
+        if self.result is None or self.user is None:
+            return
+        self.push_screen(PlaylistScreen(self.result.data, self.result.problems, self.user.id,
+                                        message.playlist))
+
+    # ------------------------------------------------------------------ actions
     def action_reload(self) -> None:
-        self.load()
+        self.reload_all()
+
+    @work(thread=True, group="reload")
+    def reload_all(self) -> None:
+        result = self.store.load()
+        self.call_from_thread(self.show_result, result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_problems":
+            return bool(self.result and self.result.problems)
+        return True
 
     def action_toggle_problems(self) -> None:
-        panel = self.query_one(ProblemsPanel)
-        if self.result and self.result.problems:
-            panel.toggle_class("hidden")
-        else:
+        if not (self.result and self.result.problems):
             self.notify("No problems in this class folder.")
+            return
+        if isinstance(self.screen, DataScreen):
+            self.screen.toggle_problems()
+        else:
+            self.query_one(ProblemsPanel).toggle()
+
+    def action_toggle_contrast(self) -> None:
+        self.theme = DEFAULT_THEME if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
+
+    def action_help(self) -> None:
+        from playlist_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        self._stop_watch.set()
+        self.exit()

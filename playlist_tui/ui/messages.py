@@ -1,0 +1,22 @@
+"""Messages that screens and widgets post up to the app."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from playlist_tui.store.ops import Operation
+
+
+class ApplyOperation(Message):
+    """Ask the app to save a change (it runs in a worker, through the store)."""
+
+    def __init__(self, operation: Operation, done_message: str = "") -> None:
+        super().__init__()
+        self.operation = operation
+        self.done_message = done_message
+
+
+class OpenPlaylist(Message):
+    def __init__(self, playlist: str) -> None:
+        super().__init__()
+        self.playlist = playlist

@@ -1,0 +1,54 @@
+"""What every screen of the app has in common."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from playlist_tui.model.klass import ClassData
+from playlist_tui.model.problems import Problem
+from playlist_tui.ui.widgets import ProblemsPanel
+
+
+class DataScreen(Screen[None]):
+    """A screen that shows class data. The app calls ``update_data`` after every reload."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", show=True),
+    ]
+    home = False
+    """A home screen is the bottom of the stack: it has no Back."""
+
+    def __init__(self, data: ClassData, problems: list[Problem]) -> None:
+        super().__init__()
+        self.data = data
+        self.problems = problems
+
+    def update_data(self, data: ClassData, problems: list[Problem]) -> None:
+        self.data = data
+        self.problems = problems
+        if self.is_mounted:
+            self.query_one(ProblemsPanel).show(problems)
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Show ``self.data``; called on mount and after every reload."""
+
+    async def on_mount(self) -> None:
+        panel = ProblemsPanel()
+        await self.mount(panel, before=self.query_one(Footer) if self.query(Footer) else None)
+        panel.show(self.problems)
+        self.refresh_view()
+
+    def toggle_problems(self) -> None:
+        self.query_one(ProblemsPanel).toggle()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "back" and self.home)
+
+    def action_back(self) -> None:
+        if not self.home:
+            self.dismiss()

@@ -1,0 +1,41 @@
+"""The keys of the screen underneath, and of the whole app."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close"),
+    ]
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        lines = ["Keys", ""]
+        seen: set[tuple[str, str]] = set()
+        for key, active in self.under.active_bindings.items():
+            binding = active.binding
+            if not binding.description or (binding.action, key) in seen:
+                continue
+            seen.add((binding.action, key))
+            lines.append(f"  {self.app.get_key_display(binding):<10} {binding.description}")
+        lines += ["", "  ctrl+p     Command palette: every key above, and more",
+                  "  mouse      click a row to choose it; click again to act on it",
+                  "", "Everything you do is saved at once in your own file.",
+                  "Press escape to close."]
+        with VerticalScroll(classes="dialog"):
+            yield Static("\n".join(lines), markup=False)
+        yield Footer()
+
+    async def action_dismiss(self, result: object = None) -> None:
+        self.dismiss(None)

@@ -1,0 +1,185 @@
+"""Dialogs. They keep what the user types while the class reloads underneath them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from playlist_tui.engine.readiness import Readiness
+
+
+class NoteDialog(ModalScreen[tuple[str, str] | None]):
+    """Edit the reflection and evidence link of an activity."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, reflection: str, evidence: str) -> None:
+        super().__init__()
+        self.activity_title = title
+        self.reflection = reflection
+        self.evidence = evidence
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Reflection on: {self.activity_title}", classes="dialog-title")
+            yield TextArea(self.reflection, id="reflection", soft_wrap=True,
+                           show_line_numbers=False)
+            yield Label("Evidence link (optional)")
+            yield Input(self.evidence, placeholder="https://...", id="evidence")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#reflection", TextArea).focus()
+
+    def action_save(self) -> None:
+        reflection = self.query_one("#reflection", TextArea).text.strip()
+        evidence = self.query_one("#evidence", Input).value.strip()
+        self.dismiss((reflection, evidence))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+
+class RequestDialog(ModalScreen[tuple[str, str] | None]):
+    """Request a mastery check: pick a competency (ready ones only), add a note."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send request"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, options: list[Readiness], labels: dict[str, str]) -> None:
+        super().__init__()
+        self.options = options
+        self.labels = labels
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Request a mastery check", classes="dialog-title")
+            items = []
+            for readiness in self.options:
+                label = self.labels.get(readiness.competency, "")
+                mark = "ready" if readiness.ready else "not ready"
+                items.append(Option(f"[{mark}] {readiness.competency} {label}",
+                                    id=readiness.competency, disabled=not readiness.ready))
+            yield OptionList(*items, id="competencies")
+            yield Static("", id="why")
+            yield Label("A note for your teacher (optional)")
+            yield Input(placeholder="What did you do to show it?", id="note")
+            with Horizontal(classes="buttons"):
+                yield Button("Send (ctrl+s)", id="send", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ready = [r for r in self.options if r.ready]
+        why = "\n".join(r.explain() for r in self.options if not r.ready)
+        if not ready:
+            why = "Nothing is ready yet.\n" + why
+        self.query_one("#why", Static).update(why)
+        options = self.query_one("#competencies", OptionList)
+        options.focus()
+        if ready:
+            options.highlighted = self.options.index(ready[0])
+
+    def action_send(self) -> None:
+        options = self.query_one("#competencies", OptionList)
+        index = options.highlighted
+        chosen = self.options[index] if index is not None else None
+        if chosen is None or not chosen.ready:
+            reasons = "; ".join(r.explain() for r in self.options if not r.ready)
+            self.notify(reasons or "Choose a competency first.", title="Not ready",
+                        severity="warning", timeout=8)
+            return
+        self.dismiss((chosen.competency, self.query_one("#note", Input).value.strip()))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#note", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_send()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "send":
+            self.action_send()
+        else:
+            self.action_cancel()
+
+
+class GoalDialog(ModalScreen[tuple[str, date | None] | None]):
+    """Add or edit a goal: its text and an optional target date."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, text: str = "", target: date | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("My goal", classes="dialog-title")
+            yield Input(self.text, placeholder="What do you want to achieve?", id="text")
+            yield Label("Target date (optional, like 2026-12-15)")
+            yield Input(self.target.isoformat() if self.target else "", id="target",
+                        placeholder="YYYY-MM-DD")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one("#text", Input).value.strip()
+        raw = self.query_one("#target", Input).value.strip()
+        if not text:
+            self.notify("Write the goal first.", severity="warning")
+            return
+        target = None
+        if raw:
+            try:
+                target = date.fromisoformat(raw)
+            except ValueError:
+                self.notify(f"{raw!r} is not a date: write it like 2026-12-15.",
+                            severity="warning")
+                return
+        self.dismiss((text, target))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
