@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "validate": "playlist_tui.commands.validate",
     "import": "playlist_tui.commands.import_",
     "export": "playlist_tui.commands.export",
+    "report": "playlist_tui.commands.report",
+    "print": "playlist_tui.commands.print_",
+    "serve": "playlist_tui.commands.serve",
 }
 
 

@@ -1,0 +1,48 @@
+"""``playlist-tui print PLAYLIST [FOLDER] --format html|md [-o FILE]``"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+
+from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.report import write_output
+
+HELP = ("A playlist as a one-page handout or wall poster: tiers with their rules in words, "
+        "activities with checkboxes, minutes, competencies and links (with QR codes in HTML).")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("playlist", metavar="PLAYLIST", help="the playlist's id")
+    add_folder_argument(parser)
+    parser.add_argument("--format", choices=("html", "md"), default="html",
+                        help="html: a self-contained page to print (A4 or Letter); md: "
+                             "Markdown (default: html)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE instead of standard output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from playlist_tui.reports import printable
+    from playlist_tui.store.loader import load_class
+
+    folder = folder_of(args.folder)
+    if not folder.is_dir():
+        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+        return 2
+    data = load_class(folder).data
+    playlist = data.playlists.get(args.playlist)
+    if playlist is None:
+        close = difflib.get_close_matches(args.playlist, list(data.playlists), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(data.playlists) or "none"
+        print(f"playlist-tui print: unknown playlist {args.playlist!r}{hint}; playlists in "
+              f"{folder}: {known}", file=sys.stderr)
+        return 2
+    text = (printable.to_html(data, playlist) if args.format == "html"
+            else printable.to_markdown(data, playlist))
+    write_output(text, args.output)
+    if args.output:
+        print(f"Wrote {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,178 @@
+"""A playlist as a handout or wall poster: HTML (with QR codes) or Markdown.
+
+Tiers come with their completion and unlock rules in words; activities with a checkbox,
+their kind, minutes, competencies and link (as text, and in HTML as a QR code). The HTML
+is one self-contained page that prints in black and white on A4 or Letter: the printer
+chooses the paper size, tiers are not split across pages when they fit on one.
+"""
+
+from __future__ import annotations
+
+from playlist_tui.model.files import Activity, Playlist, Tier
+from playlist_tui.model.klass import ClassData
+from playlist_tui.reports.gradebook import md_cell
+from playlist_tui.reports.html import e, is_web_link, page, qr_svg
+
+
+def completion_words(tier: Tier) -> str:
+    count = len(tier.activities)
+    if tier.complete == "optional":
+        return "Optional: do any you like."
+    if tier.complete == "all":
+        if count == 1:
+            return "Do this activity."
+        return f"Do all {count} activities." if count else "Nothing to do yet."
+    return f"Choose {tier.complete} of {count}."
+
+
+def unlock_words(data: ClassData, playlist: Playlist, index: int) -> str:
+    rule = playlist.unlock_rule(index)
+    if rule == "open" or index == 0:
+        return "Open from the start."
+    if rule == "previous":
+        return f"Opens when {playlist.tiers[index - 1].title} is complete."
+    competency = data.competencies.get(rule.mastered)
+    label = f" ({competency.label})" if competency else ""
+    return f"Opens when you have mastered {rule.mastered}{label}."
+
+
+def check_words(data: ClassData, playlist: Playlist) -> str:
+    """The mastery check in one sentence, or "" when the playlist has none."""
+    check = playlist.check
+    if not check.competencies:
+        return ""
+    target = next((t for t in playlist.tiers if t.id == check.ready_after), None)
+    if target is not None:
+        when = f"When {target.title} is complete"
+    else:
+        when = "When every tier that is not optional is complete"
+    names = []
+    for cid in check.competencies:
+        competency = data.competencies.get(cid)
+        names.append(f"{cid} ({competency.label})" if competency else cid)
+    text = f"{when}, ask for a mastery check on " + ", ".join(names) + "."
+    if check.require_prerequisites:
+        text += " Master the prerequisites first."
+    return text
+
+
+def activity_meta(activity: Activity) -> str:
+    parts = [str(activity.kind)]
+    if activity.minutes is not None:
+        parts.append(f"{activity.minutes} min")
+    if activity.competencies:
+        parts.append(", ".join(activity.competencies))
+    return " · ".join(parts)
+
+
+def total_minutes(playlist: Playlist) -> int:
+    return sum(a.minutes or 0 for t in playlist.tiers for a in t.activities)
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def to_markdown(data: ClassData, playlist: Playlist) -> str:
+    blocks = [f"# {md_cell(playlist.title)}"]
+    if playlist.summary:
+        blocks.append(md_cell(playlist.summary))
+    blocks.append("Name: ______________________  Started: ____________")
+    check = check_words(data, playlist)
+    if check:
+        blocks.append(f"**Mastery check:** {md_cell(check)}")
+    for index, tier in enumerate(playlist.tiers):
+        blocks.append(f"## {md_cell(tier.title)}")
+        blocks.append(f"*{completion_words(tier)} {unlock_words(data, playlist, index)}*")
+        items = []
+        for activity in tier.activities:
+            item = f"- [ ] **{md_cell(activity.title)}** ({md_cell(activity_meta(activity))})"
+            if activity.description:
+                item += f"  \n  {md_cell(activity.description)}"
+            if activity.link:
+                link = md_cell(activity.link)
+                item += f"  \n  <{link}>" if is_web_link(activity.link) else f"  \n  {link}"
+            items.append(item)
+        if items:
+            blocks.append("\n".join(items))
+    return "\n\n".join(blocks) + "\n"
+
+
+# --------------------------------------------------------------------------- HTML
+
+PRINT_CSS = """\
+body { max-width: 200mm; font-size: 10pt; }
+header { display: flex; justify-content: space-between; gap: 6mm; align-items: flex-end;
+         border-bottom: 2pt solid #000; padding-bottom: 2mm; }
+header h1 { margin: 0; }
+.name { white-space: nowrap; font-size: 10pt; }
+.name span { display: inline-block; width: 45mm; border-bottom: 0.75pt solid #000; }
+.summary { margin: 2mm 0 0; }
+.check { margin: 2mm 0 0; padding: 1.5mm 2mm; border: 1.2pt dashed #000; }
+.tier { break-inside: avoid; page-break-inside: avoid; margin-top: 4mm; }
+.tier h2 { display: flex; justify-content: space-between; align-items: baseline;
+           margin: 0 0 1.5mm; font-size: 12.5pt; }
+.tier h2 .rule { font-size: 9.5pt; font-weight: normal; }
+.acts { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5mm 3mm; list-style: none;
+        margin: 0; padding: 0; }
+.act { display: flex; gap: 2mm; align-items: flex-start; border: 0.75pt solid #000;
+       padding: 1.5mm 2mm; break-inside: avoid; page-break-inside: avoid; }
+.box { flex: none; width: 4.5mm; height: 4.5mm; border: 1.2pt solid #000; margin-top: 0.3mm; }
+.body { flex: 1; min-width: 0; }
+.title { font-weight: 650; }
+.meta { font-size: 8.5pt; }
+.desc { font-size: 8.5pt; margin-top: 0.5mm; }
+.link { font-size: 7.5pt; margin-top: 0.5mm; overflow-wrap: anywhere; }
+svg.qr { flex: none; width: 18mm; height: 18mm; }
+footer { margin-top: 3mm; font-size: 8pt; }
+@media (max-width: 140mm) { .acts { grid-template-columns: 1fr; } }
+@page { size: auto; margin: 10mm; }
+@media print {
+  body { font-size: 9pt; line-height: 1.25; }
+  h1 { font-size: 16pt; }
+  .tier { margin-top: 2.5mm; }
+  .tier h2 { margin-bottom: 1mm; }
+  .act { padding: 1.2mm 1.5mm; }
+  .meta, .desc { font-size: 7.5pt; }
+  .link { font-size: 6.5pt; }
+  svg.qr { width: 16mm; height: 16mm; }
+}
+"""
+
+
+def _activity_html(activity: Activity) -> str:
+    parts = ['<li class="act"><span class="box" aria-hidden="true"></span>'
+             f'<div class="body"><div class="title">{e(activity.title)}</div>'
+             f'<div class="meta">{e(activity_meta(activity))}</div>']
+    if activity.description:
+        parts.append(f'<div class="desc">{e(activity.description)}</div>')
+    if activity.link:
+        parts.append(f'<div class="link">{e(activity.link)}</div>')
+    parts.append("</div>")
+    if activity.link and is_web_link(activity.link):
+        parts.append(qr_svg(activity.link))
+    parts.append("</li>\n")
+    return "".join(parts)
+
+
+def to_html(data: ClassData, playlist: Playlist) -> str:
+    h = ["<header><div>", f"<h1>{e(playlist.title)}</h1>"]
+    if playlist.summary:
+        h.append(f'<p class="summary">{e(playlist.summary)}</p>')
+    h.append('</div><div class="name">Name: <span></span></div></header>\n')
+    check = check_words(data, playlist)
+    if check:
+        h.append(f'<p class="check"><strong>Mastery check:</strong> {e(check)}</p>\n')
+    for index, tier in enumerate(playlist.tiers):
+        h.append(f'<section class="tier">\n<h2><span>{e(tier.title)}</span>'
+                 f'<span class="rule">{e(completion_words(tier))} '
+                 f"{e(unlock_words(data, playlist, index))}</span></h2>\n")
+        if tier.activities:
+            h.append('<ul class="acts">\n')
+            h.extend(_activity_html(a) for a in tier.activities)
+            h.append("</ul>\n")
+        h.append("</section>\n")
+    minutes = total_minutes(playlist)
+    h.append(f'<footer class="muted">{e(data.info.name)} · playlist {e(playlist.id)}'
+             + (f" · about {minutes} minutes in all" if minutes else "")
+             + " · tick each box when you have done the activity</footer>\n")
+    return page(playlist.title, "".join(h), PRINT_CSS)
