@@ -18,11 +18,16 @@ from playlist_tui.commands.common import add_folder_argument, folder_of
 
 COMMANDS: dict[str, str] = {
     "validate": "playlist_tui.commands.validate",
-    "import": "playlist_tui.commands.import_",
-    "export": "playlist_tui.commands.export",
     "report": "playlist_tui.commands.report",
     "print": "playlist_tui.commands.print_",
     "serve": "playlist_tui.commands.serve",
+    "import": "playlist_tui.commands.import_",
+    "export": "playlist_tui.commands.export",
+    "sync": "playlist_tui.commands.sync",
+    "log": "playlist_tui.commands.log",
+    "audit": "playlist_tui.commands.audit",
+    "merge-driver": "playlist_tui.commands.merge_driver",
+    "setup-git": "playlist_tui.commands.setup_git",
 }
 
 
@@ -43,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--student", metavar="ID", help="open the student experience for ID")
     who.add_argument("--teacher", metavar="ID", help="open the teacher experience for ID")
+    parser.add_argument("--no-autocommit", action="store_true",
+                        help="do not commit the app's changes to git (they are still saved)")
     return parser
 
 
@@ -61,7 +68,8 @@ def run_app(args: argparse.Namespace) -> int:
     from playlist_tui.ui.app import PlaylistApp
 
     role = "student" if args.student else "teacher" if args.teacher else None
-    PlaylistApp(folder, role=role, person=args.student or args.teacher).run()
+    PlaylistApp(folder, role=role, person=args.student or args.teacher,
+                autocommit=not args.no_autocommit).run()
     return 0
 
 

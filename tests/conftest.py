@@ -45,3 +45,11 @@ def small_class(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_repo() -> Callable[[Path], Path]:
     return init_repo
+
+
+@pytest.fixture
+def small_copy(tmp_path: Path) -> Path:
+    """A copy of tests/data/small outside any git repository (for stable snapshots)."""
+    folder = tmp_path / "small"
+    shutil.copytree(SMALL, folder)
+    return folder

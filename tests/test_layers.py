@@ -12,9 +12,9 @@ def test_core_imports_neither_textual_nor_rich() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
         "import playlist_tui.model, playlist_tui.engine, playlist_tui.store\n"
-        "import playlist_tui.commands\n"
+        "import playlist_tui.commands, playlist_tui.interop, playlist_tui.reports\n"
         "for pkg in (playlist_tui.model, playlist_tui.engine, playlist_tui.store,\n"
-        "            playlist_tui.commands):\n"
+        "            playlist_tui.commands, playlist_tui.interop, playlist_tui.reports):\n"
         "    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(info.name)\n"
         "import playlist_tui.cli\n"

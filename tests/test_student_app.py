@@ -14,7 +14,7 @@ from playlist_tui.ui.screens.competencies import CompetenciesScreen
 from playlist_tui.ui.screens.modals import NoteDialog, RequestDialog
 from playlist_tui.ui.screens.playlist import PlaylistScreen
 from playlist_tui.ui.screens.student_home import StudentHome
-from tests.conftest import SMALL, git
+from tests.conftest import git
 
 SIZE = (80, 24)
 
@@ -311,18 +311,18 @@ def _run_before(*keys: str) -> object:
     return run
 
 
-def test_snapshot_student_home(snap_compare: object) -> None:
-    app = PlaylistApp(SMALL, role="student", person="ana", watch=False)
+def test_snapshot_student_home(snap_compare: object, small_copy: Path) -> None:
+    app = PlaylistApp(small_copy, role="student", person="ana", watch=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=_run_before())  # type: ignore[operator]
 
 
-def test_snapshot_playlist(snap_compare: object) -> None:
-    app = PlaylistApp(SMALL, role="student", person="ana", watch=False)
+def test_snapshot_playlist(snap_compare: object, small_copy: Path) -> None:
+    app = PlaylistApp(small_copy, role="student", person="ana", watch=False)
     assert snap_compare(app, terminal_size=SIZE,  # type: ignore[operator]
                         run_before=_run_before("enter", "down", "down"))
 
 
-def test_snapshot_competencies(snap_compare: object) -> None:
-    app = PlaylistApp(SMALL, role="student", person="ben", watch=False)
+def test_snapshot_competencies(snap_compare: object, small_copy: Path) -> None:
+    app = PlaylistApp(small_copy, role="student", person="ben", watch=False)
     assert snap_compare(app, terminal_size=SIZE,  # type: ignore[operator]
                         run_before=_run_before("c"))

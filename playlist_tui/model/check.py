@@ -7,8 +7,10 @@ dangling references are reported and ignored by the engine, so the rest keeps wo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from playlist_tui.model.files import (
     FORMAT_VERSION,
@@ -22,7 +24,14 @@ from playlist_tui.model.files import (
     TeacherFile,
 )
 from playlist_tui.model.ids import split_ref
-from playlist_tui.model.klass import ClassData, StudentRecord
+from playlist_tui.model.klass import (
+    EMPTY_STUDENT_FILE,
+    EMPTY_TEACHER_FILE,
+    ClassData,
+    Lazy,
+    RecordCell,
+    Records,
+)
 from playlist_tui.model.problems import Loc, Problem, Severity
 
 Locate = Callable[[str, Loc], tuple[int, int]]
@@ -30,17 +39,60 @@ Locate = Callable[[str, Loc], tuple[int, int]]
 
 @dataclass
 class ParsedFiles:
-    """What the store could parse: each model with the path it came from."""
+    """What the store could parse: each model with the path it came from.
+
+    A student's files may be given as :class:`Lazy` models (made only if a check needs
+    them). ``tokens`` (optional) names the version of each file read: two equal tokens
+    mean the same bytes (see :class:`CheckMemo`)."""
 
     class_path: str = "class.toml"
     class_file: ClassFile | None = None
     frameworks: list[tuple[str, Framework]] = field(default_factory=list)
     playlists: list[tuple[str, Playlist]] = field(default_factory=list)
-    student_files: dict[str, tuple[str, StudentFile]] = field(default_factory=dict)
-    teacher_files: dict[str, tuple[str, TeacherFile]] = field(default_factory=dict)
+    student_files: dict[str, tuple[str, StudentFile | Lazy[StudentFile]]] = field(
+        default_factory=dict)
+    teacher_files: dict[str, tuple[str, TeacherFile | Lazy[TeacherFile]]] = field(
+        default_factory=dict)
     student_folders: dict[str, str] = field(default_factory=dict)  # id -> folder path
     unusable: set[str] = field(default_factory=set)  # paths that exist but could not be used
     maybe_ids: set[str] = field(default_factory=set)  # ids that unusable files seem to define
+    tokens: dict[str, object] = field(default_factory=dict)  # path -> version of its bytes
+    curriculum: tuple[object, ...] | None = None
+    """Changes whenever class.toml or a framework or playlist file changes (None: unknown)."""
+
+
+StudentKey = tuple[object, ...]
+
+
+@dataclass
+class CheckMemo:
+    """The per-student results of the last :func:`build_class`, to reuse in the next one.
+
+    A student's checks depend only on their two files and on a *context*: the class path,
+    the playlists' and activities' ids, the known competency ids and their scales, the
+    ids of unusable files and the teacher ids. The context is kept as a digest of exactly
+    these values. When the digest is the same as last time and both of a student's files
+    have the same tokens (the same bytes, so the same positions too), the problems found
+    then are reused as they are, without making the student's models. The store keeps one
+    per class folder (and in its cache between runs), so a change to one student file
+    re-checks one student, and opening a large class checks nobody again.
+    """
+
+    context: bytes | None = None
+    curriculum: tuple[object, ...] | None = None  # what ``context`` was worked out from
+    students: dict[str, tuple[StudentKey, list[Problem], RecordCell | None]] = field(
+        default_factory=dict)
+
+    def export(self) -> tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]:
+        """What can be kept between runs: entries whose tokens are plain values."""
+        kept = {sid: (key, problems) for sid, (key, problems, _) in self.students.items()
+                if all(t is None or type(t) is tuple for t in key[:2])}
+        return self.context, kept
+
+    def seed(self, context: bytes | None,
+             students: dict[str, tuple[StudentKey, list[Problem]]]) -> None:
+        self.context = context
+        self.students = {sid: (key, problems, None) for sid, (key, problems) in students.items()}
 
 
 class _Reporter:
@@ -66,7 +118,10 @@ def _unknown(kind: str, value: str, known: Iterable[str]) -> tuple[str, str]:
     return f"unknown {kind} {value!r}", hint
 
 
-def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Problem]]:
+def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = None
+                ) -> tuple[ClassData, list[Problem]]:
+    """The class and its problems. ``memo`` (optional) makes a rebuild after a small change
+    cheap: see :class:`CheckMemo`; the result is the same with or without it."""
     r = _Reporter(locate)
     if files.class_file is not None and not (files.class_file.name or files.class_file.students
                                              or files.class_file.teachers):
@@ -178,27 +233,66 @@ def build_class(files: ParsedFiles, locate: Locate) -> tuple[ClassData, list[Pro
                 r.add(cp, ("assignments", i, "students", j), message, hint)
 
     # ---- student folders
-    records: dict[str, StudentRecord] = {}
+    roster_teachers = teacher_ids if files.class_file is not None else None
+    checks = _StudentChecks(playlists, competency_ids, files.maybe_ids, roster_teachers,
+                            frameworks)
+    reuse = False
+    if memo is not None:
+        curriculum = files.curriculum
+        if curriculum is None or curriculum != memo.curriculum or memo.context is None:
+            context = checks.digest(cp)
+        else:
+            context = memo.context
+        reuse = memo.context == context
+        memo.context, memo.curriculum = context, curriculum
+        previous_students = memo.students
+        memo.students = {}
+    cells: dict[str, RecordCell] = {}
     for sid, folder in sorted(files.student_folders.items()):
-        student_path, student_file = files.student_files.get(
-            sid, (f"{folder}/student.toml", StudentFile()))
-        teacher_path, teacher_file = files.teacher_files.get(
-            sid, (f"{folder}/teacher.toml", TeacherFile()))
+        student_path, student_item = files.student_files.get(
+            sid, (f"{folder}/student.toml", EMPTY_STUDENT_FILE))
+        teacher_path, teacher_item = files.teacher_files.get(
+            sid, (f"{folder}/teacher.toml", EMPTY_TEACHER_FILE))
+        student_lazy = student_item if isinstance(student_item, Lazy) else Lazy(student_item)
+        teacher_lazy = teacher_item if isinstance(teacher_item, Lazy) else Lazy(teacher_item)
         sources[("student", sid)] = student_path
         sources[("teacher", sid)] = teacher_path
-        if files.class_file is not None and sid not in student_ids:
-            where = (student_path if sid in files.student_files
-                     else teacher_path if sid in files.teacher_files else folder)
+        unknown_folder = files.class_file is not None and sid not in student_ids
+        student_unusable = student_path in files.unusable
+        has_student, has_teacher = sid in files.student_files, sid in files.teacher_files
+        key: StudentKey = (
+            files.tokens.get(student_path) if has_student else None,
+            files.tokens.get(teacher_path) if has_teacher else None,
+            folder, student_path, teacher_path, has_student, has_teacher, unknown_folder,
+            student_unusable)
+        known = (memo is not None and (not has_student or key[0] is not None)
+                 and (not has_teacher or key[1] is not None))
+        if reuse and known:
+            previous = previous_students.get(sid)
+            if previous is not None and previous[0] == key:
+                cell = previous[2]
+                if cell is None or cell.student is not student_lazy or (
+                        cell.teacher is not teacher_lazy):
+                    cell = RecordCell(student_lazy, teacher_lazy)
+                r.problems.extend(previous[1])
+                cells[sid] = cell
+                memo.students[sid] = (key, previous[1], cell)  # type: ignore[union-attr]
+                continue
+        start = len(r.problems)
+        if unknown_folder:
+            where = (student_path if has_student
+                     else teacher_path if has_teacher else folder)
             r.add(where, (),
                   f"the folder {folder}/ belongs to no student in the roster",
                   f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
-        _check_student(r, student_path, student_file, playlists, competency_ids,
-                       files.maybe_ids)
-        _check_teacher(r, teacher_path, teacher_file,
-                       None if student_path in files.unusable else student_file,
-                       competency_ids,
-                       teacher_ids if files.class_file is not None else None, frameworks)
-        records[sid] = StudentRecord(student_file, teacher_file)
+        student_file = student_lazy.get()
+        checks.student(r, student_path, student_file)
+        checks.teacher(r, teacher_path, teacher_lazy.get(),
+                       None if student_unusable else student_file)
+        cells[sid] = RecordCell(student_lazy, teacher_lazy)
+        if memo is not None and known:
+            memo.students[sid] = (key, r.problems[start:], cells[sid])
+    records = Records(cells)
 
     data = ClassData(info=info, frameworks=frameworks, playlists=playlists, records=records,
                      sources=sources)
@@ -297,11 +391,78 @@ def _check_playlist(r: _Reporter, path: str, playlist: Playlist,
         r.add(path, ("check", "ready_after"), message, hint)
 
 
+class _StudentChecks:
+    """The checks of one student's two files, with what they need computed once per build."""
+
+    def __init__(self, playlists: dict[str, Playlist], competency_ids: set[str],
+                 maybe_ids: set[str], teacher_ids: set[str] | None,
+                 frameworks: dict[str, Framework]) -> None:
+        self.playlists = playlists
+        self.competency_ids = competency_ids
+        self.maybe_ids = maybe_ids
+        self.teacher_ids = teacher_ids
+        self.frameworks = frameworks
+        self._valid_refs: set[str] | None = None
+        self._scale_of: dict[str, Scale] | None = None
+
+    @property
+    def valid_refs(self) -> set[str]:
+        """Every "PLAYLIST/ACTIVITY" that names an existing activity: such a reference is
+        never a problem, so most ticks are checked with one set lookup."""
+        if self._valid_refs is None:
+            self._valid_refs = {f"{pid}/{activity.id}" for pid, playlist in self.playlists.items()
+                                for tier in playlist.tiers for activity in tier.activities}
+        return self._valid_refs
+
+    @property
+    def scale_of(self) -> dict[str, Scale]:
+        if self._scale_of is None:
+            scale_of: dict[str, Scale] = {}
+            for framework in self.frameworks.values():
+                for item in framework.competencies:
+                    scale_of.setdefault(item.id, framework.scale)
+            self._scale_of = scale_of
+        return self._scale_of
+
+    def digest(self, class_path: str) -> bytes:
+        """Everything the checks of a student's files read, as one digest."""
+        h = hashlib.sha256()
+
+        def feed(*parts: Any) -> None:
+            h.update(repr(parts).encode())
+
+        feed("class", class_path)
+        for pid in sorted(self.playlists):
+            playlist = self.playlists[pid]
+            feed("playlist", pid, *(a.id for t in playlist.tiers for a in t.activities))
+        feed("competencies", *sorted(self.competency_ids))
+        feed("maybe", *sorted(self.maybe_ids))
+        feed("teachers", None if self.teacher_ids is None else sorted(self.teacher_ids))
+        for cid, scale in sorted(self.scale_of.items()):
+            feed("scale", cid, scale.levels, scale.mastered_at)
+        return h.digest()
+
+    def student(self, r: _Reporter, path: str, student: StudentFile) -> None:
+        _check_student(r, path, student, self.playlists, self.competency_ids, self.maybe_ids,
+                       self.valid_refs)
+
+    def teacher(self, r: _Reporter, path: str, teacher: TeacherFile,
+                student: StudentFile | None) -> None:
+        _check_teacher(r, path, teacher, student, self.competency_ids, self.teacher_ids,
+                       self.frameworks, self.scale_of if teacher.decisions else {})
+        if teacher.adjustments:
+            _check_adjustments(r, path, teacher, self.playlists, self.maybe_ids)
+
+
 def _check_student(r: _Reporter, path: str, student: StudentFile,
                    playlists: dict[str, Playlist], competency_ids: set[str],
-                   maybe_ids: set[str]) -> None:
+                   maybe_ids: set[str], valid_refs: set[str] | None = None) -> None:
     for section, refs in (("ticks", student.ticks), ("notes", student.notes)):
+        if valid_refs is not None and refs.keys() <= valid_refs:
+            continue  # every reference names an existing activity: nothing to report
         for ref in refs:
+            if valid_refs is not None and ref in valid_refs:
+                continue
             playlist_id, activity_id = split_ref(ref)
             playlist = playlists.get(playlist_id)
             if playlist is None and playlist_id in maybe_ids:
@@ -327,11 +488,13 @@ def _check_student(r: _Reporter, path: str, student: StudentFile,
 
 def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: StudentFile | None,
                    competency_ids: set[str], teacher_ids: set[str] | None,
-                   frameworks: dict[str, Framework]) -> None:
-    scale_of: dict[str, Scale] = {}
-    for framework in frameworks.values():
-        for item in framework.competencies:
-            scale_of.setdefault(item.id, framework.scale)
+                   frameworks: dict[str, Framework],
+                   scale_of: dict[str, Scale] | None = None) -> None:
+    if scale_of is None:
+        scale_of = {}
+        for framework in frameworks.values():
+            for item in framework.competencies:
+                scale_of.setdefault(item.id, framework.scale)
     for did, decision in teacher.decisions.items():
         competency = decision.competency
         if decision.request is not None and student is not None:
@@ -369,3 +532,51 @@ def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: Stude
                 r.add(path, ("decisions", did, "level"),
                       f"result is not-yet but level {decision.level} counts as mastered",
                       'lower the level or write result = "mastered"')
+
+
+def _check_adjustments(r: _Reporter, path: str, teacher: TeacherFile,
+                       playlists: dict[str, Playlist], maybe_ids: set[str]) -> None:
+    """``[adjustments]``: each names a playlist, a tier of it (``start``) and activities of
+    it (``skip``, ``add``); an ``add`` that changes nothing is a warning."""
+    for pid, adjust in teacher.adjustments.items():
+        playlist = playlists.get(pid)
+        if playlist is None:
+            if pid not in maybe_ids:
+                message, hint = _unknown("playlist", pid, playlists)
+                r.add(path, ("adjustments", pid), message, hint)
+            continue
+        tier_ids = [t.id for t in playlist.tiers]
+        tier_of: dict[str, tuple[int, str, bool]] = {}  # activity -> (tier index, id, all?)
+        for index, tier in enumerate(playlist.tiers):
+            for activity in tier.activities:
+                tier_of.setdefault(activity.id, (index, tier.id, tier.complete == "all"))
+        start = -1
+        if adjust.start is not None:
+            if adjust.start in tier_ids:
+                start = tier_ids.index(adjust.start)
+            else:
+                message, hint = _unknown("tier", adjust.start, tier_ids)
+                r.add(path, ("adjustments", pid, "start"), f"{message} in playlist {pid!r}",
+                      hint)
+        for key, ids in (("skip", adjust.skip), ("add", adjust.add)):
+            for j, aid in enumerate(ids):
+                if aid not in tier_of:
+                    _, hint = _unknown("activity", aid, tier_of)
+                    r.add(path, ("adjustments", pid, key, j),
+                          f"unknown activity {aid!r} in playlist {pid!r}", hint)
+        for j, aid in enumerate(adjust.add):
+            if aid not in tier_of:
+                continue
+            index, tier_id, all_required = tier_of[aid]
+            loc: Loc = ("adjustments", pid, "add", j)
+            if aid in adjust.skip:
+                r.add(path, loc, f"activity {aid!r} is both skipped and added; it counts as "
+                      "skipped", "remove it from skip or from add", Severity.WARNING)
+            elif index < start:
+                r.add(path, loc, f"activity {aid!r} is in tier {tier_id!r}, before the start "
+                      f"tier {adjust.start!r}: the student is placed out of it, so it is not "
+                      "required", "remove it from add, or start at an earlier tier",
+                      Severity.WARNING)
+            elif all_required:
+                r.add(path, loc, f"activity {aid!r} is already required: tier {tier_id!r} "
+                      "asks for all its activities", "remove it from add", Severity.WARNING)

@@ -82,6 +82,9 @@ class Person(_Model):
     id: Id
     name: Text
     emails: tuple[Text, ...] = ()
+    signing_key: Text | None = None
+    """An SSH public key ("ssh-ed25519 AAAA... comment"): when set, this person's commits
+    must be signed with it (see docs/git.md)."""
 
 
 class Teacher(Person):
@@ -317,7 +320,24 @@ class Decision(_Model):
         return self
 
 
+class Adjustment(_Model):
+    """One student's personal version of one playlist (``[adjustments]`` in teacher.toml).
+
+    ``start``: a tier id; the student is placed there, and the tiers before it count as
+    complete ("placed out"). ``skip``: activities this student need not do. ``add``:
+    activities of the playlist made required for this student (usually from an optional
+    tier). ``note``: an accommodation, shown to the student.
+    """
+
+    start: Id | None = None
+    skip: tuple[Id, ...] = ()
+    add: tuple[Id, ...] = ()
+    note: Text = ""
+
+
 class TeacherFile(_Model):
-    """``students/ID/teacher.toml``: decisions about one student; only teachers write it."""
+    """``students/ID/teacher.toml``: decisions about one student and adjustments of their
+    playlists (one line per playlist); only teachers write it."""
 
     decisions: dict[Id, Decision] = {}
+    adjustments: dict[Id, Adjustment] = {}

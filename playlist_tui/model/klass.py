@@ -6,10 +6,11 @@ parsed files; it is immutable, so a new one is built whenever files change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from playlist_tui.model.files import (
     ClassFile,
@@ -25,6 +26,7 @@ from playlist_tui.model.files import (
 )
 
 T = TypeVar("T", Student, Teacher, Group)
+V = TypeVar("V")
 
 
 def _first_by_id(items: tuple[T, ...]) -> dict[str, T]:
@@ -45,6 +47,79 @@ class StudentRecord:
 
     student: StudentFile = EMPTY_STUDENT_FILE
     teacher: TeacherFile = EMPTY_TEACHER_FILE
+
+
+_MAKING = threading.Lock()
+
+
+class Lazy(Generic[V]):
+    """A value that is made the first time it is needed, then kept.
+
+    The store keeps the students' files of a large class in a compact form and makes
+    their models only when something asks for them (see docs/performance.md); a value
+    that is already there is simply wrapped. Safe to use from several threads: the value
+    is made once.
+    """
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, value: V | None = None, make: Callable[[], V] | None = None) -> None:
+        self._value = value
+        self._make = make if value is None else None
+
+    @property
+    def ready(self) -> bool:
+        return self._make is None
+
+    def get(self) -> V:
+        make = self._make
+        if make is not None:
+            with _MAKING:
+                if self._make is not None:
+                    self._value = self._make()
+                    self._make = None
+        return self._value  # type: ignore[return-value]
+
+
+class RecordCell:
+    """One student's two files, made into a :class:`StudentRecord` when first needed."""
+
+    __slots__ = ("_record", "student", "teacher")
+
+    def __init__(self, student: Lazy[StudentFile], teacher: Lazy[TeacherFile]) -> None:
+        self.student = student
+        self.teacher = teacher
+        self._record: StudentRecord | None = None
+
+    def record(self) -> StudentRecord:
+        record = self._record
+        if record is None:
+            record = self._record = StudentRecord(self.student.get(), self.teacher.get())
+        return record
+
+
+class Records(Mapping[str, StudentRecord]):
+    """Student id -> :class:`StudentRecord`, each made the first time it is asked for."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: dict[str, RecordCell]) -> None:
+        self.cells = cells
+
+    def __getitem__(self, student: str) -> StudentRecord:
+        return self.cells[student].record()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __contains__(self, student: object) -> bool:
+        return student in self.cells
+
+    def __repr__(self) -> str:
+        return f"Records({len(self.cells)} students)"
 
 
 @dataclass(frozen=True)
@@ -93,16 +168,64 @@ class ClassData:
 
     def assigned_playlists(self, student: str) -> list[Playlist]:
         """Playlists assigned to a student (directly, through a group or to everyone)."""
-        groups = {g.id for g in self.info.groups if student in g.members}
-        wanted: list[str] = []
-        for assignment in self.info.assignments:
-            reaches = (assignment.everyone or student in assignment.students
-                       or groups.intersection(assignment.groups))
-            if reaches and assignment.playlist not in wanted:
-                wanted.append(assignment.playlist)
-        return [self.playlists[p] for p in wanted if p in self.playlists]
+        return list(self._assigned(student))
 
     def assignees(self, playlist: str) -> list[str]:
         """Student ids a playlist is assigned to, in roster order."""
-        return [s.id for s in self.info.students
-                if any(p.id == playlist for p in self.assigned_playlists(s.id))]
+        return list(self._assignees.get(playlist, ()))
+
+    # The two questions above are asked for every student and every playlist when a view
+    # of the whole class is drawn, so their answers are worked out once per ClassData
+    # (which never changes) from an index of the assignments.
+
+    @cached_property
+    def _assignment_index(self) -> tuple[list[int], dict[str, list[int]], dict[str, list[int]],
+                                         dict[str, set[str]]]:
+        """(assignments to everyone, assignments by student, assignments by group, groups
+        by member), assignments as their positions in class.toml."""
+        everyone: list[int] = []
+        by_student: dict[str, list[int]] = {}
+        by_group: dict[str, list[int]] = {}
+        for n, assignment in enumerate(self.info.assignments):
+            if assignment.everyone:
+                everyone.append(n)
+            for sid in assignment.students:
+                by_student.setdefault(sid, []).append(n)
+            for gid in assignment.groups:
+                by_group.setdefault(gid, []).append(n)
+        groups_of: dict[str, set[str]] = {}
+        for group in self.info.groups:
+            for member in group.members:
+                groups_of.setdefault(member, set()).add(group.id)
+        return everyone, by_student, by_group, groups_of
+
+    @cached_property
+    def _assigned_memo(self) -> dict[str, tuple[Playlist, ...]]:
+        return {}
+
+    def _assigned(self, student: str) -> tuple[Playlist, ...]:
+        found = self._assigned_memo.get(student)
+        if found is not None:
+            return found
+        everyone, by_student, by_group, groups_of = self._assignment_index
+        reaching = set(everyone)
+        reaching.update(by_student.get(student, ()))
+        for gid in groups_of.get(student, ()):
+            reaching.update(by_group.get(gid, ()))
+        wanted: list[str] = []
+        for n in sorted(reaching):
+            playlist_id = self.info.assignments[n].playlist
+            if playlist_id not in wanted:
+                wanted.append(playlist_id)
+        found = tuple(self.playlists[p] for p in wanted if p in self.playlists)
+        self._assigned_memo[student] = found
+        return found
+
+    @cached_property
+    def _assignees(self) -> dict[str, tuple[str, ...]]:
+        """Playlist id -> the roster's students it is assigned to, in roster order."""
+        out: dict[str, list[str]] = {}
+        for student in self.info.students:
+            for playlist_id in dict.fromkeys(p.id for p in self._assigned(student.id)):
+                out.setdefault(playlist_id, []).append(student.id)
+        return {k: tuple(v) for k, v in out.items()}

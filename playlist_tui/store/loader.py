@@ -2,37 +2,63 @@
 
 One broken file never stops the rest: a file that cannot be read or parsed is reported
 and left out; a file with a few bad entries keeps its good ones. Nothing here writes.
+
+Two ways in, with the same result for the same files:
+
+- :func:`load_class` reads and parses every file now.
+- :class:`FolderLoader` keeps what each file gave (its model and its problems) together
+  with the file's identity (size, times, inode), so loading again re-reads only the files
+  whose identity changed, and :meth:`FolderLoader.refresh` re-reads only the paths it is
+  given. :class:`playlist_tui.store.store.ClassStore` uses it, with the results kept on
+  disk between runs by :mod:`playlist_tui.store.cache`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
-from collections.abc import Callable
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TypeVar
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from playlist_tui.model.check import ParsedFiles, build_class
+from playlist_tui.model.check import CheckMemo, ParsedFiles, StudentKey, build_class
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import ClassFile, Framework, Playlist, StudentFile, TeacherFile
 from playlist_tui.model.ids import id_error
-from playlist_tui.model.klass import ClassData
+from playlist_tui.model.klass import ClassData, Lazy
 from playlist_tui.model.problems import Loc, Problem, Severity
 from playlist_tui.store import layout
-from playlist_tui.store.reading import Parsed, parse_bytes
+from playlist_tui.store.reading import Parsed, decode, parse_bytes
 from playlist_tui.store.tomlpos import Positions, scan
 
 M = TypeVar("M", bound=BaseModel)
+
+Ident = tuple[int, int, int, int, int, int]
+"""What identifies a file's bytes without reading them: mode, size, mtime_ns, ctime_ns,
+inode, device. Any write to a file, and any rename onto it, changes at least one of these,
+unless it happens within the timestamp granularity of the file system: see RACY_NS."""
+
+RACY_NS = 3_000_000_000
+"""A file changed less than this long before it was read may change again without its
+identity changing (file systems keep times at a granularity of up to 2 s): its result is
+used once but never trusted again by identity, and never stored in the cache."""
 
 
 @dataclass
 class LoadResult:
     data: ClassData
     problems: list[Problem]
-    texts: dict[str, str] = field(default_factory=dict, repr=False)
+    texts: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The text of each file (with :class:`FolderLoader`, read from disk when first asked
+    for, so a file changed since the load gives its new text)."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -42,7 +68,7 @@ class LoadResult:
 class _Locator:
     """Positions of keys in the texts read, scanned lazily (only files with problems)."""
 
-    def __init__(self, texts: dict[str, str]) -> None:
+    def __init__(self, texts: Mapping[str, str]) -> None:
         self.texts = texts
         self.cache: dict[str, Positions] = {}
 
@@ -56,6 +82,58 @@ class _Locator:
         return positions.locate(loc)
 
 
+class _DiskTexts(Mapping[str, str]):
+    """Texts of class files, read from disk when first asked for (only files with a
+    problem to locate are ever read: at school scale, keeping every text would double the
+    memory the class takes)."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self._texts: dict[str, str | None] = {}
+
+    def __getitem__(self, rel: str) -> str:
+        if rel not in self._texts:
+            self._texts[rel] = _text_of(self.root, rel, self.max_bytes)
+        text = self._texts[rel]
+        if text is None:
+            raise KeyError(rel)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([rel for rel, text in self._texts.items() if text is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for text in self._texts.values() if text is not None)
+
+
+def _text_of(root: Path, rel: str, max_bytes: int) -> str | None:
+    try:
+        with open(root / rel, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    if len(raw) > max_bytes:
+        return None
+    return decode(rel, raw, max_bytes)[0]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a load makes millions of objects that all stay
+    alive: collecting then only costs time (up to half of a large load)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------- discovery
+
+
 def _list_toml(folder: Path) -> list[str]:
     try:
         return sorted(e.name for e in os.scandir(folder)
@@ -65,12 +143,62 @@ def _list_toml(folder: Path) -> list[str]:
         return []
 
 
-def discover(root: Path) -> tuple[list[str], list[str], dict[str, str], list[Problem]]:
-    """Relative paths of frameworks and playlists, student folders by id, and problems."""
-    problems: list[Problem] = []
+def _student_entry(root: Path, name: str) -> tuple[bool, list[Problem]]:
+    """One entry of ``students/`` that is a folder: (is it a student folder, its problems)."""
+    folder = f"{layout.STUDENTS_DIR}/{name}"
+    problem = id_error(name)
+    if problem is not None:
+        return False, [Problem(folder, 1, 1, f"student folder name: {problem}",
+                               "name the folder after the student's id")]
+    problems = []
+    for file_name in _list_toml(root / layout.STUDENTS_DIR / name):
+        if file_name not in (layout.STUDENT_FILE, layout.TEACHER_FILE):
+            problems.append(Problem(
+                f"{folder}/{file_name}", 1, 1,
+                f"unexpected file {file_name!r} in a student folder",
+                f"a student folder holds {layout.STUDENT_FILE} and {layout.TEACHER_FILE}",
+                Severity.WARNING))
+    return True, problems
+
+
+@dataclass
+class _Folder:
+    """What is in the class folder: the files to read and the problems of its layout."""
+
+    frameworks: list[str]
+    playlists: list[str]
+    students: dict[str, str]  # id -> folder, in the order of the folder names
+    entry_problems: dict[str, list[Problem]]  # name in students/ -> its problems
+
+    def problems(self) -> list[Problem]:
+        return [p for name in sorted(self.entry_problems) for p in self.entry_problems[name]]
+
+    def files(self) -> list[str]:
+        out = [layout.CLASS_FILE, *self.frameworks, *self.playlists]
+        for folder in self.students.values():
+            out += [f"{folder}/{layout.STUDENT_FILE}", f"{folder}/{layout.TEACHER_FILE}"]
+        return out
+
+    def set_student_entry(self, root: Path, name: str) -> None:
+        """Look at one entry of ``students/`` again."""
+        self.entry_problems.pop(name, None)
+        was_student = name in self.students
+        is_dir = not name.startswith(".") and (root / layout.STUDENTS_DIR / name).is_dir()
+        is_student, problems = _student_entry(root, name) if is_dir else (False, [])
+        if problems:
+            self.entry_problems[name] = problems
+        if is_student and not was_student:
+            self.students[name] = f"{layout.STUDENTS_DIR}/{name}"
+            self.students = dict(sorted(self.students.items()))
+        elif was_student and not is_student:
+            del self.students[name]
+
+
+def _scan(root: Path) -> _Folder:
     frameworks = [f"{layout.FRAMEWORKS_DIR}/{n}" for n in _list_toml(root / layout.FRAMEWORKS_DIR)]
     playlists = [f"{layout.PLAYLISTS_DIR}/{n}" for n in _list_toml(root / layout.PLAYLISTS_DIR)]
     students: dict[str, str] = {}
+    entry_problems: dict[str, list[Problem]] = {}
     try:
         entries = sorted(os.scandir(root / layout.STUDENTS_DIR), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):
@@ -78,26 +206,35 @@ def discover(root: Path) -> tuple[list[str], list[str], dict[str, str], list[Pro
     for entry in entries:
         if entry.name.startswith(".") or not entry.is_dir():
             continue
-        folder = f"{layout.STUDENTS_DIR}/{entry.name}"
-        problem = id_error(entry.name)
-        if problem is not None:
-            problems.append(Problem(folder, 1, 1, f"student folder name: {problem}",
-                                    "name the folder after the student's id"))
-            continue
-        students[entry.name] = folder
-        for name in _list_toml(Path(entry.path)):
-            if name not in (layout.STUDENT_FILE, layout.TEACHER_FILE):
-                problems.append(Problem(
-                    f"{folder}/{name}", 1, 1, f"unexpected file {name!r} in a student folder",
-                    f"a student folder holds {layout.STUDENT_FILE} and {layout.TEACHER_FILE}",
-                    Severity.WARNING))
-    return frameworks, playlists, students, problems
+        is_student, problems = _student_entry(root, entry.name)
+        if is_student:
+            students[entry.name] = f"{layout.STUDENTS_DIR}/{entry.name}"
+        if problems:
+            entry_problems[entry.name] = problems
+    return _Folder(frameworks, playlists, students, entry_problems)
 
 
-def read_file(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> Parsed | None:
-    """Read and parse one file; None if it does not exist."""
+def discover(root: Path) -> tuple[list[str], list[str], dict[str, str], list[Problem]]:
+    """Relative paths of frameworks and playlists, student folders by id, and problems."""
+    found = _scan(root)
+    return found.frameworks, found.playlists, found.students, found.problems()
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def _ident(st: os.stat_result) -> Ident:
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _read(root: Path, rel: str, max_bytes: int) -> tuple[Parsed | None, Ident | None]:
+    """Read and parse one file (None if it does not exist), with the identity of the bytes
+    read when it can be trusted later: the file did not change while it was read and was
+    not changed in the last RACY_NS."""
+    ident: Ident | None = None
     try:
         with open(root / rel, "rb") as handle:
+            before = os.fstat(handle.fileno())
             raw = handle.read(max_bytes + 1)
             if len(raw) > max_bytes:
                 size = os.fstat(handle.fileno()).st_size
@@ -105,20 +242,33 @@ def read_file(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> P
                     rel, 1, 1, f"the file is {size:,} bytes, more than the limit of "
                     f"{max_bytes:,}",
                     "class files are small text files; split it, or check that this is "
-                    "the right file")])
+                    "the right file")]), None
+            after = os.fstat(handle.fileno())
     except FileNotFoundError:
-        return None
+        return None, None
     except OSError as exc:
         return Parsed(rel, None, None, [Problem(rel, 1, 1, f"cannot read the file: "
                                                 f"{exc.strerror or exc}",
-                                                "check the file's permissions")])
-    return parse_bytes(rel, raw, max_bytes)
+                                                "check the file's permissions")]), None
+    if (_ident(before) == _ident(after) and stat.S_ISREG(after.st_mode)
+            and time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) >= RACY_NS):
+        ident = _ident(after)
+    return parse_bytes(rel, raw, max_bytes), ident
+
+
+def read_file(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> Parsed | None:
+    """Read and parse one file; None if it does not exist."""
+    return _read(root, rel, max_bytes)[0]
 
 
 def validate_file(parsed: Parsed, model: type[M], locate: Callable[[str, Loc], tuple[int, int]]
                   ) -> tuple[M | None, list[Problem]]:
     if parsed.data is None:
         return None, list(parsed.problems)
+    try:  # the usual case, a valid file: no need for the lenient machinery and its copies
+        return model.model_validate(parsed.data), []
+    except ValidationError:
+        pass
     instance, found = validate_lenient(model, parsed.data)
     problems = []
     for item in found:
@@ -141,25 +291,119 @@ def _ids_in(text: str, rel: str) -> set[str]:
     return {rel.rsplit("/", 1)[-1].removesuffix(".toml"), *_ID_LINE.findall(text)}
 
 
-def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> LoadResult:
-    root = Path(root)
-    problems: list[Problem] = []
-    texts: dict[str, str] = {}
-    locate = _Locator(texts)
-    files = ParsedFiles(class_path=layout.CLASS_FILE)
+def _interned(value: Any) -> Any:
+    """The parsed data with keys and short strings interned: the same activity reference
+    in 5,000 student files is then one string in memory (and in the cache), not 5,000."""
+    if type(value) is dict:
+        return {sys.intern(k) if type(k) is str else k: _interned(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_interned(v) for v in value]
+    if type(value) is str and len(value) <= 64:
+        return sys.intern(value)
+    return value
 
-    def load(rel: str, model: type[M]) -> M | None:
-        parsed = read_file(root, rel, max_bytes)
-        if parsed is None:
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def _share_fields_sets(value: object) -> None:
+    """Let models with the same set fields share one ``__pydantic_fields_set__``: a set
+    takes 200 bytes and a large class has hundreds of thousands of models. The models are
+    frozen, so nothing ever changes these sets (copies of a model get a copy)."""
+    if isinstance(value, BaseModel):
+        fields = value.__pydantic_fields_set__
+        shared = _FIELDS_SETS.setdefault(frozenset(fields), fields)
+        if shared is not fields:
+            object.__setattr__(value, "__pydantic_fields_set__", shared)
+        for item in value.__dict__.values():
+            _share_fields_sets(item)
+    elif isinstance(value, tuple | dict):
+        items = value.values() if isinstance(value, dict) else value
+        first = next(iter(items), None)  # the items of a field all have the same type
+        if isinstance(first, BaseModel | tuple | dict):
+            for item in items:
+                _share_fields_sets(item)
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one existing file gives a load: its model (None when the file cannot be used;
+    a student's files may come as a :class:`Lazy` model from the cache), its own problems
+    (reading, syntax, keys and values) and, for an unusable curriculum file, the ids it
+    seems to define. A pure function of the file's path and bytes."""
+
+    model: BaseModel | Lazy[Any] | None
+    problems: tuple[Problem, ...]
+    maybe_ids: frozenset[str] = frozenset()
+
+
+def _result(parsed: Parsed, model: type[BaseModel],
+            locate: Callable[[str, Loc], tuple[int, int]]) -> FileResult:
+    if parsed.data is not None:
+        parsed = Parsed(parsed.path, parsed.text, _interned(parsed.data), parsed.problems)
+    instance, problems = validate_file(parsed, model, locate)
+    if instance is None:
+        return FileResult(None, tuple(problems),
+                          frozenset(_ids_in(parsed.text or "", parsed.path)))
+    _share_fields_sets(instance)
+    return FileResult(instance, tuple(problems))
+
+
+def parse_model(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> BaseModel:
+    """The model of one student's or teacher's file, read now (the empty model of its kind
+    if the file is missing or cannot be used)."""
+    model = model_for(rel)
+    assert model is not None
+    parsed = read_file(root, rel, max_bytes)
+    if parsed is not None:
+        result = _result(parsed, model, lambda _path, _loc: (1, 1))
+        if isinstance(result.model, BaseModel):
+            return result.model
+    return model()
+
+
+def model_for(rel: str) -> type[BaseModel] | None:
+    """The model of the file at a class-folder path, or None if it is not a class file."""
+    parts = rel.split("/")
+    if rel == layout.CLASS_FILE:
+        return ClassFile
+    if len(parts) == 2 and parts[1].endswith(".toml"):
+        if parts[0] == layout.FRAMEWORKS_DIR:
+            return Framework
+        if parts[0] == layout.PLAYLISTS_DIR:
+            return Playlist
+    if len(parts) == 3 and parts[0] == layout.STUDENTS_DIR:
+        if parts[2] == layout.STUDENT_FILE:
+            return StudentFile
+        if parts[2] == layout.TEACHER_FILE:
+            return TeacherFile
+    return None
+
+
+# --------------------------------------------------------------------------- the class
+
+
+def _assemble(root: Path, found: _Folder, result_of: Callable[[str], FileResult | None],
+              texts: Mapping[str, str], memo: CheckMemo | None = None,
+              tokens: dict[str, object] | None = None) -> LoadResult:
+    """Put the files' results together (always in the same order) and check the class."""
+    problems: list[Problem] = []
+    files = ParsedFiles(class_path=layout.CLASS_FILE)
+    if tokens is not None:
+        files.tokens = tokens
+        files.curriculum = tuple(
+            (rel, tokens.get(rel))
+            for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists))
+
+    def take(rel: str) -> BaseModel | Lazy[Any] | None:
+        result = result_of(rel)
+        if result is None:
             return None
-        if parsed.text is not None:
-            texts[rel] = parsed.text
-        instance, found = validate_file(parsed, model, locate)
-        problems.extend(found)
-        if instance is None:
+        problems.extend(result.problems)
+        if result.model is None:
             files.unusable.add(rel)
-            files.maybe_ids.update(_ids_in(parsed.text or "", rel))
-        return instance
+            files.maybe_ids.update(result.maybe_ids)
+        return result.model
 
     if not root.is_dir():
         problems.append(Problem(str(root), 1, 1, "this class folder does not exist",
@@ -167,28 +411,226 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
     elif not (root / layout.CLASS_FILE).exists():
         problems.append(Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
                                 "a class folder starts with a class.toml (see docs/formats.md)"))
-    files.class_file = load(layout.CLASS_FILE, ClassFile)
-    framework_paths, playlist_paths, students, found = discover(root)
-    problems.extend(found)
-    for rel in framework_paths:
-        framework = load(rel, Framework)
+    files.class_file = cast(ClassFile | None, take(layout.CLASS_FILE))
+    problems.extend(found.problems())
+    for rel in found.frameworks:
+        framework = take(rel)
         if framework is not None:
-            files.frameworks.append((rel, framework))
-    for rel in playlist_paths:
-        playlist = load(rel, Playlist)
+            files.frameworks.append((rel, cast(Framework, framework)))
+    for rel in found.playlists:
+        playlist = take(rel)
         if playlist is not None:
-            files.playlists.append((rel, playlist))
-    files.student_folders = students
-    for sid, folder in students.items():
+            files.playlists.append((rel, cast(Playlist, playlist)))
+    files.student_folders = dict(found.students)
+    for sid, folder in found.students.items():
         rel = f"{folder}/{layout.STUDENT_FILE}"
-        student = load(rel, StudentFile)
+        student = take(rel)
         if student is not None:
-            files.student_files[sid] = (rel, student)
+            files.student_files[sid] = (rel, cast(StudentFile | Lazy[StudentFile], student))
         rel = f"{folder}/{layout.TEACHER_FILE}"
-        teacher = load(rel, TeacherFile)
+        teacher = take(rel)
         if teacher is not None:
-            files.teacher_files[sid] = (rel, teacher)
-    data, found = build_class(files, locate)
-    problems.extend(found)
+            files.teacher_files[sid] = (rel, cast(TeacherFile | Lazy[TeacherFile], teacher))
+    data, found_problems = build_class(files, _Locator(texts), memo)
+    problems.extend(found_problems)
     problems.sort(key=Problem.sort_key)
     return LoadResult(data, problems, texts)
+
+
+def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> LoadResult:
+    """Read, parse and check every file of the class folder now."""
+    root = Path(root)
+    texts: dict[str, str] = {}
+    locate = _Locator(texts)
+
+    def result_of(rel: str) -> FileResult | None:
+        model = model_for(rel)
+        assert model is not None
+        parsed = read_file(root, rel, max_bytes)
+        if parsed is None:
+            return None
+        if parsed.text is not None:
+            texts[rel] = parsed.text
+        return _result(parsed, model, locate)
+
+    with _gc_paused():
+        return _assemble(root, _scan(root), result_of, texts)
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+class Entry:
+    """A file's result and the identity of the bytes it came from (None: the result must
+    not be reused, because the file was changing when it was read). ``token`` names this
+    version of the file for the checks (the identity, or a value of its own); ``blob``
+    is where the cache keeps a student's file (see playlist_tui.store.cache)."""
+
+    __slots__ = ("blob", "ident", "result", "token")
+
+    def __init__(self, ident: Ident | None, result: FileResult,
+                 blob: tuple[str, str] | None = None) -> None:
+        self.ident = ident
+        self.result = result
+        self.token: object = ident if ident is not None else object()
+        self.blob = blob
+
+
+def _normalize(root: Path, path: str | os.PathLike[str]) -> str | None:
+    """A changed path as a class-folder path with ``/``; None if it is outside the folder."""
+    if Path(path).is_absolute():
+        try:
+            path = Path(path).relative_to(root)
+        except ValueError:
+            return None
+    pure = PurePosixPath(str(path).replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts:
+        return None
+    return pure.as_posix()
+
+
+class FolderLoader:
+    """Loads one class folder and keeps each file's result with the file's identity.
+
+    ``load()`` looks at the whole folder again and re-reads only the files whose identity
+    changed (``known`` may add results kept from an earlier run: the persistent cache);
+    ``refresh(changed)`` re-reads only the given paths (and looks again at the folders
+    they are in, so added, deleted and renamed files are seen) and reuses everything
+    else. Both then check the whole class again, reusing the checks of every student whose
+    files did not change. The result is always the same as :func:`load_class` on the same
+    files. Not thread-safe: the store calls it under a lock.
+    """
+
+    def __init__(self, root: Path, max_bytes: int = layout.MAX_FILE_BYTES) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+        self.entries: dict[str, Entry] = {}
+        self.fresh: dict[str, Entry] = {}
+        """Entries read since the last :meth:`take_fresh` (for the persistent cache)."""
+        self.folder: _Folder | None = None
+        self.memo = CheckMemo()
+
+    def checks(self) -> tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]:
+        """The results of the per-student checks, to keep in the cache."""
+        return self.memo.export()
+
+    def take_fresh(self) -> dict[str, Entry]:
+        fresh, self.fresh = self.fresh, {}
+        return fresh
+
+    def _read_entry(self, rel: str) -> Entry | None:
+        model = model_for(rel)
+        assert model is not None
+        parsed, ident = _read(self.root, rel, self.max_bytes)
+        if parsed is None:
+            return None
+        result = _result(parsed, model, _Locator(
+            {rel: parsed.text} if parsed.text is not None else {}))
+        entry = Entry(ident, result)
+        self.fresh[rel] = entry
+        return entry
+
+    def _lookup(self, rel: str, previous: Entry | None) -> Entry | None:
+        if previous is not None and previous.ident is not None:
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                pass
+            else:
+                if _ident(st) == previous.ident:
+                    return previous
+        return self._read_entry(rel)
+
+    def _assemble(self) -> LoadResult:
+        assert self.folder is not None
+        entries = self.entries
+        texts = _DiskTexts(self.root, self.max_bytes)
+
+        def result_of(rel: str) -> FileResult | None:
+            entry = entries.get(rel)
+            return None if entry is None else entry.result
+
+        tokens = {rel: entry.token for rel, entry in entries.items()}
+        return _assemble(self.root, self.folder, result_of, texts, self.memo, tokens)
+
+    def load(self, known: Mapping[str, Entry] | None = None,
+             checks: tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]
+             | None = None) -> LoadResult:
+        """``known``: entries kept from an earlier run; ``checks``: the per-student check
+        results kept with them (used only where the files' tokens are the same)."""
+        if checks is not None and self.memo.context is None:
+            self.memo.seed(*checks)
+        with _gc_paused():
+            folder = _scan(self.root)
+            entries: dict[str, Entry] = {}
+            for rel in folder.files():
+                previous = self.entries.get(rel)
+                if previous is None and known is not None:
+                    previous = known.get(rel)
+                entry = self._lookup(rel, previous)
+                if entry is not None:
+                    entries[rel] = entry
+            self.folder, self.entries = folder, entries
+            return self._assemble()
+
+    def refresh(self, changed: Iterable[str | os.PathLike[str]]) -> LoadResult:
+        if self.folder is None:
+            return self.load()
+        with _gc_paused():
+            return self._refresh(changed)
+
+    def _refresh(self, changed: Iterable[str | os.PathLike[str]]) -> LoadResult:
+        assert self.folder is not None
+        folder = self.folder
+        reread: set[str] = set()
+        lists: set[str] = set()  # frameworks/ and playlists/, to list again
+        student_entries: set[str] = set()  # names in students/, to look at again
+        for raw in changed:
+            rel = _normalize(self.root, raw)
+            if rel is None:
+                continue
+            parts = rel.split("/")
+            if rel in ("", ".") or rel == layout.STUDENTS_DIR:
+                return self.load()
+            if rel == layout.CLASS_FILE:
+                reread.add(rel)
+            elif parts[0] in (layout.FRAMEWORKS_DIR, layout.PLAYLISTS_DIR):
+                lists.add(parts[0])
+                reread.add(rel)
+            elif parts[0] == layout.STUDENTS_DIR:
+                student_entries.add(parts[1])
+                reread.add(rel)
+        entries = self.entries
+        for rel in reread:  # every path the caller says changed is read again, whatever
+            entries.pop(rel, None)  # its identity says (see RACY_NS)
+        for name in student_entries:
+            folder.set_student_entry(self.root, name)
+        if layout.FRAMEWORKS_DIR in lists:
+            folder.frameworks = [f"{layout.FRAMEWORKS_DIR}/{n}"
+                                 for n in _list_toml(self.root / layout.FRAMEWORKS_DIR)]
+        if layout.PLAYLISTS_DIR in lists:
+            folder.playlists = [f"{layout.PLAYLISTS_DIR}/{n}"
+                                for n in _list_toml(self.root / layout.PLAYLISTS_DIR)]
+        touched = [layout.CLASS_FILE] if layout.CLASS_FILE in reread else []
+        for top in lists:
+            touched += folder.frameworks if top == layout.FRAMEWORKS_DIR else folder.playlists
+        for name in student_entries:
+            if name in folder.students:
+                touched += [f"{layout.STUDENTS_DIR}/{name}/{layout.STUDENT_FILE}",
+                            f"{layout.STUDENTS_DIR}/{name}/{layout.TEACHER_FILE}"]
+        for rel in touched:
+            if rel not in entries:
+                entry = self._read_entry(rel)
+                if entry is not None:
+                    entries[rel] = entry
+        # Forget files that are no longer part of the class (deleted or moved away).
+        for top in lists:
+            listed = set(folder.frameworks if top == layout.FRAMEWORKS_DIR else folder.playlists)
+            for rel in [r for r in entries if r.startswith(top + "/") and r not in listed]:
+                del entries[rel]
+        for name in student_entries:
+            if name not in folder.students:
+                prefix = f"{layout.STUDENTS_DIR}/{name}/"
+                for rel in [r for r in entries if r.startswith(prefix)]:
+                    del entries[rel]
+        return self._assemble()

@@ -343,3 +343,494 @@ class RemoveItem(Operation):
 
     def edit(self, text: str) -> str:
         return tomltext.remove_table(text, self.element)
+
+
+# --------------------------------------------------------------------------- teacher: adjustments
+
+
+def _unique(ids: tuple[str, ...] | list[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
+
+
+@dataclass(frozen=True)
+class SetAdjustment(Operation):
+    """Set one student's adjustment of one playlist: one line of ``[adjustments]`` in their
+    teacher.toml. An empty adjustment (no start, skip, add or note) removes the line."""
+
+    kind: ClassVar[str] = "adjust"
+    student: str = ""
+    playlist: str = ""
+    start: str | None = None
+    skip: tuple[str, ...] = ()
+    add: tuple[str, ...] = ()
+    note: str = ""
+    by: str = ""  # the teacher making the change (for the summary; not stored in the line)
+
+    @property
+    def path(self) -> str:
+        return layout.teacher_file(self.student)
+
+    def new_file(self) -> str:
+        return f"# Teachers' decisions about {self.student}: only teachers write this file.\n"
+
+    def value(self) -> dict[str, Any]:
+        """The line's inline table, keys always in the same order."""
+        return _compact({"start": self.start or None, "skip": _unique(self.skip) or None,
+                         "add": _unique(self.add) or None, "note": self.note})
+
+    def edit(self, text: str) -> str:
+        value = self.value()
+        try:
+            current = tomllib.loads(text).get("adjustments", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise tomltext.EditError(f"the file is not valid TOML ({exc})") from exc
+        if not isinstance(current, dict):
+            raise tomltext.EditError("'adjustments' is not a table")
+        if not value:
+            if self.playlist not in current:
+                return text
+            return tomltext.remove_entry(text, ("adjustments",), self.playlist)
+        if current.get(self.playlist) == value:
+            return text  # the same adjustment: keep the line as it is written
+        return tomltext.set_entry(text, ("adjustments",), self.playlist, value)
+
+    @property
+    def summary(self) -> str:
+        who = f"{self.by} " if self.by else ""
+        if not self.value():
+            return f"{who}removed the adjustment of {self.playlist} for {self.student}".strip()
+        return f"{who}adjusted {self.playlist} for {self.student}".strip()
+
+
+# --------------------------------------------------------------------------- class.toml
+
+
+@dataclass(frozen=True)
+class ClassOp(Operation):
+    """An operation on class.toml (teachers only)."""
+
+    @property
+    def path(self) -> str:
+        return layout.CLASS_FILE
+
+    @staticmethod
+    def _array(text: str, name: str) -> list[Any]:
+        try:
+            found = tomllib.loads(text).get(name, [])
+        except tomllib.TOMLDecodeError as exc:
+            raise tomltext.EditError(f"the file is not valid TOML ({exc})") from exc
+        return found if isinstance(found, list) else []
+
+
+@dataclass(frozen=True)
+class Assign(ClassOp):
+    """Assign a playlist to everyone, to groups and/or to students: one new
+    ``[[assignments]]`` block at the end of the assignments. Nothing changes if the very
+    same assignment is already there."""
+
+    kind: ClassVar[str] = "assign"
+    playlist: str = ""
+    everyone: bool = False
+    groups: tuple[str, ...] = ()
+    students: tuple[str, ...] = ()
+
+    def item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"playlist": self.playlist}
+        if self.everyone:
+            item["everyone"] = True
+        if self.groups:
+            item["groups"] = _unique(self.groups)
+        if self.students:
+            item["students"] = _unique(self.students)
+        return item
+
+    def edit(self, text: str) -> str:
+        item = self.item()
+        if len(item) == 1:
+            raise tomltext.EditError("an assignment needs a target: everyone, groups or students")
+        if any(existing == item for existing in self._array(text, "assignments")):
+            return text
+        return tomltext.append_table(text, ("assignments",), item)
+
+    @property
+    def summary(self) -> str:
+        targets = (["everyone"] if self.everyone else []) + list(self.groups) + list(
+            self.students)
+        return f"assigned {self.playlist} to {', '.join(targets)}"
+
+
+@dataclass(frozen=True)
+class Unassign(ClassOp):
+    """Remove the ``[[assignments]]`` block at ``index`` (counting from 0). ``playlist``,
+    when given, must be the block's playlist: an index from an older view of the file
+    never removes another assignment."""
+
+    kind: ClassVar[str] = "unassign"
+    index: int = 0
+    playlist: str = ""
+
+    def edit(self, text: str) -> str:
+        found = self._array(text, "assignments")
+        if not 0 <= self.index < len(found):
+            raise tomltext.EditError(f"there is no assignment number {self.index + 1}")
+        current = found[self.index]
+        if self.playlist and (not isinstance(current, dict)
+                              or current.get("playlist") != self.playlist):
+            raise tomltext.EditError(
+                f"assignment number {self.index + 1} is not of {self.playlist!r} any more "
+                "(the file has changed)")
+        result = tomltext.remove_table(text, ("assignments", self.index))
+        if len(found) == 1 and "assignments" in tomllib.loads(result):
+            # The last assignment: no "assignments = []" left behind in its place.
+            result = tomltext.remove_entry(result, (), "assignments")
+        if result.endswith("\n\n") and not text.endswith("\n\n"):
+            result = result.rstrip("\n") + "\n"  # the last block: no blank line left behind
+        return result
+
+    @property
+    def summary(self) -> str:
+        return f"removed an assignment of {self.playlist or 'a playlist'}"
+
+
+@dataclass(frozen=True)
+class AddGroup(ClassOp):
+    """A new group: one ``[[groups]]`` block after the last group."""
+
+    kind: ClassVar[str] = "group"
+    id: str = ""
+    name: str = ""
+    members: tuple[str, ...] = ()
+
+    def edit(self, text: str) -> str:
+        if any(isinstance(g, dict) and g.get("id") == self.id
+               for g in self._array(text, "groups")):
+            raise tomltext.EditError(f"there is already a group {self.id!r}")
+        item: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.members:
+            item["members"] = _unique(self.members)
+        return tomltext.append_table(text, ("groups",), item)
+
+    @property
+    def summary(self) -> str:
+        return f"added group {self.id}"
+
+
+@dataclass(frozen=True)
+class SetGroupMembers(ClassOp):
+    """Replace the members of the group at ``index`` (one line). With ``index`` below 0,
+    the group is found by its id, ``group``; with both, the id must match the index."""
+
+    kind: ClassVar[str] = "group-members"
+    index: int = -1
+    members: tuple[str, ...] = ()
+    group: str = ""
+
+    def edit(self, text: str) -> str:
+        found = self._array(text, "groups")
+        index = self.index
+        if index < 0:
+            index = next((n for n, g in enumerate(found)
+                          if isinstance(g, dict) and g.get("id") == self.group), -1)
+            if index < 0:
+                raise tomltext.EditError(f"there is no group {self.group!r}")
+        if index >= len(found):
+            raise tomltext.EditError(f"there is no group number {index + 1}")
+        current = found[index]
+        if self.group and (not isinstance(current, dict) or current.get("id") != self.group):
+            raise tomltext.EditError(f"group number {index + 1} is not {self.group!r} any more "
+                                     "(the file has changed)")
+        members = _unique(self.members)
+        if isinstance(current, dict) and current.get("members", []) == members:
+            return text
+        return tomltext.set_value(text, ("groups", index, "members"), members)
+
+    @property
+    def summary(self) -> str:
+        return f"changed the members of group {self.group or self.index + 1}"
+
+
+# ---- authoring
+# Curriculum edits made by teachers in the app (playlists and frameworks). Their paths are
+# "wheres": like a Loc, but an element of an array of tables may be named by its id
+# (``("tiers", "core", "activities", "video", "title")``), so that an edit lands on the
+# right element even if the file changed since the app read it (an element added, moved,
+# or left out of the class because it is broken).
+
+Where = tuple[str | int, ...]
+
+
+def _authoring_plain(value: Any) -> Any:
+    """Values as TOML data: tuples as lists, enums as their text."""
+    if isinstance(value, str):
+        return str(value)  # a StrEnum (Kind) as its plain text
+    if isinstance(value, dict):
+        return {k: _authoring_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_authoring_plain(v) for v in value]
+    return value
+
+
+def _authoring_parse(text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise tomltext.EditError(f"the file is not valid TOML ({exc})") from exc
+
+
+def _where_words(where: Where) -> str:
+    return ".".join(str(p) for p in where) or "the file"
+
+
+def resolve_where(data: dict[str, Any], where: Where) -> Loc:
+    """The Loc (array positions as numbers) of a where in parsed data. Keys that are not
+    there yet are fine (a value or table to add); an element named by an id must exist."""
+    out: list[str | int] = []
+    current: Any = data
+    for part in where:
+        if isinstance(current, list):
+            if isinstance(part, int):
+                index: int | None = part if 0 <= part < len(current) else None
+            else:
+                index = next((i for i, item in enumerate(current)
+                              if isinstance(item, dict) and item.get("id") == part), None)
+            if index is None:
+                raise tomltext.EditError(
+                    f"there is no {part!r} in {_where_words(tuple(out))} any more "
+                    "(the file changed; look again)")
+            out.append(index)
+            current = current[index]
+        elif isinstance(part, str) and (current is None or isinstance(current, dict)):
+            out.append(part)
+            current = current.get(part) if isinstance(current, dict) else None
+        else:
+            raise tomltext.EditError(f"nothing at {_where_words(where)} in the file")
+    return tuple(out)
+
+
+def _at(data: Any, loc: Loc) -> Any:
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and isinstance(part, str):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            return None
+    return current
+
+
+_COMPETENCY_ORDER = ("id", "name", "statement", "parent", "prerequisites")
+
+
+def render_curriculum(model: Any, header: str = "") -> str:
+    """A new playlist or framework file (``model`` is a Playlist or a Framework), laid out
+    like the hand-written examples in docs/formats.md. Deterministic."""
+    from playlist_tui.store.render import to_data
+
+    data = to_data(model)
+    competencies = data.get("competencies")
+    if isinstance(competencies, list):
+        data["competencies"] = [
+            {**{k: c[k] for k in _COMPETENCY_ORDER if k in c},
+             **{k: v for k, v in c.items() if k not in _COMPETENCY_ORDER}}
+            for c in competencies]
+    return tomltext.render_tables(data, header)
+
+
+@dataclass(frozen=True)
+class CreateFile(Operation):
+    """Write a new curriculum file; refuses to overwrite a file that is already there."""
+
+    kind: ClassVar[str] = "create"
+    file: str = ""
+    text: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.file
+
+    def new_file(self) -> str:
+        return self.text
+
+    def edit(self, text: str) -> str:
+        if layout.writer_of(self.file) is None or not self.file.endswith(".toml"):
+            raise tomltext.EditError(f"{self.file!r} is not a place for a class file")
+        if text != self.text:
+            raise tomltext.EditError(f"{self.file} already exists; choose another id")
+        return text
+
+    @property
+    def summary(self) -> str:
+        return f"created {self.file}"
+
+
+@dataclass(frozen=True)
+class EditFields(Operation):
+    """Set or remove (value None) several values of one curriculum file at once: what one
+    form changes. Values that are already as asked are left alone, so only the lines that
+    really change are written. A missing top-level table (``[check]``) is added above the
+    first table of the file."""
+
+    kind: ClassVar[str] = "edit"
+    file: str = ""
+    changes: tuple[tuple[Where, Any], ...] = ()
+    what: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.file
+
+    def edit(self, text: str) -> str:
+        data = _authoring_parse(text)
+        resolved = [(resolve_where(data, where), _authoring_plain(value))
+                    for where, value in self.changes]
+        new_tables: dict[str, dict[str, Any]] = {}
+        for loc, value in resolved:
+            parent, key = loc[:-1], loc[-1]
+            if not isinstance(key, str):
+                raise tomltext.EditError("a field is named by a key")
+            container = _at(data, parent)
+            if not isinstance(container, dict):
+                if value is None:
+                    continue
+                if len(parent) == 1 and isinstance(parent[0], str) and container is None:
+                    new_tables.setdefault(parent[0], {})[key] = value
+                    continue
+                raise tomltext.EditError(f"nothing at {_where_words(parent)} in the file")
+            if value is None:
+                if key in container:
+                    text = tomltext.remove_value(text, loc)
+                continue
+            if key in container and container[key] == value:
+                continue
+            text = tomltext.set_value_text(text, loc, value)
+        for table, item in new_tables.items():
+            text = tomltext.insert_table(text, table, item)
+        return text
+
+    @property
+    def summary(self) -> str:
+        return f"edited {self.what or 'values'} in {self.file}"
+
+
+@dataclass(frozen=True)
+class AddElement(Operation):
+    """Append a table to an array of tables (a tier, an activity, a competency); refuses an
+    id that the array already has."""
+
+    kind: ClassVar[str] = "add"
+    file: str = ""
+    array: Where = ()
+    item: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def path(self) -> str:
+        return self.file
+
+    def edit(self, text: str) -> str:
+        data = _authoring_parse(text)
+        loc = resolve_where(data, self.array)
+        item = {k: _authoring_plain(v) for k, v in self.item}
+        existing = _at(data, loc)
+        existing = existing if isinstance(existing, list) else []
+        if "id" in item and any(isinstance(e, dict) and e.get("id") == item["id"]
+                                for e in existing):
+            raise tomltext.EditError(f"there is already an element with id {item['id']!r}")
+        long = {k: v for k, v in item.items() if isinstance(v, str) and "\n" in v}
+        text = tomltext.append_table(text, loc, {k: v for k, v in item.items()
+                                                 if k not in long})
+        for key, value in long.items():
+            text = tomltext.set_value_text(text, (*loc, len(existing), key), value)
+        return text
+
+    @property
+    def summary(self) -> str:
+        ident = dict(self.item).get("id", "")
+        return f"added {ident} to {_where_words(self.array)} in {self.file}"
+
+
+@dataclass(frozen=True)
+class RemoveElement(Operation):
+    """Remove one element of an array of tables (with its sub-tables and its comment)."""
+
+    kind: ClassVar[str] = "remove"
+    file: str = ""
+    element: Where = ()
+
+    @property
+    def path(self) -> str:
+        return self.file
+
+    def edit(self, text: str) -> str:
+        loc = resolve_where(_authoring_parse(text), self.element)
+        return tomltext.remove_table(text, loc)
+
+    @property
+    def summary(self) -> str:
+        return f"removed {_where_words(self.element)} from {self.file}"
+
+
+@dataclass(frozen=True)
+class MoveItem(Operation):
+    """Move one ``[[array]]`` element ``offset`` places up (negative) or down its array;
+    at the first or last place it stays where it is."""
+
+    kind: ClassVar[str] = "move"
+    file: str = ""
+    element: Where = ()
+    offset: int = 0
+
+    @property
+    def path(self) -> str:
+        return self.file
+
+    def edit(self, text: str) -> str:
+        data = _authoring_parse(text)
+        loc = resolve_where(data, self.element)
+        index = loc[-1]
+        siblings = _at(data, loc[:-1])
+        if not isinstance(index, int) or not isinstance(siblings, list):
+            raise tomltext.EditError(f"{_where_words(self.element)} is not in a list")
+        target = min(max(index + self.offset, 0), len(siblings) - 1)
+        if target == index:
+            return text
+        return tomltext.move_table(text, loc, target - index)
+
+    @property
+    def summary(self) -> str:
+        words = "up" if self.offset < 0 else "down"
+        return f"moved {_where_words(self.element)} {words} in {self.file}"
+
+
+@dataclass(frozen=True)
+class MoveItemTo(Operation):
+    """Move one ``[[array]]`` element into another array of the same file, at
+    ``position`` (None: at the end), e.g. an activity into another tier."""
+
+    kind: ClassVar[str] = "move"
+    file: str = ""
+    element: Where = ()
+    array: Where = ()
+    position: int | None = None
+
+    @property
+    def path(self) -> str:
+        return self.file
+
+    def edit(self, text: str) -> str:
+        data = _authoring_parse(text)
+        loc = resolve_where(data, self.element)
+        array = resolve_where(data, self.array)
+        if not isinstance(loc[-1], int):
+            raise tomltext.EditError(f"{_where_words(self.element)} is not in a list")
+        target = _at(data, array)
+        size = len(target) if isinstance(target, list) else 0
+        if loc[:-1] == array:
+            size -= 1
+        position = size if self.position is None else min(max(self.position, 0), size)
+        return tomltext.relocate_table(text, loc, array, position)
+
+    @property
+    def summary(self) -> str:
+        return (f"moved {_where_words(self.element)} to {_where_words(self.array)} "
+                f"in {self.file}")

@@ -8,12 +8,16 @@ user is told why and keeps the file as it is.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from playlist_tui.store.atomic import atomic_write, clean_orphans
+from playlist_tui.store.cache import Cache
 from playlist_tui.store.layout import MAX_FILE_BYTES
-from playlist_tui.store.loader import LoadResult, load_class
+from playlist_tui.store.loader import FolderLoader, LoadResult
 from playlist_tui.store.ops import Operation
 from playlist_tui.store.reading import BOM, conflict_problem, decode, parse_text
 from playlist_tui.store.tomltext import EditError
@@ -38,11 +42,50 @@ class Applied:
 
 
 class ClassStore:
+    """One class folder. ``load`` and ``refresh`` may be called from any thread (one at a
+    time: they wait for each other)."""
+
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
+        self._loader = FolderLoader(self.root, MAX_FILE_BYTES)
+        self._cache = Cache(self.root, MAX_FILE_BYTES)
+        self._lock = threading.Lock()
 
     def load(self) -> LoadResult:
-        return load_class(self.root)
+        """The whole class, as :func:`playlist_tui.store.loader.load_class` gives it.
+
+        Files whose identity (size, times, inode) has not changed since they were last
+        read, in this process or an earlier one (the cache under ``.git/playlist-tui`` or
+        the user's cache folder: see :mod:`playlist_tui.store.cache`), are not read again.
+        """
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> LoadResult:
+        if self._loader.folder is None:  # the first load: start from the cache
+            known, checks = self._cache.read()
+            result = self._loader.load(known, checks)
+        else:
+            result = self._loader.load()
+        self._cache.update(self._loader.entries, self._loader.take_fresh(),
+                           self._loader.checks())
+        return result
+
+    def refresh(self, changed: Iterable[str | os.PathLike[str]]) -> LoadResult:
+        """The whole class again after the given files changed on disk.
+
+        ``changed`` holds class-folder paths (``students/ana/student.toml``; a folder such
+        as ``students/ana`` works too). Only those files are read again, with the folders
+        they are in (so a file added, deleted or renamed there is seen); everything else
+        comes from the last load, and only the students whose files changed are checked
+        again. Before any load, this is :meth:`load`.
+        """
+        with self._lock:
+            if self._loader.folder is None:
+                return self._load()
+            result = self._loader.refresh(changed)
+            self._cache.write_new(self._loader.take_fresh().items())
+            return result
 
     def clean(self) -> list[Path]:
         """Remove temporary files left behind by interrupted writes."""

@@ -332,3 +332,252 @@ def _tomlkit_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(microsecond=0)
     return value
+
+
+# --------------------------------------------------------------------------- authoring
+# Edits used when teachers write curriculum files in the app: multi-line text, a new
+# top-level table, moving one [[array]] element, and whole new files.
+
+
+def format_multiline(value: str) -> str:
+    """Text with line breaks as a TOML multi-line string (one line of the file per line)."""
+    out: list[str] = []
+    for ch in value.replace("\r\n", "\n"):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch in "\n\t" or (ord(ch) >= 0x20 and ch != "\x7f"):
+            out.append(ch)
+        else:
+            out.append(f"\\u{ord(ch):04x}")
+    body = "".join(out).replace('"""', '""\\"')
+    if body.endswith('"'):
+        body = body[:-1] + '\\"'
+    return '"""\n' + body + '"""'
+
+
+def format_text(value: Any) -> str:
+    """Like :func:`format_value`, but text with line breaks spans lines (``\"\"\"``)."""
+    if isinstance(value, str) and "\n" in value:
+        return format_multiline(value)
+    return format_value(value)
+
+
+def set_value_text(text: str, path: Path, value: Any) -> str:
+    """:func:`set_value`, writing text with line breaks as a multi-line string."""
+    if not (isinstance(value, str) and "\n" in value):
+        return set_value(text, path, value)
+    *parent, key = path
+    if not isinstance(key, str):
+        raise EditError("set_value_text needs a key as the last part of the path")
+    parent_path = tuple(parent)
+    written = format_multiline(value)
+
+    def change(data: dict[str, Any]) -> None:
+        _container(data, parent_path, create=False)[key] = value.replace("\r\n", "\n")
+
+    def line_edit(text: str) -> str | None:
+        positions = scan(text)
+        entry = positions.entries.get(path)
+        if entry is not None:
+            return text[: entry.value_start] + written + text[entry.value_end:]
+        found = positions.tables.get(parent_path)
+        if found is None:
+            return None
+        at = found.last_end
+        body = text[:at]
+        sep = "" if not body or body.endswith("\n") else "\n"
+        return body + sep + f"{format_key(key)} = {written}\n" + text[at:]
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in parent_path:
+            target = target[part]
+        target[key] = value.replace("\r\n", "\n")
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def _first_header(text: str) -> int | None:
+    """Offset of the first table header, before the comment lines right above it."""
+    positions = scan(text)
+    starts = [t.header_start for p, t in positions.tables.items() if p and t.explicit]
+    if not starts:
+        return None
+    start = min(starts)
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        if not text[prev:start].lstrip().startswith("#"):
+            break
+        start = prev
+    return start
+
+
+def insert_table(text: str, table: str, item: Mapping[str, Any]) -> str:
+    """Add a new top-level ``[table]`` with ``item``'s keys, after the top-level keys and
+    before the first table of the file (``[check]`` goes above the ``[[tiers]]``)."""
+    block = f"[{format_key(table)}]\n" + "".join(
+        f"{format_key(k)} = {format_text(v)}\n" for k, v in item.items())
+
+    def change(data: dict[str, Any]) -> None:
+        if table in data:
+            raise EditError(f"[{table}] is already in the file")
+        data[table] = copy.deepcopy(dict(item))
+
+    def line_edit(text: str) -> str | None:
+        at = _first_header(text)
+        if at is None:
+            body = _ensure_newline(text)
+            return body + ("\n" if body.strip() else "") + block
+        head = _ensure_newline(text[:at])
+        gap = "\n" if head.strip() and not head.endswith("\n\n") else ""
+        return head + gap + block + "\n" + text[at:]
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        new = tomlkit.table()
+        for k, v in item.items():
+            new[k] = _tomlkit_value(v)
+        document[table] = new
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def _element_block(text: str, element: Path) -> tuple[int, int, int] | None:
+    """(start, end of its last line, end of the blank lines after it) of one ``[[array]]``
+    element with its sub-tables; comment lines right above its header belong to it."""
+    positions = scan(text)
+    own = positions.tables.get(element)
+    if own is None:
+        return None
+    start = own.header_start
+    while start > 0:
+        prev = text.rfind("\n", 0, start - 1) + 1
+        if not text[prev:start].lstrip().startswith("#"):
+            break
+        start = prev
+    end = max(t.last_end for p, t in positions.tables.items() if p[: len(element)] == element)
+    tail = end
+    while tail < len(text):
+        nl = text.find("\n", tail)
+        line_end = len(text) if nl < 0 else nl + 1
+        if text[tail:line_end].strip():
+            break
+        tail = line_end
+    return start, end, tail
+
+
+def relocate_table(text: str, element: Path, array: Path, position: int) -> str:
+    """Move one ``[[array]]`` element (with its sub-tables and the comment above it) to
+    ``position`` in ``array`` (the same array or another one, e.g. another tier's
+    activities). Only the moved lines change."""
+    index = element[-1]
+    if not isinstance(index, int):
+        raise EditError("relocate_table needs an array index as the last part of the path")
+    source = element[:-1]
+
+    def change(data: dict[str, Any]) -> None:
+        items = _container(data, source, create=False)
+        if not isinstance(items, list) or not 0 <= index < len(items):
+            raise EditError(f"nothing at {element}")
+        moved = items.pop(index)
+        target = _container(data, array[:-1], create=False) if array[:-1] else data
+        target_list = target.setdefault(str(array[-1]), [])
+        if not 0 <= position <= len(target_list):
+            raise EditError(f"position {position} is outside {array}")
+        target_list.insert(position, moved)
+
+    def line_edit(text: str) -> str | None:
+        block = _element_block(text, element)
+        if block is None:
+            return None
+        start, end, tail = block
+        core = _ensure_newline(text[start:end])
+        rest = text[:start] + text[tail:]
+        positions = scan(rest)
+        before = _element_block(rest, (*array, position))
+        if before is not None:
+            at = before[0]
+            head = _ensure_newline(rest[:at])
+            gap = "\n" if head.strip() and not head.endswith("\n\n") else ""
+            result = head + gap + core + "\n" + rest[at:]
+        else:
+            ends = [t.last_end for p, t in positions.tables.items()
+                    if len(p) > len(array) and p[: len(array)] == array]
+            if not ends:
+                if positions.tables.get(array[:-1]) is None:
+                    return None
+                ends = [max(t.last_end for p, t in positions.tables.items()
+                            if p[: len(array) - 1] == array[:-1])]
+            at = max(ends)
+            body = _ensure_newline(rest[:at])
+            after_text = rest[at:]
+            gap = "\n" if body.strip() else ""
+            after = "\n" if after_text.strip() else ""
+            result = body + gap + core + after + after_text.lstrip("\n")
+        # Keep the end of the file as it was (one newline, usually).
+        trailing = len(text) - len(text.rstrip("\n"))
+        return result.rstrip("\n") + "\n" * trailing
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in source:
+            target = target[part]
+        moved = target[index]
+        del target[index]
+        destination: Any = document
+        for part in array:
+            destination = destination[part]
+        destination.insert(position, moved)
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
+def move_table(text: str, element: Path, offset: int) -> str:
+    """Move one ``[[array]]`` element ``offset`` places up (negative) or down its array."""
+    index = element[-1]
+    if not isinstance(index, int):
+        raise EditError("move_table needs an array index as the last part of the path")
+    return relocate_table(text, element, element[:-1], index + offset)
+
+
+def _render_table(out: list[str], name: str, table: Mapping[str, Any], *, array: bool) -> None:
+    plain = {k: v for k, v in table.items() if not _is_tables(v)}
+    if out:
+        out.append("\n")
+    out.append(f"[[{name}]]\n" if array else f"[{name}]\n")
+    for key, value in plain.items():
+        out.append(f"{format_key(key)} = {format_text(value)}\n")
+    for key, value in table.items():
+        if _is_tables(value):
+            for element in value:
+                _render_table(out, f"{name}.{format_key(key)}", element, array=True)
+
+
+def _is_tables(value: Any) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(
+        isinstance(v, Mapping) for v in value)
+
+
+def render_tables(data: Mapping[str, Any], header: str = "") -> str:
+    """A whole curriculum file, laid out like a hand-written one: top-level keys, then each
+    top-level table (``[check]``, ``[scale]``), then the arrays of tables. Arrays and
+    tables inside array elements are written inline (``unlock = { mastered = "X" }``),
+    text with line breaks as multi-line strings. Same data, same bytes."""
+    out: list[str] = []
+    if header:
+        out.append(header.rstrip("\n") + "\n\n")
+    for key, value in data.items():
+        if not (_is_tables(value) or isinstance(value, Mapping)):
+            out.append(f"{format_key(key)} = {format_text(value)}\n")
+    body: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            _render_table(body, format_key(key), value, array=False)
+    for key, value in data.items():
+        if _is_tables(value):
+            for element in value:
+                _render_table(body, format_key(key), element, array=True)
+    if body:
+        if out and not out[-1].endswith("\n\n"):
+            out.append("\n")
+        out.extend(body)
+    return "".join(out)

@@ -14,15 +14,19 @@ given fresh data through ``update_data`` after every reload.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from playlist_tui.store import identity
+from playlist_tui.store.gitrepo import GitError, GitRepo, GitStatus, commit_message
 from playlist_tui.store.loader import LoadResult
 from playlist_tui.store.ops import Operation
 from playlist_tui.store.store import ClassStore, OperationError
@@ -31,6 +35,27 @@ from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.theme import DEFAULT_THEME, HIGH_CONTRAST
 from playlist_tui.ui.widgets import ProblemsPanel
+
+
+def git_words(status: GitStatus, autocommit: bool) -> str | None:
+    """The status line: 'git main · 2 changes to commit · ↑1 ↓0 · synced 24 Nov 14:02'."""
+    if not status.is_repo:
+        return None
+    parts = [f"git {status.branch or '(no branch)'}"]
+    if status.problem:
+        parts.append(f"! {status.problem}" + (f": {status.hint}" if status.hint else ""))
+    if status.uncommitted:
+        parts.append(f"{status.uncommitted} change{'s' if status.uncommitted != 1 else ''} "
+                     "not committed" + ("" if autocommit else " (auto-commit off)"))
+    if status.has_remote:
+        parts.append(f"↑{status.ahead} ↓{status.behind}")
+        if status.last_sync:
+            local = status.last_sync.astimezone()
+            parts.append(f"synced {local.day} {local:%b %H:%M}")
+        parts.append("f5 sync")
+    else:
+        parts.append("no remote")
+    return " · ".join(parts)
 
 
 class PlaylistApp(App[None]):
@@ -43,11 +68,24 @@ class PlaylistApp(App[None]):
         Binding("r", "reload", "Reload", show=False),
         Binding("p", "toggle_problems", "Problems"),
         Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
+        Binding("f5", "sync", "Sync"),
+        Binding("h", "history", "History"),
     ]
+    COMMIT_AFTER = 2.0
+    """Seconds of quiet after which a burst of changes becomes one commit."""
+    SYNC_EVERY = 300.0
+    """Seconds between automatic syncs when the class folder has a remote."""
 
     def __init__(self, folder: Path | str, role: str | None = None,
-                 person: str | None = None, *, watch: bool = True) -> None:
+                 person: str | None = None, *, watch: bool = True,
+                 clock: Callable[[], datetime] | None = None, autocommit: bool = True) -> None:
         super().__init__()
+        self.autocommit = autocommit
+        self.git = GitRepo(Path(folder))
+        self.git_words: str | None = None
+        self._burst: list[tuple[str, str]] = []  # (path, summary) not committed yet
+        self._burst_timer: Timer | None = None
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.store = ClassStore(folder)
         self.result: LoadResult | None = None
         self.role = role
@@ -98,6 +136,87 @@ class PlaylistApp(App[None]):
                 self.ask_who(reason)
         if self.watch_disk:
             self.watch_files()
+        self.update_git_status()
+
+    # ------------------------------------------------------------------ git
+    @work(thread=True, exclusive=True, group="git-status")
+    def update_git_status(self) -> None:
+        try:
+            status = self.git.status()
+        except GitError as exc:
+            words: str | None = f"git: {exc}"
+        else:
+            words = git_words(status, self.autocommit)
+            if status.has_remote and self.watch_disk and not getattr(self, "_sync_timer", None):
+                self.call_from_thread(self._start_sync_timer)
+        self.call_from_thread(self._show_git, words)
+
+    def _start_sync_timer(self) -> None:
+        self._sync_timer = self.set_interval(self.SYNC_EVERY, self.action_sync)
+
+    def _show_git(self, words: str | None) -> None:
+        self.git_words = words
+        for screen in self.screen_stack:
+            if isinstance(screen, DataScreen):
+                screen.show_git(words)
+
+    def _queue_commit(self, path: str, summary: str) -> None:
+        if not self.autocommit:
+            self.update_git_status()
+            return
+        self._burst.append((path, summary))
+        if self._burst_timer is not None:
+            self._burst_timer.stop()
+        self._burst_timer = self.set_timer(self.COMMIT_AFTER, self.commit_burst)
+
+    def commit_burst(self) -> None:
+        burst, self._burst = self._burst, []
+        if burst:
+            self._commit(burst)
+
+    @work(thread=True, group="git")
+    def _commit(self, burst: list[tuple[str, str]]) -> None:
+        actor = self.user.id if self.user else "someone"
+        paths = sorted({p for p, _ in burst})
+        try:
+            self.git.commit_app_changes(paths, commit_message(actor, [s for _, s in burst]))
+        except GitError as exc:
+            self.call_from_thread(self.notify, f"Saved, but not committed to git: {exc}",
+                                  severity="warning", timeout=10, markup=False)
+        self.update_git_status()
+
+    def action_sync(self) -> None:
+        if self._burst_timer is not None:
+            self._burst_timer.stop()
+        burst, self._burst = self._burst, []
+        self.sync(burst)
+
+    @work(thread=True, exclusive=True, group="git")
+    def sync(self, burst: list[tuple[str, str]]) -> None:
+        actor = self.user.id if self.user else "someone"
+        message = commit_message(actor, [s for _, s in burst]) if burst else None
+        try:
+            result = self.git.sync(sorted({p for p, _ in burst}) or None, message)
+        except GitError as exc:
+            self.call_from_thread(self.notify, f"Sync failed: {exc}", severity="error",
+                                  timeout=12, markup=False)
+        else:
+            self.call_from_thread(self.notify, result.message, title="Sync",
+                                  severity="information" if result.ok else "warning",
+                                  timeout=8 if result.ok else 15, markup=False)
+            if result.fetched:
+                self.call_from_thread(self.reload_all)
+        self.update_git_status()
+
+    def action_history(self) -> None:
+        from playlist_tui.ui.screens.history import HistoryScreen
+
+        if self.result is None or self.user is None:
+            return
+        student = self.user.id if self.user.role == "student" else None
+        self.push_screen(HistoryScreen(self.result.data, self.result.problems, self.git,
+                                       student=student,
+                                       review_range=None if student else "auto"))
 
     def ask_who(self, reason: str) -> None:
         from playlist_tui.ui.screens.picker import PickerScreen
@@ -115,9 +234,9 @@ class PlaylistApp(App[None]):
 
             self.push_screen(StudentHome(data, problems, person.id))
         else:
-            from playlist_tui.ui.screens.overview import OverviewScreen
+            from playlist_tui.ui.screens.dashboard import DashboardScreen
 
-            self.push_screen(OverviewScreen(data, problems, person.id))
+            self.push_screen(DashboardScreen(data, problems, person.id, self.clock))
         if problems:
             errors = sum(1 for p in problems if p.severity == "error")
             self.notify(f"The class folder has {len(problems)} problems ({errors} errors); "
@@ -171,6 +290,8 @@ class PlaylistApp(App[None]):
             return
         result = self._refresh_sync({applied.path})
         self.call_from_thread(self.show_result, result)
+        if applied.changed:
+            self.call_from_thread(self._queue_commit, applied.path, operation.summary)
         if done_message and applied.changed:
             self.call_from_thread(self.notify, done_message, timeout=3, markup=False)
 
@@ -216,4 +337,7 @@ class PlaylistApp(App[None]):
 
     async def action_quit(self) -> None:
         self._stop_watch.set()
+        if self._burst:  # commit what is still waiting, so nothing is left behind
+            burst, self._burst = self._burst, []
+            await self.workers.wait_for_complete([self._commit(burst)])
         self.exit()

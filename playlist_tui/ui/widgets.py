@@ -54,3 +54,27 @@ class ProblemsPanel(VerticalScroll):
                 hint = f"\n    hint: {p.hint}" if p.hint else ""
                 self.mount(Static(f"{mark}  {p.path}:{p.line}:{p.col}: {p.message}{hint}",
                                   markup=False))
+
+
+class GitBar(Static):
+    """One line: branch, changes not yet in git, ahead/behind, last sync (or why not)."""
+
+    DEFAULT_CSS = """
+    GitBar {
+        dock: bottom;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    GitBar.hidden {
+        display: none;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False, classes="hidden")
+
+    def show_status(self, words: str | None) -> None:
+        self.set_class(not words, "hidden")
+        self.update(words or "")

@@ -10,7 +10,7 @@ from textual.widgets import Footer
 
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
-from playlist_tui.ui.widgets import ProblemsPanel
+from playlist_tui.ui.widgets import GitBar, ProblemsPanel
 
 
 class DataScreen(Screen[None]):
@@ -39,9 +39,16 @@ class DataScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         panel = ProblemsPanel()
-        await self.mount(panel, before=self.query_one(Footer) if self.query(Footer) else None)
+        footer = self.query_one(Footer) if self.query(Footer) else None
+        await self.mount(panel, before=footer)
+        await self.mount(GitBar(), before=footer)
         panel.show(self.problems)
+        self.show_git(getattr(self.app, "git_words", None))
         self.refresh_view()
+
+    def show_git(self, words: str | None) -> None:
+        for bar in self.query(GitBar):
+            bar.show_status(words)
 
     def toggle_problems(self) -> None:
         self.query_one(ProblemsPanel).toggle()

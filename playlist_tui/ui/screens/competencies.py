@@ -45,7 +45,7 @@ class CompetenciesScreen(DataScreen):
             table: DataTable[Text] = DataTable(id="competencies", cursor_type="row")
             yield table
             with VerticalScroll(id="history-box"):
-                yield Static("", id="history")
+                yield Static("", id="history", markup=False)
         yield Footer()
 
     def refresh_view(self) -> None:

@@ -33,7 +33,7 @@ class GoalsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="goals", cursor_type="row")
-        yield Static("", id="goals-hint")
+        yield Static("", id="goals-hint", markup=False)
         yield Footer()
 
     def refresh_view(self) -> None:

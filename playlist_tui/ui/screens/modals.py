@@ -82,7 +82,7 @@ class RequestDialog(ModalScreen[tuple[str, str] | None]):
                 items.append(Option(f"[{mark}] {readiness.competency} {label}",
                                     id=readiness.competency, disabled=not readiness.ready))
             yield OptionList(*items, id="competencies")
-            yield Static("", id="why")
+            yield Static("", id="why", markup=False)
             yield Label("A note for your teacher (optional)")
             yield Input(placeholder="What did you do to show it?", id="note")
             with Horizontal(classes="buttons"):
@@ -183,3 +183,72 @@ class GoalDialog(ModalScreen[tuple[str, date | None] | None]):
             self.action_save()
         else:
             self.action_cancel()
+
+
+class DecisionDialog(ModalScreen["DecisionInput | None"]):
+    """Record a decision on a request: mastered at a level, or not yet, with feedback."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save decision"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, heading: str, mastered: bool, levels: tuple[str, ...],
+                 mastered_at: int) -> None:
+        super().__init__()
+        self.heading = heading
+        self.mastered = mastered
+        self.levels = levels
+        self.mastered_at = mastered_at
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Select
+
+        word = "Mastered" if self.mastered else "Not yet"
+        allowed = [(f"{n} {name}", n) for n, name in enumerate(self.levels, start=1)
+                   if (n >= self.mastered_at) == self.mastered]
+        default = self.mastered_at if self.mastered else max(1, self.mastered_at - 1)
+        with Vertical(classes="dialog"):
+            yield Label(f"{word}: {self.heading}", classes="dialog-title")
+            yield Label("Level")
+            yield Select(allowed, value=default, allow_blank=not self.mastered, id="level")
+            yield Label("Feedback for the student")
+            yield TextArea("", id="feedback", soft_wrap=True, show_line_numbers=False)
+            yield Label("Next steps" + ("" if self.mastered
+                                        else " (what to do before asking again)"))
+            yield Input(placeholder="e.g. Redo the tape diagram practice", id="next")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#feedback", TextArea).focus()
+
+    def action_save(self) -> None:
+        from textual.widgets import Select
+
+        level = self.query_one("#level", Select).value
+        self.dismiss(DecisionInput(
+            mastered=self.mastered,
+            level=level if isinstance(level, int) else None,
+            feedback=self.query_one("#feedback", TextArea).text.strip(),
+            next_steps=self.query_one("#next", Input).value.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+
+class DecisionInput:
+    def __init__(self, mastered: bool, level: int | None, feedback: str, next_steps: str
+                 ) -> None:
+        self.mastered = mastered
+        self.level = level
+        self.feedback = feedback
+        self.next_steps = next_steps

@@ -21,7 +21,8 @@ class PickerScreen(Screen[Person]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="picker"):
-            yield Static(self.reason + "\nWho are you? Choose and press enter.", id="picker-why")
+            yield Static(self.reason + "\nWho are you? Choose and press enter.",
+                         id="picker-why", markup=False)
             options: list[Option] = []
             for teacher in self.data.info.teachers:
                 options.append(Option(f"Teacher  {teacher.name}", id=f"teacher:{teacher.id}"))

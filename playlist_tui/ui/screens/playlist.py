@@ -48,11 +48,11 @@ class PlaylistScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="playlist-body"):
-            yield Static("", id="summary")
+            yield Static("", id="summary", markup=False)
             table: DataTable[Text] = DataTable(id="activities", cursor_type="row",
                                               zebra_stripes=False)
             yield table
-            yield Static("", id="details")
+            yield Static("", id="details", markup=False)
         yield Footer()
 
     @property

@@ -56,9 +56,9 @@ class StudentHome(DataScreen):
         with VerticalScroll(id="home"):
             yield Static("My playlists", classes="section-title")
             yield OptionList(id="playlists")
-            yield Static("", id="next", classes="section")
-            yield Static("", id="waiting", classes="section")
-            yield Static("", id="feedback", classes="section")
+            yield Static("", id="next", classes="section", markup=False)
+            yield Static("", id="waiting", classes="section", markup=False)
+            yield Static("", id="feedback", classes="section", markup=False)
         yield Footer()
 
     def refresh_view(self) -> None:

@@ -1,0 +1,33 @@
+"""``playlist-tui sync [FOLDER]``"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from playlist_tui.commands.common import add_folder_argument, folder_of
+
+HELP = ("Save the app's changes as a git commit, then fetch, merge and push the class "
+        "folder. Exit 0 when synced, 1 when not (the message says why; nothing is lost), "
+        "2 on usage errors.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_folder_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from playlist_tui.store.gitrepo import GitRepo
+
+    folder = folder_of(args.folder)
+    if not folder.is_dir():
+        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+        return 2
+    repo = GitRepo(folder)
+    if not repo.is_repo():
+        print(f"playlist-tui: {folder} is not a git repository: run 'git init' there (or "
+              "clone the class), then 'playlist-tui setup-git'", file=sys.stderr)
+        return 2
+    result = repo.sync()
+    print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1

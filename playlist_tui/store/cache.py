@@ -1,0 +1,542 @@
+"""A cache of parsed and checked files that survives restarts (see docs/performance.md).
+
+For each file of a class folder the cache keeps what loading it gave (its model and its
+problems, a :class:`playlist_tui.store.loader.Entry`) with the file's identity: mode,
+size, mtime_ns, ctime_ns, inode and device. An entry is used only while the file's
+identity is exactly the same; a file changed less than ``RACY_NS`` before it was read is
+never stored (its identity could stay the same through one more change). So the cache
+never changes what a load gives: it only skips reading, parsing and validating files that
+have not changed.
+
+Where: ``.git/playlist-tui/cache/`` in a class folder that is a git repository, else
+``$XDG_CACHE_HOME/playlist-tui/classes/<hash of the folder's path>/`` (or the platform's
+cache folder). ``PLAYLIST_TUI_CACHE_DIR`` moves the per-user folder; ``PLAYLIST_TUI_CACHE=off``
+turns the cache off.
+
+What: ``pack`` holds every entry in one pickle (strings shared by many files, such as
+activity references, are stored once), with the results of the per-student checks
+(:class:`playlist_tui.model.check.CheckMemo`); ``new/`` holds one small file per entry
+read since the pack was written; when it grows past a twentieth of the pack, the next
+load writes a new pack. A student's two files are kept apart, in ``blobs/``, one file
+each, named by the SHA-256 of its contents: a load reads only the pack, and a student's
+models are made (from their blob) the first time something needs them. A student opening
+a class of 5,000 makes one record; the teachers' overview makes them all.
+
+Safety: pickles run code when loaded, so every cache file starts with an HMAC-SHA256 of
+its contents, keyed by a random per-user key (``key`` in the per-user folder, readable only
+by its owner) together with the code's fingerprint, the class folder's path and the size
+limit; a blob is unpickled only if its SHA-256 is the one named in an entry that passed
+that check. A cache file from another user, another folder or another version of the
+code, a truncated or corrupt file: none passes, so none is ever unpickled; it is ignored
+(and rebuilt; a blob that has gone missing is replaced by reading the student's file).
+Files are written atomically and readable only by their owner (they hold student data).
+Any error while reading or writing the cache is ignored: the cache is only ever an
+optimisation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import secrets
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from playlist_tui.model.check import StudentKey
+from playlist_tui.model.files import ClassFile, Framework, Playlist
+from playlist_tui.model.klass import Lazy
+from playlist_tui.model.problems import Problem
+from playlist_tui.store import layout
+from playlist_tui.store.loader import Entry, FileResult, _gc_paused, parse_model
+
+Checks = tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]
+
+FORMAT = b"playlist-tui cache 1\n"
+_MAC_SIZE = 32
+_HEADER = len(FORMAT) + _MAC_SIZE
+_CHUNK = 1 << 20
+
+# The source files whose code decides what an entry holds: a change to any of them makes
+# every cache entry stale (it fails its MAC check and is rebuilt).
+_SOURCES = ("model", "store/reading.py", "store/loader.py", "store/tomlpos.py",
+            "store/layout.py", "store/cache.py")
+
+_fingerprint: bytes | None = None
+
+
+def code_fingerprint() -> bytes:
+    """A hash of the code that parses and checks one file, and of the versions it runs on."""
+    global _fingerprint
+    if _fingerprint is None:
+        import pydantic
+        import pydantic_core
+
+        package = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256(FORMAT)
+        h.update(f"{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
+        for name in _SOURCES:
+            path = package / name
+            files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+            for file in files:
+                h.update(file.name.encode() + b"\0")
+                with contextlib.suppress(OSError):
+                    h.update(file.read_bytes())
+        _fingerprint = h.digest()
+    return _fingerprint
+
+
+def user_dir() -> Path | None:
+    """The per-user cache folder of playlist-tui, or None if the cache is off."""
+    if os.environ.get("PLAYLIST_TUI_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    configured = os.environ.get("PLAYLIST_TUI_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "playlist-tui"
+
+
+def cache_dir(root: Path) -> Path | None:
+    """Where the cache of a class folder lives (None if the cache is off)."""
+    user = user_dir()
+    if user is None:
+        return None
+    root = Path(root).resolve()
+    if (root / ".git").is_dir():
+        return root / ".git" / "playlist-tui" / "cache"
+    digest = hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
+    return user / "classes" / digest
+
+
+def _user_key(user: Path) -> bytes | None:
+    path = user / "key"
+    with contextlib.suppress(OSError):
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    try:
+        user.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it just now
+        with contextlib.suppress(OSError):
+            key = path.read_bytes()
+            return key if len(key) == 32 else None
+        return None
+    except OSError:
+        return None
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+class Cache:
+    """The persistent cache of one class folder. Every method swallows its errors."""
+
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = Path(root).resolve()
+        self.max_bytes = max_bytes
+        self.dir = cache_dir(self.root)
+        self._key: bytes | None = None
+        self._pack_size = 0  # entries in the pack as read or written
+        self._new: set[str] = set()  # names of the files in new/ as read or written
+        self.checks: Checks | None = None  # the check results in the pack
+        # shard blobs in the pack: their files, and the size of the string table they use
+        self._shards: dict[str, tuple[tuple[str, ...], int]] = {}
+        self._table: list[str] = []  # strings that shards refer to instead of repeating them
+        self._memos: dict[int, Any] = {}  # table size -> unpickler memo holding the table
+
+    # ------------------------------------------------------------------ keys and files
+
+    def _mac_key(self) -> bytes | None:
+        if self._key is None:
+            user = user_dir()
+            key = _user_key(user) if user is not None else None
+            if key is None:
+                return None
+            self._key = hmac.new(key, b"\0".join([
+                FORMAT, code_fingerprint(), os.fsencode(self.root),
+                str(self.max_bytes).encode()]), hashlib.sha256).digest()
+        return self._key
+
+    def _write(self, path: Path, payload: bytes) -> None:
+        key = self._mac_key()
+        if key is None:
+            return
+        mac = hmac.new(key, payload, hashlib.sha256).digest()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(FORMAT)
+                handle.write(mac)
+                handle.write(payload)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def _read(self, path: Path) -> Any:
+        """The unpickled contents of a cache file whose MAC is right; raises otherwise."""
+        key = self._mac_key()
+        if key is None:
+            raise ValueError("no key")
+        with open(path, "rb") as handle:
+            header = handle.read(_HEADER)
+            if len(header) != _HEADER or not header.startswith(FORMAT):
+                raise ValueError("not a cache file of this version")
+            mac = hmac.new(key, digestmod=hashlib.sha256)
+            while chunk := handle.read(_CHUNK):
+                mac.update(chunk)
+            if not hmac.compare_digest(mac.digest(), header[len(FORMAT):]):
+                raise ValueError("bad MAC")
+            # Only now, with the contents known to be ours, unpickle them (streaming from
+            # the same open file, so that the whole file is never in memory at once).
+            handle.seek(_HEADER)
+            with _gc_paused():
+                return pickle.load(handle)
+
+    # ------------------------------------------------------------------ entries and blobs
+
+    def _blob_path(self, name: str) -> Path:
+        assert self.dir is not None
+        return self.dir / "blobs" / name[:2] / name
+
+    def _load_blob(self, name: str, table: int | None = None) -> Any:
+        """The unpickled contents of a blob, which must be what its name says; a shard is
+        read with the first ``table`` strings of the string table in the memo."""
+        data = self._blob_path(name).read_bytes()
+        if hashlib.sha256(data).hexdigest()[:40] != name:
+            raise ValueError("a blob that is not what its entry names")
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        if table is not None:
+            unpickler.memo = self._table_memo(table)
+        with _gc_paused():
+            return unpickler.load()
+
+    def _table_memo(self, size: int) -> Any:
+        """An unpickler memo holding ``sys.intern`` (at 0), a list (1) and the first
+        ``size`` strings of the table, interned (2 to ``size + 1``): shards of that size
+        were written with exactly these objects in the pickler's memo."""
+        memo = self._memos.get(size)
+        if memo is None:
+            if size > len(self._table):
+                raise ValueError("a shard written with a longer table")
+            # By hand, so that each string is in the memo once, as the interned object.
+            out = [b"\x80\x05csys\nintern\n\x94" + pickle.POP + b"]\x94"]
+            for value in self._table[:size]:
+                data = value.encode("utf-8", "surrogatepass")
+                head = (b"\x8c" + bytes([len(data)]) if len(data) < 256
+                        else b"X" + len(data).to_bytes(4, "little"))
+                out.append(b"h\x00" + head + data + b"\x85R\x94a")
+            out.append(b".")
+            unpickler = pickle.Unpickler(io.BytesIO(b"".join(out)))
+            unpickler.load()
+            memo = self._memos[size] = unpickler.memo
+        return memo
+
+    def _dump_shard(self, models: dict[str, Any]) -> bytes:
+        """A shard pickled with the whole table in the memo: each activity reference,
+        competency id, ... is then a reference to the table, not a string of its own."""
+        seed = {id(value): (index, value)
+                for index, value in self._table_memo(len(self._table)).copy().items()}
+        buffer = io.BytesIO()
+        # Protocol 3 stores each object in the memo at an explicit index (BINPUT); from
+        # protocol 4 on, at "the next index", which an unpickler given a memo does not
+        # know (its count of memo entries does not come with the memo).
+        pickler = pickle.Pickler(buffer, protocol=3)
+        pickler.memo = seed
+        pickler.dump(models)
+        return buffer.getvalue()
+
+    def _extend_table(self, entries: Mapping[str, Entry]) -> None:
+        """Add the ids and activity references that the curriculum defines (the strings
+        students' files repeat most) to the table. It only grows: shards already written
+        keep using their part of it."""
+        known = set(self._table)
+        for entry in entries.values():
+            model = entry.result.model
+            strings: list[str] = []
+            if isinstance(model, Playlist):
+                strings.append(model.id)
+                for tier in model.tiers:
+                    strings += [f"{model.id}/{a.id}" for a in tier.activities]
+            elif isinstance(model, Framework):
+                strings += [c.id for c in model.competencies]
+            elif isinstance(model, ClassFile):
+                strings += [t.id for t in model.teachers]
+            for value in strings:
+                if value not in known:
+                    known.add(value)
+                    self._table.append(value)
+
+    def _save_blob(self, value: Any) -> str:
+        data = pickle.dumps(value, protocol=5)
+        name = hashlib.sha256(data).hexdigest()[:40]
+        path = self._blob_path(name)
+        if not path.exists():
+            self._write_plain(path, data)
+        return name
+
+    def _file_model(self, rel: str, name: str) -> BaseModel:
+        """A student's file from its own blob; if the blob is gone or wrong, from the file."""
+        try:
+            model = self._load_blob(name)
+            if isinstance(model, BaseModel):
+                return model
+        except Exception:  # the cache is optional: read the file itself
+            pass
+        return parse_model(self.root, rel, self.max_bytes)
+
+    def _entry(self, rel: str, item: Any, shards: dict[str, _Shard]) -> Entry:
+        ident, kind, payload, problems, maybe_ids = item
+        result: Any
+        if kind == "shard":
+            shard = shards[str(payload)]
+            model: Any = Lazy(make=lambda: shard.take(rel))
+        elif kind == "file":
+            name = str(payload)
+            model = Lazy(make=lambda: self._file_model(rel, name))
+        elif payload is None or isinstance(payload, BaseModel):
+            return Entry(tuple(ident), FileResult(payload, tuple(problems), frozenset(maybe_ids)))
+        else:
+            raise ValueError("not a model")
+        result = FileResult(model, tuple(problems), frozenset(maybe_ids))
+        return Entry(tuple(ident), result, blob=(str(kind), str(payload)))
+
+    def _item(self, rel: str, entry: Entry) -> tuple[Any, ...]:
+        """An entry as kept in ``new/``: a student's file in a blob of its own."""
+        r = entry.result
+        model = r.model
+        if model is not None and _kept_apart(rel):
+            if entry.blob is None:
+                entry.blob = ("file", self._save_blob(_made(model)))
+            kind, name = entry.blob
+            return (entry.ident, kind, name, r.problems, r.maybe_ids)
+        return (entry.ident, "model", None if model is None else _made(model), r.problems,
+                r.maybe_ids)
+
+    def _write_plain(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    @staticmethod
+    def _new_name(rel: str) -> str:
+        return hashlib.sha256(rel.encode()).hexdigest()[:32]
+
+    # ------------------------------------------------------------------ reading
+
+    def read(self) -> tuple[dict[str, Entry], Checks | None]:
+        """Every entry kept for this folder (not yet checked against the files), and the
+        per-student check results kept with the pack."""
+        self._pack_size, self._new, self.checks, self._shards = 0, set(), None, {}
+        self._table, self._memos = [], {}
+        if self.dir is None or self._mac_key() is None:
+            return {}, None
+        entries: dict[str, Entry] = {}
+        pack = self.dir / "pack"
+        try:
+            content = self._read(pack)
+            if not isinstance(content, dict):
+                raise ValueError("not a pack")
+            self._table = list(content["table"])
+            self._shards = {name: (tuple(rels), int(size))
+                            for name, (rels, size) in content["shards"].items()}
+            shards = {name: _Shard(self, name, size) for name, (_, size) in self._shards.items()}
+            entries = {rel: self._entry(rel, item, shards)
+                       for rel, item in content["entries"].items()}
+            context, students = content["checks"]
+            self.checks = (context, dict(students))
+            self._pack_size = len(entries)
+        except FileNotFoundError:
+            pass
+        except Exception:  # anything wrong with the pack: start again
+            entries = {}
+            with contextlib.suppress(OSError):
+                pack.unlink()
+        new = self.dir / "new"
+        try:
+            names = sorted(os.listdir(new))
+        except OSError:
+            names = []
+        for name in names:
+            if name.startswith("."):
+                continue
+            try:
+                rel, item = self._read(new / name)
+                if self._new_name(rel) != name:
+                    raise ValueError("misnamed")
+                entries[rel] = self._entry(rel, item, {})
+                self._new.add(name)
+            except Exception:  # a bad or stale entry: forget it
+                with contextlib.suppress(OSError):
+                    (new / name).unlink()
+        return entries, self.checks
+
+    # ------------------------------------------------------------------ writing
+
+    def write_pack(self, entries: Mapping[str, Entry], checks: Checks) -> None:
+        """Write every trusted entry and the check results as the new pack; empty
+        ``new/`` and remove blobs nothing names any more."""
+        if self.dir is None:
+            return
+        try:
+            items: dict[str, tuple[Any, ...]] = {}
+            groups: dict[str, list[tuple[str, Entry]]] = {}
+            for rel, entry in entries.items():
+                if entry.ident is None:
+                    continue
+                if entry.result.model is not None and _kept_apart(rel):
+                    groups.setdefault(_shard_of(rel), []).append((rel, entry))
+                else:
+                    items[rel] = self._item(rel, entry)
+            self._extend_table(entries)
+            shards: dict[str, tuple[tuple[str, ...], int]] = {}
+            for members in groups.values():
+                name, size = self._shard(members)
+                shards[name] = (tuple(sorted(rel for rel, _ in members)), size)
+                for rel, entry in members:
+                    r = entry.result
+                    items[rel] = (entry.ident, "shard", name, r.problems, r.maybe_ids)
+            context, students = checks
+            self._write(self.dir / "pack", pickle.dumps(
+                {"entries": items, "shards": shards, "table": tuple(self._table),
+                 "checks": (context, students)}, protocol=5))
+        except Exception:  # the cache is optional
+            return
+        self._pack_size = len(items)
+        self._shards = shards
+        self.checks = checks
+        new = self.dir / "new"
+        for name in self._new:
+            with contextlib.suppress(OSError):
+                (new / name).unlink()
+        self._new = set()
+        self._sweep_blobs(set(shards))
+
+    def _shard(self, members: list[tuple[str, Entry]]) -> tuple[str, int]:
+        """The blob of a shard of students' files (and the table size it uses): the one
+        already written if nothing in it changed (then nothing is made or written), else a
+        new one."""
+        rels = tuple(sorted(rel for rel, _ in members))
+        blobs = {entry.blob for _, entry in members}
+        if len(blobs) == 1:
+            blob = blobs.pop()
+            if blob is not None and blob[0] == "shard":
+                known = self._shards.get(blob[1])
+                if known is not None and known[0] == rels:
+                    return blob[1], known[1]
+        data = self._dump_shard({rel: _made(entry.result.model) for rel, entry in members})
+        name = hashlib.sha256(data).hexdigest()[:40]
+        path = self._blob_path(name)
+        if not path.exists():
+            self._write_plain(path, data)
+        for _, entry in members:
+            entry.blob = ("shard", name)
+        return name, len(self._table)
+
+    def _sweep_blobs(self, keep: set[str], min_age: float = 3600.0) -> None:
+        """Remove blobs that no entry names (old ones only: another process may have just
+        written one for its own new entry)."""
+        assert self.dir is not None
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for shard in os.scandir(self.dir / "blobs"):
+                for blob in os.scandir(shard.path):
+                    if blob.name not in keep:
+                        with contextlib.suppress(OSError):
+                            if now - blob.stat().st_mtime > min_age:
+                                os.unlink(blob.path)
+
+    def write_new(self, fresh: Iterable[tuple[str, Entry]]) -> None:
+        """Add entries read since the pack was written, one small file each."""
+        if self.dir is None:
+            return
+        for rel, entry in fresh:
+            if entry.ident is None:
+                continue
+            name = self._new_name(rel)
+            try:
+                self._write(self.dir / "new" / name,
+                            pickle.dumps((rel, self._item(rel, entry)), protocol=5))
+            except Exception:  # the cache is optional
+                return
+            self._new.add(name)
+
+    def update(self, entries: Mapping[str, Entry], fresh: Mapping[str, Entry],
+               checks: Checks) -> None:
+        """After a full load: keep what was read, as new entries or as a new pack (also
+        when many students had to be checked again, so the next run does not)."""
+        if self.dir is None:
+            return
+        trusted = sum(1 for e in fresh.values() if e.ident is not None)
+        limit = max(64, self._pack_size // 20)
+        old_context, old_students = self.checks or (None, {})
+        context, students = checks
+        rechecked = len(students) if context != old_context else sum(
+            1 for sid, item in students.items() if old_students.get(sid) != item)
+        if not self._pack_size or len(self._new) + trusted > limit or rechecked > limit:
+            self.write_pack(entries, checks)
+        elif trusted:
+            self.write_new(fresh.items())
+
+
+class _Shard:
+    """The students' files of one shard blob, unpickled together when the first of them is
+    needed (one file at a time would take twice as long: no shared strings, and more
+    garbage collection), then handed out one by one."""
+
+    def __init__(self, cache: Cache, name: str, table: int) -> None:
+        self.cache = cache
+        self.name = name
+        self.table = table
+        self.models: dict[str, Any] | None = None
+
+    def take(self, rel: str) -> BaseModel:
+        if self.models is None:
+            try:
+                models = self.cache._load_blob(self.name, self.table)
+                self.models = models if isinstance(models, dict) else {}
+            except Exception:  # the cache is optional: each file will be read itself
+                self.models = {}
+        model = self.models.pop(rel, None)
+        if isinstance(model, BaseModel):
+            return model
+        return parse_model(self.cache.root, rel, self.cache.max_bytes)
+
+
+def _made(model: Any) -> Any:
+    return model.get() if isinstance(model, Lazy) else model
+
+
+def _shard_of(rel: str) -> str:
+    """Students' files are kept in up to 256 shards, by their folder's name."""
+    return hashlib.sha256(rel.split("/")[1].encode()).hexdigest()[:2]
+
+
+def _kept_apart(rel: str) -> bool:
+    """Whether a file's model goes to its own blob: a student's two files."""
+    return rel.startswith(layout.STUDENTS_DIR + "/")

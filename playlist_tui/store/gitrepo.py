@@ -1,0 +1,722 @@
+"""The class folder as a git repository: status, commits of the app's changes, sync.
+
+Sync is a plain git workflow that never loses anything:
+
+1. preflight: refuse (changing nothing) while a rebase, merge, cherry-pick, revert or
+   bisect is in progress, when HEAD is detached, or when files have unresolved conflicts;
+2. commit the class files the app writes that have changed (never other files);
+3. fetch the remote branch;
+4. integrate it with a **merge** (never a rebase, a reset or a forced push); student and
+   teacher files are merged by meaning by the ``playlist-tui`` merge driver
+   (:mod:`playlist_tui.store.merge`); if a file still conflicts (a hand-edited file the
+   driver does not handle), the merge is undone with ``git merge --abort`` and the files
+   are named;
+5. push; a push rejected because someone else pushed first is retried, with a growing
+   pause, after fetching and merging again (a bounded number of times).
+
+An unreachable remote is reported plainly; every local commit stays.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+import shutil
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playlist_tui.model.klass import ClassData
+from playlist_tui.store import layout
+from playlist_tui.store.gitcmd import (
+    NETWORK_TIMEOUT,
+    BlobReader,
+    Completed,
+    GitError,
+    run_git,
+)
+from playlist_tui.store.history import (
+    HistoryEvent,
+    Review,
+    build_review,
+    file_changes,
+    parse_version,
+    read_history,
+)
+from playlist_tui.store.reading import parse_bytes
+
+__all__ = [
+    "ATTRIBUTES", "DRIVER", "GitError", "GitRepo", "GitStatus", "HistoryEvent", "Review",
+    "SyncResult", "commit_message", "driver_command",
+]
+
+DRIVER = "playlist-tui"
+"""Name of the merge driver in ``.gitattributes`` and ``git config merge.NAME.*``."""
+
+ATTRIBUTES = (
+    f"{layout.STUDENTS_DIR}/*/{layout.STUDENT_FILE} merge={DRIVER}",
+    f"{layout.STUDENTS_DIR}/*/{layout.TEACHER_FILE} merge={DRIVER}",
+)
+DRIVER_DESCRIPTION = "playlist-tui: merge student and teacher files by meaning"
+STATE_DIR = "playlist-tui"
+"""Folder inside ``.git`` for the app's own files (last sync time, allowed signers)."""
+
+SUBJECT_LIMIT = 72
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class GitStatus:
+    """Where the class folder stands, without touching the network."""
+
+    is_repo: bool
+    branch: str | None = None
+    uncommitted: int = 0
+    """Class files (those the app writes) changed and not committed yet."""
+    uncommitted_paths: tuple[str, ...] = ()
+    ahead: int = 0
+    """Commits here that the remote does not have yet (as of the last fetch)."""
+    behind: int = 0
+    """Commits on the remote not merged here yet (as of the last fetch)."""
+    has_remote: bool = False
+    upstream: str | None = None
+    last_sync: datetime | None = None
+    problem: str | None = None
+    """Why sync cannot run now, e.g. 'a rebase is in progress'."""
+    hint: str = ""
+    """What to do about ``problem``."""
+    syncing: bool = False
+    """A sync of this GitRepo is running (a merge seen meanwhile is the sync's own)."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    message: str
+    """For a person: what happened, or why not and what to do."""
+    committed: int = 0
+    """Commits made of the app's pending changes (0 or 1)."""
+    fetched: int = 0
+    """Commits received from the remote."""
+    merged: int = 0
+    """Merge commits made (a fast-forward makes none)."""
+    pushed: int = 0
+    """Commits sent to the remote."""
+    attempts: int = 0
+    """Pushes tried."""
+    offline: bool = False
+    conflicts: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def commit_message(actor_name: str, summaries: Sequence[str], limit: int = SUBJECT_LIMIT
+                   ) -> str:
+    """``ana: ticked ratios/intro-video, requested a check on RP.1``.
+
+    A burst of operations becomes one message: as many summaries as fit in a subject of
+    at most ``limit`` characters (then '... and N more'), the rest listed in the body."""
+    actor = _one_line(actor_name) or "someone"
+    items = list(dict.fromkeys(_one_line(s) for s in summaries if s.strip()))
+    if not items:
+        return f"{actor}: saved changes"
+    head = f"{actor}: "
+    shown = 0
+    subject = ""
+    for k in range(len(items), 0, -1):
+        rest = len(items) - k
+        candidate = head + ", ".join(items[:k]) + (f" and {rest} more" if rest else "")
+        if len(candidate) <= limit:
+            subject, shown = candidate, k
+            break
+    if not subject:
+        subject = f"{head}{len(items)} changes" if len(items) > 1 else head + items[0]
+        if len(subject) > limit:
+            subject = subject[: limit - 1] + "…"
+    body = items[shown:]
+    return subject + ("\n\n" + "\n".join(f"- {s}" for s in body) if body else "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+def driver_command() -> str:
+    """How git should run this program's merge driver (absolute, quoted for the shell)."""
+    script = Path(sys.executable).parent / "playlist-tui"
+    if script.is_file():
+        base = shlex.quote(str(script.absolute()))
+    else:
+        found = shutil.which("playlist-tui")
+        base = (shlex.quote(str(Path(found).absolute())) if found
+                else f"{shlex.quote(sys.executable)} -m playlist_tui")
+    return f"{base} merge-driver %O %A %B %P"
+
+
+# --------------------------------------------------------------------------- the repo
+
+
+@dataclass(frozen=True)
+class _Info:
+    git_dir: Path
+    common_dir: Path
+    prefix: str
+    bare: bool
+
+
+@dataclass
+class _Scan:
+    """``git status --porcelain=v2 --branch`` of the class folder."""
+
+    branch: str | None = None
+    detached: bool = False
+    upstream: str | None = None
+    ahead: int | None = None
+    behind: int | None = None
+    changed: tuple[str, ...] = ()
+    unmerged: tuple[str, ...] = ()
+
+
+class GitRepo:
+    """A class folder inside a git working tree (the folder may be a subfolder of it)."""
+
+    def __init__(self, root: Path | str, *, push_attempts: int = 6, backoff: float = 0.5,
+                 rng: random.Random | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.push_attempts = max(1, push_attempts)
+        self.backoff = backoff
+        self.rng = rng or random.Random()
+        self._info_cache: _Info | None = None
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------- basics
+
+    def git(self, *args: str, check: bool = True, timeout: float | None = None) -> Completed:
+        if timeout is None:
+            return run_git(self.root, *args, check=check)
+        return run_git(self.root, *args, check=check, timeout=timeout)
+
+    def _info(self) -> _Info | None:
+        if self._info_cache is not None:
+            return self._info_cache
+        if not self.root.is_dir():
+            return None
+        try:
+            out = self.git("rev-parse", "--absolute-git-dir", "--git-common-dir",
+                           "--is-bare-repository", "--show-prefix", check=False)
+        except GitError:
+            return None
+        lines = out.stdout.split("\n")
+        if not out.ok or len(lines) < 3:
+            return None
+        common = Path(lines[1])
+        if not common.is_absolute():
+            common = (self.root / common).resolve()
+        prefix = lines[3] if len(lines) > 3 else ""
+        self._info_cache = _Info(Path(lines[0]), common, prefix, lines[2] == "true")
+        return self._info_cache
+
+    def is_repo(self) -> bool:
+        return self._info() is not None
+
+    @property
+    def prefix(self) -> str:
+        """Where the class folder is inside the repository ('' at the top, else 'a/b/')."""
+        info = self._info()
+        return info.prefix if info else ""
+
+    def state_dir(self) -> Path:
+        info = self._info()
+        if info is None:
+            raise GitError("not a git repository")
+        return info.common_dir / STATE_DIR
+
+    def _rel(self, path: str) -> str | None:
+        """A repository path as a class-folder path (None: outside the class folder)."""
+        prefix = self.prefix
+        if prefix and not path.startswith(prefix):
+            return None
+        return path[len(prefix):]
+
+    def _scan(self) -> _Scan:
+        out = self.git("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
+                       "--no-renames", "--", ".")
+        scan = _Scan()
+        changed: list[str] = []
+        unmerged: list[str] = []
+        tokens = out.stdout.split("\0")
+        skip = False
+        for token in tokens:
+            if skip:
+                skip = False
+                continue
+            if token.startswith("# branch.head "):
+                head = token.removeprefix("# branch.head ")
+                scan.detached = head == "(detached)"
+                scan.branch = None if scan.detached else head
+            elif token.startswith("# branch.upstream "):
+                scan.upstream = token.removeprefix("# branch.upstream ")
+            elif token.startswith("# branch.ab "):
+                ahead, behind = token.removeprefix("# branch.ab ").split()
+                scan.ahead, scan.behind = int(ahead), -int(behind)
+            elif token.startswith("1 "):
+                changed.append(token.split(" ", 8)[8])
+            elif token.startswith("2 "):
+                changed.append(token.split(" ", 9)[9])
+                skip = True  # the original path follows
+            elif token.startswith("u "):
+                unmerged.append(token.split(" ", 10)[10])
+            elif token.startswith("? "):
+                changed.append(token[2:])
+        rels = [r for r in (self._rel(p) for p in changed) if r is not None]
+        scan.changed = tuple(sorted(set(rels)))
+        scan.unmerged = tuple(sorted({r for r in (self._rel(p) for p in unmerged)
+                                      if r is not None}))
+        return scan
+
+    def _remotes(self) -> list[str]:
+        return self.git("remote").stdout.split()
+
+    def _config(self, key: str) -> str | None:
+        out = self.git("config", "--get", key, check=False)
+        return out.stdout.strip() or None if out.ok else None
+
+    def _count(self, spec: str) -> int:
+        out = self.git("rev-list", "--count", spec, check=False)
+        return int(out.stdout.strip() or 0) if out.ok else 0
+
+    def _rev(self, rev: str) -> str | None:
+        out = self.git("rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False)
+        return out.stdout.strip() or None if out.ok else None
+
+    # ----------------------------------------------------------------- status
+
+    def _state(self, scan: _Scan) -> tuple[str, str] | None:
+        info = self._info()
+        if info is None:
+            return ("this folder is not a git repository",
+                    "run 'git init' there (or clone the class), then 'playlist-tui setup-git'")
+        g = info.git_dir
+        if (g / "rebase-merge").exists() or (g / "rebase-apply").exists():
+            if (g / "rebase-apply" / "applying").exists():
+                return ("'git am' is in progress",
+                        "finish it with 'git am --continue' or undo it with 'git am --abort'")
+            return ("a rebase is in progress",
+                    "finish it with 'git rebase --continue' or undo it with 'git rebase --abort'")
+        if (g / "MERGE_HEAD").exists():
+            return ("a merge is in progress",
+                    "finish it (fix the files, then 'git commit') or undo it with "
+                    "'git merge --abort'")
+        if (g / "CHERRY_PICK_HEAD").exists():
+            return ("a cherry-pick is in progress",
+                    "finish it with 'git cherry-pick --continue' or undo it with "
+                    "'git cherry-pick --abort'")
+        if (g / "REVERT_HEAD").exists():
+            return ("a revert is in progress",
+                    "finish it with 'git revert --continue' or undo it with 'git revert --abort'")
+        if (g / "BISECT_LOG").exists():
+            return "a bisect is in progress", "end it with 'git bisect reset'"
+        if scan.detached:
+            return ("HEAD is detached (an old version is checked out, not a branch)",
+                    "go back to your branch with 'git switch main' (or your branch's name)")
+        if scan.unmerged:
+            return (f"some files have unresolved conflicts: {', '.join(scan.unmerged)}",
+                    "fix them, 'git add' them and commit, or put them back with "
+                    "'git checkout HEAD -- FILE'")
+        return None
+
+    def status(self) -> GitStatus:
+        info = self._info()
+        if info is None or info.bare:
+            return GitStatus(is_repo=False, problem="this folder is not a git repository",
+                             hint="run 'git init' there, then 'playlist-tui setup-git'")
+        scan = self._scan()
+        pending = tuple(p for p in scan.changed if layout.writer_of(p) is not None)
+        remotes = self._remotes()
+        ahead, behind = scan.ahead or 0, scan.behind or 0
+        upstream = scan.upstream
+        if scan.ahead is None and remotes and scan.branch:
+            remote = "origin" if "origin" in remotes else remotes[0]
+            tracking = f"refs/remotes/{remote}/{scan.branch}"
+            if self._rev(tracking):
+                ahead, behind = self._count(f"{tracking}..HEAD"), self._count(f"HEAD..{tracking}")
+            else:
+                ahead = self._count("HEAD") if self._rev("HEAD") else 0
+        syncing = self._lock.locked()
+        state = None if syncing else self._state(scan)
+        return GitStatus(
+            is_repo=True, branch=scan.branch, uncommitted=len(pending),
+            uncommitted_paths=pending, ahead=ahead, behind=behind, has_remote=bool(remotes),
+            upstream=upstream, last_sync=self.last_sync(),
+            problem=state[0] if state else None, hint=state[1] if state else "",
+            syncing=syncing)
+
+    def last_sync(self) -> datetime | None:
+        try:
+            text = (self.state_dir() / "last-sync").read_text(encoding="utf-8").strip()
+            return datetime.fromisoformat(text)
+        except (OSError, ValueError, GitError):
+            return None
+
+    def _record_sync(self) -> None:
+        try:
+            folder = self.state_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            now = datetime.now(UTC).replace(microsecond=0)
+            (folder / "last-sync").write_text(now.isoformat() + "\n", encoding="utf-8")
+        except (OSError, GitError):
+            pass
+
+    # ----------------------------------------------------------------- commits
+
+    def pending_class_files(self) -> list[str]:
+        """Class files (those the app writes, see layout.writer_of) changed since HEAD."""
+        return [p for p in self._scan().changed if layout.writer_of(p) is not None]
+
+    def commit_app_changes(self, paths: Sequence[str], message: str) -> str | None:
+        """Commit exactly these files (class-folder paths) as the user's git identity.
+
+        Other files, staged or not, are left as they are. Returns the new commit's id, or
+        None when none of the files changed."""
+        wanted = sorted({p.replace("\\", "/").lstrip("/") for p in paths if p})
+        if not wanted:
+            return None
+        changed = set(self._scan().changed)
+        staged = set(self.git("diff", "--cached", "--name-only", "--relative", "-z", "--",
+                              *wanted, check=False).stdout.split("\0")) - {""}
+        todo = [p for p in wanted if p in changed or p in staged]
+        if not todo:
+            return None
+        self.git("add", "-A", "--", *todo)
+        out = self.git("commit", "--quiet", "--no-edit", "--only", "-m", message, "--", *todo,
+                       check=False)
+        if not out.ok:
+            text = out.stderr + out.stdout
+            if "nothing to commit" in text or "no changes added" in text:
+                return None
+            if "Please tell me who you are" in text or "empty ident" in text:
+                raise GitError("git does not know who you are: run git config user.name "
+                               "\"Your Name\" and git config user.email you@example.org "
+                               "in the class folder", text, out.returncode)
+            raise GitError(f"could not commit: {out.last_error_line()}", text, out.returncode)
+        return self.git("rev-parse", "HEAD").stdout.strip()
+
+    def _actor(self) -> str:
+        """The roster id of the git identity (by email), else its name."""
+        email = (self._config("user.email") or "").lower()
+        try:
+            data = tomllib.loads((self.root / layout.CLASS_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        for kind in ("teachers", "students"):
+            people = data.get(kind, [])
+            for person in people if isinstance(people, list) else []:
+                emails = person.get("emails", []) if isinstance(person, dict) else []
+                if email and isinstance(emails, list) and email in (
+                        str(e).lower() for e in emails):
+                    return str(person.get("id", email))
+        return self._config("user.name") or "someone"
+
+    def describe_pending(self, paths: Sequence[str]) -> list[str]:
+        """Operation-style summaries of what changed in these files since HEAD."""
+        summaries: list[str] = []
+        with BlobReader(self.root) as reader:
+            for path in paths:
+                found = reader.read(f"HEAD:{self.prefix}{path}")
+                old = parse_version(found[1] if found else None)
+                try:
+                    raw: bytes | None = (self.root / path).read_bytes()
+                except OSError:
+                    raw = None
+                new = parse_version(raw)
+                for change in file_changes(path, old, new, existed=found is not None,
+                                           exists=raw is not None):
+                    summaries.append(change.summary)
+        return summaries
+
+    # ----------------------------------------------------------------- set-up
+
+    def setup(self) -> list[str]:
+        """Register the merge driver: ``.gitattributes`` lines and ``git config``.
+
+        Idempotent; existing lines of ``.gitattributes`` are kept. Returns what was done."""
+        if self._info() is None:
+            raise GitError("this folder is not a git repository: run 'git init' first")
+        done: list[str] = []
+        attributes = self.root / ".gitattributes"
+        try:
+            text = attributes.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        present = {" ".join(line.split()) for line in text.splitlines()}
+        missing = [line for line in ATTRIBUTES if line not in present]
+        if missing:
+            body = text if not text or text.endswith("\n") else text + "\n"
+            header = "" if text else ("# playlist-tui: merge student and teacher files by "
+                                      "meaning (see docs/git.md)\n")
+            attributes.write_text(body + header + "\n".join(missing) + "\n", encoding="utf-8")
+            done.append(f"added {len(missing)} line(s) to .gitattributes (commit it so every "
+                        "clone uses them)")
+        command = driver_command()
+        if self._config(f"merge.{DRIVER}.driver") != command:
+            self.git("config", f"merge.{DRIVER}.name", DRIVER_DESCRIPTION)
+            self.git("config", f"merge.{DRIVER}.driver", command)
+            done.append(f"set git config merge.{DRIVER}.driver to {command!r}")
+        return done
+
+    def _ensure_driver(self) -> None:
+        """A fresh clone has the .gitattributes lines but not the local config: add it."""
+        try:
+            text = (self.root / ".gitattributes").read_text(encoding="utf-8")
+        except OSError:
+            return
+        if f"merge={DRIVER}" in text and self._config(f"merge.{DRIVER}.driver") is None:
+            self.git("config", f"merge.{DRIVER}.name", DRIVER_DESCRIPTION)
+            self.git("config", f"merge.{DRIVER}.driver", driver_command())
+
+    # ----------------------------------------------------------------- sync
+
+    def _upstream(self, branch: str) -> tuple[str, str, bool] | None:
+        """(remote, remote branch, configured?) or None when there is no remote."""
+        remote = self._config(f"branch.{branch}.remote")
+        merge = self._config(f"branch.{branch}.merge")
+        if remote and remote != "." and merge:
+            return remote, merge.removeprefix("refs/heads/"), True
+        remotes = self._remotes()
+        if not remotes:
+            return None
+        return ("origin" if "origin" in remotes else remotes[0]), branch, False
+
+    def sync(self, paths: Sequence[str] | None = None, message: str | None = None
+             ) -> SyncResult:
+        """Commit the app's pending changes, fetch, merge, push. See the module doc.
+
+        ``paths``: the files to commit (default: every changed class file);
+        ``message``: the commit message (default: built from what changed)."""
+        with self._lock:
+            try:
+                return self._sync(paths, message)
+            except GitError as exc:
+                return SyncResult(False, f"Sync stopped: {exc.message}. Nothing was lost: "
+                                  "your changes are still in the class folder.")
+
+    def _refuse(self, problem: str, hint: str) -> SyncResult:
+        return SyncResult(False, f"Cannot sync: {problem}. {hint[:1].upper()}{hint[1:]}, then "
+                          "sync again. Nothing was changed.")
+
+    def _sync(self, paths: Sequence[str] | None, message: str | None) -> SyncResult:
+        info = self._info()
+        if info is None or info.bare:
+            return self._refuse("this folder is not a git repository",
+                                "run 'git init' there (or clone the class) and "
+                                "'playlist-tui setup-git'")
+        scan = self._scan()
+        state = self._state(scan)
+        if state is not None:
+            return self._refuse(*state)
+        assert scan.branch is not None
+        self._ensure_driver()
+
+        # 1. Commit the app's changes.
+        pending = [p for p in scan.changed if layout.writer_of(p) is not None]
+        if paths is not None:
+            chosen = {p.replace("\\", "/") for p in paths}
+            pending = [p for p in pending if p in chosen]
+        broken = []
+        for path in pending:
+            try:
+                raw = (self.root / path).read_bytes()
+            except FileNotFoundError:
+                continue
+            parsed = parse_bytes(path, raw)
+            if parsed.problems:
+                p = parsed.problems[0]
+                broken.append(f"{path}:{p.line}:{p.col}: {p.message}")
+        if broken:
+            return SyncResult(False, "Cannot sync: a class file has a problem, so it was not "
+                              "committed or sent: " + "; ".join(broken) + ". Fix it (see "
+                              "'playlist-tui validate'), then sync again. Nothing was changed.")
+        committed = 0
+        if pending:
+            text = message or commit_message(self._actor(), self.describe_pending(pending))
+            if self.commit_app_changes(pending, text) is not None:
+                committed = 1
+
+        # 2. Where to sync with.
+        target = self._upstream(scan.branch)
+        if target is None:
+            saved = "Your changes were saved here (committed). " if committed else ""
+            return SyncResult(False, f"{saved}This class folder has no remote to sync with: "
+                              "add one with 'git remote add origin URL'.", committed=committed)
+        remote, remote_branch, configured = target
+        tracking = f"refs/remotes/{remote}/{remote_branch}"
+        fetched = merged = pushed = attempts = 0
+
+        def offline(reason: str) -> SyncResult:
+            waiting = self._count(f"{tracking}..HEAD") if self._rev(tracking) else \
+                self._count("HEAD")
+            saved = f" ({_plural(waiting, 'commit')} waiting to be sent)" if waiting else ""
+            return SyncResult(False, f"Could not reach {remote}: {reason}. Nothing was lost: "
+                              f"your work is saved on this device{saved}. Sync again when the "
+                              "connection is back.", committed, fetched, merged, pushed,
+                              attempts, offline=True)
+
+        while True:
+            # 3. Fetch.
+            try:
+                out = self.git("fetch", "--quiet", "--no-tags", remote,
+                               f"+refs/heads/{remote_branch}:{tracking}", check=False,
+                               timeout=NETWORK_TIMEOUT)
+            except GitError as exc:
+                return offline(exc.message)
+            remote_exists = True
+            if not out.ok:
+                if "couldn't find remote ref" in out.stderr:
+                    remote_exists = False  # an empty remote: the first push creates it
+                else:
+                    return offline(out.last_error_line())
+            # 4. Merge.
+            if remote_exists and self._rev(tracking):
+                incoming = self._count(f"HEAD..{tracking}")
+                if incoming:
+                    fetched += incoming
+                    result = self._merge(tracking, remote)
+                    if isinstance(result, SyncResult):
+                        return SyncResult(result.ok, result.message, committed, fetched,
+                                          merged, pushed, attempts, conflicts=result.conflicts)
+                    merged += result
+                outgoing = self._count(f"{tracking}..HEAD")
+            else:
+                outgoing = self._count("HEAD") if self._rev("HEAD") else 0
+            if outgoing == 0:
+                break
+            # 5. Push.
+            attempts += 1
+            args = ["push", "--porcelain"]
+            if not configured:
+                args.append("--set-upstream")
+            try:
+                out = self.git(*args, remote, f"HEAD:refs/heads/{remote_branch}",
+                               check=False, timeout=NETWORK_TIMEOUT)
+            except GitError as exc:
+                return offline(exc.message)
+            if out.ok:
+                pushed += outgoing
+                configured = True
+                break
+            verdict = self._push_failure(out)
+            if verdict == "offline":
+                return offline(out.last_error_line())
+            if verdict != "retry":
+                return SyncResult(False, f"{remote} refused the changes: {verdict}. Nothing "
+                                  "was lost: your work is saved on this device.", committed,
+                                  fetched, merged, pushed, attempts)
+            if attempts >= self.push_attempts:
+                return SyncResult(False, f"{remote} kept receiving other changes while "
+                                  f"sending ({attempts} tries). Nothing was lost: your work is "
+                                  "saved on this device; sync again in a moment.", committed,
+                                  fetched, merged, pushed, attempts)
+            pause = min(30.0, self.backoff * 2 ** (attempts - 1))
+            time.sleep(pause * self.rng.uniform(0.5, 1.5))
+
+        self._record_sync()
+        done = []
+        if committed:
+            done.append("saved your changes")
+        if fetched:
+            done.append(f"received {_plural(fetched, 'commit')}")
+        if pushed:
+            done.append(f"sent {_plural(pushed, 'commit')}")
+        text = f"Synced with {remote}: " + ", ".join(done) + "." if done else \
+            f"Up to date with {remote}."
+        return SyncResult(True, text, committed, fetched, merged, pushed, attempts)
+
+    def _merge(self, tracking: str, remote: str) -> int | SyncResult:
+        """Merge the remote branch. The number of merge commits made, or a failed result."""
+        before = self._rev("HEAD")
+        short = tracking.removeprefix("refs/remotes/")
+        out = self.git("merge", "--no-edit", "--ff", "--no-stat", "--quiet", "-m",
+                       f"Merge remote-tracking branch '{short}'", tracking, check=False)
+        info = self._info()
+        assert info is not None
+        if out.ok:
+            after = self._rev("HEAD")
+            return 0 if after == self._rev(tracking) and before != after else 1
+        if (info.git_dir / "MERGE_HEAD").exists():
+            conflicted = self._scan().unmerged
+            self.git("merge", "--abort", check=False)
+            names = ", ".join(conflicted) or "some files"
+            hint = ("These files are not merged by the app (they were edited by hand on both "
+                    "sides)")
+            if any(layout.writer_of(p) for p in conflicted):
+                hint = ("If the merge driver is not set up here, run 'playlist-tui setup-git'; "
+                        "otherwise a file did not parse on one side")
+            return SyncResult(False, f"Could not merge the changes from {remote}: {names} "
+                              f"changed both here and there in ways that cannot be combined "
+                              f"automatically. The merge was undone and nothing was lost: "
+                              f"your commits are kept. {hint}. Fix them by hand (see "
+                              "docs/git.md), then sync again.", conflicts=conflicted)
+        detail = out.last_error_line()
+        files = [line.strip() for line in out.stderr.splitlines() if line.startswith("\t")]
+        if files:
+            detail = ("files changed here but not saved by the app would be overwritten: "
+                      + ", ".join(files))
+        return SyncResult(False, f"Could not merge the changes from {remote}: {detail}. "
+                          "Commit or move those files, then sync again. Nothing was lost.")
+
+    @staticmethod
+    def _push_failure(out: Completed) -> str:
+        """'retry' (someone pushed first), 'offline', or why the remote refused."""
+        statuses = [line.split("\t") for line in out.stdout.splitlines()
+                    if line[:1] in "!* +-=" and line.count("\t") >= 2]
+        rejected = [parts[2] for parts in statuses if parts[0] == "!"]
+        if not statuses:
+            return "offline"
+        retry = ("fetch first", "non-fast-forward", "stale info", "lock", "update ref",
+                 "old value")
+        if rejected and all(any(r in reason for r in retry) for reason in rejected):
+            return "retry"
+        remote_says = [line.removeprefix("remote:").strip() for line in out.stderr.splitlines()
+                       if line.startswith("remote:") and line.removeprefix("remote:").strip()]
+        reason = "; ".join(rejected) or out.last_error_line()
+        return reason + (" (" + " / ".join(remote_says[-5:]) + ")" if remote_says else "")
+
+    # ----------------------------------------------------------------- history
+
+    def _data(self, data: ClassData | None) -> ClassData | None:
+        if data is not None:
+            return data
+        from playlist_tui.store.loader import load_class
+
+        return load_class(self.root).data
+
+    def history(self, student: str | None = None, playlist: str | None = None,
+                competency: str | None = None, limit: int | None = 200, *,
+                rev: str = "HEAD", data: ClassData | None = None) -> list[HistoryEvent]:
+        """Plain-language events, oldest first (the newest ``limit`` of them)."""
+        if not self.is_repo():
+            return []
+        return read_history(self.root, data=self._data(data), revs=[rev], student=student,
+                            playlist=playlist, competency=competency, limit=limit)
+
+    def review(self, rev_range: str, *, data: ClassData | None = None) -> Review:
+        """What ``rev_range`` changed (``A..B``, ``A...B`` or one commit): in words, grouped
+        by student and playlist, with the raw ``git diff``."""
+        if not self.is_repo():
+            raise GitError("this folder is not a git repository")
+        return build_review(self.root, rev_range, data=self._data(data))

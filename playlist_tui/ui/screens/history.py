@@ -1,0 +1,76 @@
+"""History: what happened, in words, from git; and a review of recent changes with the diff."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from playlist_tui.model.klass import ClassData
+from playlist_tui.model.problems import Problem
+from playlist_tui.store.gitrepo import GitError, GitRepo
+from playlist_tui.ui.screens.base import DataScreen
+
+
+class HistoryScreen(DataScreen):
+    """A plain-language timeline (``student`` set: only about that student)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "toggle_diff", "Review + diff"),
+    ]
+
+    def __init__(self, data: ClassData, problems: list[Problem], repo: GitRepo,
+                 student: str | None = None, review_range: str | None = None) -> None:
+        super().__init__(data, problems)
+        self.repo = repo
+        self.student = student
+        self.review_range = review_range
+        self.show_diff = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="history-view"):
+            yield Static("Reading the history…", id="timeline", markup=False)
+        yield Footer()
+
+    def refresh_view(self) -> None:
+        person = self.data.students.get(self.student or "")
+        self.title = "History" + (f" of {person.name}" if person else "")
+        self.sub_title = self.data.info.name
+        self.read()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_diff":
+            return self.review_range is not None
+        return super().check_action(action, parameters)
+
+    @work(thread=True, exclusive=True, group="history")
+    def read(self) -> None:
+        try:
+            if self.show_diff and self.review_range:
+                review = self.repo.review(self._range(), data=self.data)
+                text = review.text() + "\n\n" + (review.diff or "(no diff)")
+            else:
+                events = self.repo.history(student=self.student, data=self.data, limit=300)
+                text = "\n".join(e.line() for e in reversed(events)) or "Nothing yet."
+        except GitError as exc:
+            text = f"The history cannot be read: {exc}"
+        self.app.call_from_thread(self.query_one("#timeline", Static).update, text)
+
+    def _range(self) -> str:
+        """'auto': what the last sync brought in (ORIG_HEAD..HEAD), else the last commits."""
+        if self.review_range != "auto":
+            return self.review_range or "HEAD"
+        if self.repo.git("rev-parse", "--verify", "--quiet", "ORIG_HEAD", check=False).ok:
+            return "ORIG_HEAD..HEAD"
+        count = self.repo.git("rev-list", "--count", "HEAD", check=False).stdout.strip()
+        back = min(10, int(count) - 1) if count.isdigit() and int(count) > 1 else 0
+        return f"HEAD~{back}..HEAD" if back else "HEAD"
+
+    def action_toggle_diff(self) -> None:
+        self.show_diff = not self.show_diff
+        self.read()

@@ -1,0 +1,173 @@
+"""The mastery-check queue: pending requests, oldest first; decide in a few keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Header, Static
+
+from playlist_tui.engine.mastery import pending_requests, statuses
+from playlist_tui.model.files import Request, Result
+from playlist_tui.model.ids import make_ref
+from playlist_tui.model.klass import ClassData
+from playlist_tui.model.problems import Problem
+from playlist_tui.store import ops
+from playlist_tui.ui.format import day, when
+from playlist_tui.ui.messages import ApplyOperation
+from playlist_tui.ui.screens.base import DataScreen
+
+Clock = Callable[[], datetime]
+
+
+def waited(now: datetime, since: datetime) -> str:
+    delta = now - since
+    if delta < timedelta(hours=1):
+        return f"{max(0, int(delta.total_seconds() // 60))} min"
+    if delta < timedelta(days=1):
+        return f"{int(delta.total_seconds() // 3600)} h"
+    return f"{delta.days} d"
+
+
+def queue_items(data: ClassData) -> list[tuple[str, str, Request]]:
+    """(student, request id, request) for every pending request, oldest first."""
+    items = [(sid, rid, request) for sid in data.records
+             for rid, request in pending_requests(data.record(sid))]
+    items.sort(key=lambda item: (item[2].at, item[0], item[1]))
+    return items
+
+
+def evidence(data: ClassData, student: str, competency: str) -> list[str]:
+    """The student's work on a competency, in words, for the reviewer."""
+    record = data.record(student)
+    lines: list[str] = []
+    for playlist in data.assigned_playlists(student):
+        for tier in playlist.tiers:
+            for activity in tier.activities:
+                if competency not in activity.competencies:
+                    continue
+                ref = make_ref(playlist.id, activity.id)
+                ticked = record.student.ticks.get(ref)
+                mark = "[x]" if ticked else "[ ]"
+                lines.append(f"{mark} {activity.title} ({playlist.title} · {tier.title})"
+                             + (f", {day(ticked)}" if ticked else ""))
+                note = record.student.notes.get(ref)
+                if note and note.reflection:
+                    lines.append(f"      reflection: {note.reflection}")
+                if note and note.evidence:
+                    lines.append(f"      evidence: {note.evidence}")
+    status = statuses(data, student, [competency])[competency]
+    earlier = [e for e in status.history if e.decision is not None]
+    if earlier:
+        lines.append("Earlier checks:")
+        scale = data.scale_for(competency)
+        for event in earlier:
+            decision = event.decision
+            assert decision is not None
+            result = "mastered" if decision.result == Result.MASTERED else "not yet"
+            level = f" ({scale.name_of(decision.level)})" if decision.level else ""
+            who = data.teachers[decision.by].name if decision.by in data.teachers \
+                else decision.by
+            lines.append(f"  {day(decision.at)} {who}: {result}{level}")
+            if decision.feedback:
+                lines.append(f"    feedback: {decision.feedback}")
+            if decision.next_steps:
+                lines.append(f"    next steps: {decision.next_steps}")
+    return lines or ["No activities of the student's playlists serve this competency."]
+
+
+class QueueScreen(DataScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "decide(True)", "Mastered"),
+        Binding("n", "decide(False)", "Not yet"),
+    ]
+
+    def __init__(self, data: ClassData, problems: list[Problem], teacher: str,
+                 clock: Clock) -> None:
+        super().__init__(data, problems)
+        self.teacher = teacher
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="queue-body"):
+            yield DataTable(id="queue", cursor_type="row")
+            with VerticalScroll(id="work-box"):
+                yield Static("", id="work", markup=False)
+        yield Footer()
+
+    def refresh_view(self) -> None:
+        items = queue_items(self.data)
+        self.title = f"Mastery checks waiting ({len(items)})"
+        self.sub_title = self.data.info.name
+        table: DataTable[Text] = self.query_one("#queue", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Waited", key="waited", width=7)
+        table.add_column("Student", key="student", width=20)
+        table.add_column("Competency", key="competency", width=14)
+        table.add_column("Note", key="note")
+        now = self.clock()
+        for sid, rid, request in items:
+            name = self.data.students[sid].name if sid in self.data.students else sid
+            table.add_row(Text(waited(now, request.at)), Text(name), Text(request.competency),
+                          Text(request.note), key=f"{sid}/{rid}")
+        if table.row_count:
+            table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        self.show_work()
+
+    def current(self) -> tuple[str, str, Request] | None:
+        table: DataTable[Text] = self.query_one("#queue", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or ""
+        sid, _, rid = key.partition("/")
+        request = self.data.record(sid).student.requests.get(rid)
+        return (sid, rid, request) if request else None
+
+    def show_work(self) -> None:
+        box = self.query_one("#work", Static)
+        found = self.current()
+        if found is None:
+            box.update("No requests are waiting. Well done!")
+            return
+        sid, _, request = found
+        name = self.data.students[sid].name if sid in self.data.students else sid
+        item = self.data.competencies.get(request.competency)
+        head = [f"{name} asks for a check on {request.competency}"
+                + (f": {item.statement}" if item else ""),
+                f"Asked {when(request.at)}" + (f": “{request.note}”" if request.note else "")]
+        box.update("\n".join(head + evidence(self.data, sid, request.competency)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_work()
+
+    def action_decide(self, mastered: bool) -> None:
+        from playlist_tui.ui.screens.modals import DecisionDialog, DecisionInput
+
+        found = self.current()
+        if found is None:
+            self.notify("No request is selected.")
+            return
+        sid, rid, request = found
+        scale = self.data.scale_for(request.competency)
+        name = self.data.students[sid].name if sid in self.data.students else sid
+
+        def save(result: DecisionInput | None) -> None:
+            if result is None:
+                return
+            self.post_message(ApplyOperation(ops.RecordDecision(
+                student=sid, request=rid, result=Result.MASTERED if result.mastered
+                else Result.NOT_YET, level=result.level, feedback=result.feedback,
+                next_steps=result.next_steps, by=self.teacher),
+                f"Saved: {name} {'mastered' if result.mastered else 'not yet'} "
+                f"{request.competency}"))
+
+        self.app.push_screen(DecisionDialog(f"{name}, {request.competency}", mastered,
+                                            scale.levels, scale.mastered_at), save)
