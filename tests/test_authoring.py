@@ -551,6 +551,19 @@ def test_move_and_edit_operations_keep_comments(small_class: Path) -> None:
     text = path.read_text()
     assert text.index("[check]") < text.index("[[tiers]]")
     assert numstat(small_class) == {RATIOS: (3, 0)}
+    git(small_class, "commit", "-qam", "check")
+    # The only activity of a tier: moved out and back, then removed; no "activities = []".
+    original = path.read_bytes()
+    store.apply(ops.MoveItemTo(RATIOS, ("tiers", "stretch", "activities", "design"),
+                               ("tiers", "more", "activities")))
+    assert activity_ids(small_class)[1:] == [["tables", "tape", "recipe", "design"], []]
+    store.apply(ops.MoveItemTo(RATIOS, ("tiers", "more", "activities", "design"),
+                               ("tiers", "stretch", "activities")))
+    assert path.read_bytes() == original
+    store.apply(ops.RemoveElement(RATIOS, ("tiers", "stretch", "activities", "design")))
+    assert numstat(small_class) == {RATIOS: (0, 7)}
+    assert "activities = []" not in path.read_text()
+    loads_clean(small_class)
 
 
 def test_snapshot_playlist_editor(snap_compare: object, small_class: Path) -> None:

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -204,7 +205,9 @@ def test_the_pre_receive_hook_in_the_docs_refuses_bad_pushes(
     hook.write_text(script.group(1))
     hook.chmod(0o755)
     git(repo, "remote", "add", "origin", str(bare))
-    env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    # the hook runs `playlist-tui`: the one installed next to the Python running the tests
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
 
     def push() -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", "-C", str(repo), "push", "origin", "main"], env=env,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 
 from playlist_tui.cli import main
 from playlist_tui.store.merge import FROM_OTHER, MergeError, free_id, merge_bytes, merge_texts
-from tests.conftest import ROOT
 
 BASE = """\
 # Ana's record (hand-written comment: must survive).
@@ -232,7 +232,7 @@ def test_the_driver_leaves_ours_untouched_when_a_side_does_not_parse(tmp_path: P
     ours = with_line(BASE, "[ticks]\n", '"ratios/tape" = 2026-11-06T08:00:00Z')
     base, a, b = write3(tmp_path, BASE, ours, BASE + "this is not toml\n")
     before = a.read_bytes()
-    out = subprocess.run([str(ROOT / ".venv" / "bin" / "playlist-tui"), "merge-driver",
+    out = subprocess.run([sys.executable, "-m", "playlist_tui", "merge-driver",
                           str(base), str(a), str(b), "students/ana/student.toml"],
                          capture_output=True, text=True, check=False)
     assert out.returncode != 0

@@ -223,7 +223,8 @@ class Cache:
         data = self._blob_path(name).read_bytes()
         if hashlib.sha256(data).hexdigest()[:40] != name:
             raise ValueError("a blob that is not what its entry names")
-        unpickler = pickle.Unpickler(io.BytesIO(data))
+        # A buffered reader can be peeked at: the unpickler then reads it in large chunks.
+        unpickler = pickle.Unpickler(io.BufferedReader(io.BytesIO(data), 1 << 16))
         if table is not None:
             unpickler.memo = self._table_memo(table)
         with _gc_paused():

@@ -398,8 +398,8 @@ class SetAdjustment(Operation):
     def summary(self) -> str:
         who = f"{self.by} " if self.by else ""
         if not self.value():
-            return f"{who}removed the adjustment of {self.playlist} for {self.student}".strip()
-        return f"{who}adjusted {self.playlist} for {self.student}".strip()
+            return f"{who}removed the adjustment of {self.playlist} for {self.student}"
+        return f"{who}adjusted {self.playlist} for {self.student}"
 
 
 # --------------------------------------------------------------------------- class.toml
@@ -763,7 +763,7 @@ class RemoveElement(Operation):
 
     def edit(self, text: str) -> str:
         loc = resolve_where(_authoring_parse(text), self.element)
-        return tomltext.remove_table(text, loc)
+        return tomltext.remove_element(text, loc)
 
     @property
     def summary(self) -> str:

@@ -465,6 +465,47 @@ def _element_block(text: str, element: Path) -> tuple[int, int, int] | None:
     return start, end, tail
 
 
+def _pop_element(data: dict[str, Any], element: Path) -> Any:
+    """Take one element out of an array of tables; an array left empty goes away too
+    (a file without any ``[[tiers.activities]]`` has no ``activities`` key at all)."""
+    index = element[-1]
+    items = _container(data, element[:-1], create=False)
+    if not isinstance(items, list) or not isinstance(index, int) or not (
+            0 <= index < len(items)):
+        raise EditError(f"nothing at {element}")
+    moved = items.pop(index)
+    if not items:
+        parent = _container(data, element[:-2], create=False) if element[:-2] else data
+        del parent[element[-2]]
+    return moved
+
+
+def remove_element(text: str, element: Path) -> str:
+    """Remove one ``[[array]]`` element with its sub-tables, the comment lines right above
+    it and the blank lines after it. Unlike :func:`remove_table`, removing the last
+    element of an array leaves no ``key = []`` behind."""
+
+    def change(data: dict[str, Any]) -> None:
+        _pop_element(data, element)
+
+    def line_edit(text: str) -> str | None:
+        block = _element_block(text, element)
+        if block is None:
+            return None
+        start, _, tail = block
+        result = text[:start] + text[tail:]
+        trailing = len(text) - len(text.rstrip("\n"))
+        return result.rstrip("\n") + "\n" * trailing if result.strip() else result
+
+    def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
+        target: Any = document
+        for part in element[:-1]:
+            target = target[part]
+        del target[element[-1]]
+
+    return _apply(text, change, line_edit, tomlkit_edit)
+
+
 def relocate_table(text: str, element: Path, array: Path, position: int) -> str:
     """Move one ``[[array]]`` element (with its sub-tables and the comment above it) to
     ``position`` in ``array`` (the same array or another one, e.g. another tier's
@@ -475,10 +516,7 @@ def relocate_table(text: str, element: Path, array: Path, position: int) -> str:
     source = element[:-1]
 
     def change(data: dict[str, Any]) -> None:
-        items = _container(data, source, create=False)
-        if not isinstance(items, list) or not 0 <= index < len(items):
-            raise EditError(f"nothing at {element}")
-        moved = items.pop(index)
+        moved = _pop_element(data, element)
         target = _container(data, array[:-1], create=False) if array[:-1] else data
         target_list = target.setdefault(str(array[-1]), [])
         if not 0 <= position <= len(target_list):

@@ -8,17 +8,18 @@ The store changes only the lines that change; comments and layout stay.
 
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import HorizontalGroup, Vertical
 from textual.coordinate import Coordinate
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets._footer import FooterKey
 
 from playlist_tui.model.files import Framework, Playlist, Scale, Tier
 from playlist_tui.model.klass import ClassData
@@ -63,51 +64,56 @@ def scale_words(scale: Scale) -> str:
 
 
 class KeysFooter(Footer):
-    """The footer on as many lines as it takes (up to three) to show every key of the
-    screen, so that all of them are visible at 80 columns."""
+    """The footer on as many lines as it takes to show every key of the screen (three at
+    80 columns), each line filled from the left; the command palette key is docked on the
+    right, so it takes that width from every line."""
 
     DEFAULT_CSS = """
     KeysFooter {
-        layout: grid;
-        grid-columns: auto;
-        grid-rows: 1;
+        layout: vertical;
+        height: auto;
+    }
+    KeysFooter > .keys-row {
+        width: 1fr;
+        height: 1;
+        layout: horizontal;
     }
     """
 
+    PALETTE_WIDTH = 14
+
     def compose(self) -> ComposeResult:
-        yield from super().compose()
-        widths = self.cell_widths()
-        if not widths:
+        if not self._bindings_ready:
             return
-        available = max(20, (self.app.size.width or 80) - 14)
-        rows = 1
-        while rows < 3 and not self.fits(widths, rows, available):
-            rows += 1
-        self.styles.grid_size_columns = -(-len(widths) // rows)
-        self.styles.height = -(-len(widths) // self.styles.grid_size_columns)
-
-    def cell_widths(self) -> list[int]:
-        """Widths of the cells the footer shows (keys, and a label per group of keys)."""
-        by_action: dict[str, list[Binding]] = {}
-        for active in self.screen.active_bindings.values():
-            if active.binding.show:
-                by_action.setdefault(active.binding.action, []).append(active.binding)
-        widths: list[int] = []
-        for group, items in groupby(by_action.values(), key=lambda b: b[0].group):
-            found = list(items)
-            if group is not None and len(found) > 1:
-                widths.append(2 + sum(len(self.app.get_key_display(b[0])) + 2 * (not group.compact)
-                                      for b in found))
-                widths.append(len(group.description) + 1)
-            else:
-                widths.extend(len(self.app.get_key_display(b[0])) + len(b[0].description) + 3
-                              for b in found)
-        return widths
-
-    @staticmethod
-    def fits(widths: list[int], rows: int, available: int) -> bool:
-        columns = -(-len(widths) // rows)
-        return sum(max(widths[c::columns]) for c in range(columns)) <= available
+        active = self.screen.active_bindings
+        first: dict[str, tuple[Binding, bool, str]] = {}
+        for item in active.values():
+            if item.binding.show and item.binding.action not in first:
+                first[item.binding.action] = (item.binding, item.enabled, item.tooltip)
+        rows: list[list[tuple[Binding, bool, str]]] = [[]]
+        used = 0
+        room = max(20, (self.app.size.width or 80) - self.PALETTE_WIDTH - 1)
+        for binding, enabled, tooltip in first.values():
+            width = cell_len(self.app.get_key_display(binding)) + cell_len(
+                binding.description) + 3
+            if rows[-1] and used + width > room:
+                rows.append([])
+                used = 0
+            rows[-1].append((binding, enabled, tooltip))
+            used += width
+        for row in rows:
+            with HorizontalGroup(classes="keys-row"):
+                for binding, enabled, tooltip in row:
+                    yield FooterKey(binding.key, self.app.get_key_display(binding),
+                                    binding.description, binding.action,
+                                    disabled=not enabled, tooltip=tooltip).data_bind(
+                                        compact=Footer.compact)
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette:
+            yield FooterKey(palette.binding.key, self.app.get_key_display(palette.binding),
+                            palette.binding.description, palette.binding.action,
+                            classes="-command-palette", disabled=not palette.enabled,
+                            tooltip=palette.binding.tooltip or palette.binding.description)
 
 
 class AuthoringScreen(DataScreen):

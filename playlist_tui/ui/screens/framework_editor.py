@@ -23,7 +23,7 @@ from playlist_tui.ui.screens.forms import (
     FormField,
     check_id,
 )
-from playlist_tui.ui.screens.playlist_editor import MOVE, field_changes
+from playlist_tui.ui.screens.playlist_editor import field_changes
 
 
 def parse_levels(text: str) -> list[str]:
@@ -69,8 +69,8 @@ class FrameworkEditor(AuthoringScreen):
         Binding("enter", "edit", "Edit", priority=True),
         Binding("a", "add", "Add competency"),
         Binding("x,delete", "remove", "Remove"),
-        Binding("shift+up", "move(-1)", "Move up", group=MOVE, key_display="⇧↑"),
-        Binding("shift+down", "move(1)", "Move down", group=MOVE, key_display="⇧↓"),
+        Binding("shift+up", "move(-1)", "Move up"),
+        Binding("shift+down", "move(1)", "Move down"),
         Binding("c", "prerequisites", "Prerequisites"),
         Binding("s", "scale", "Scale"),
         Binding("e", "open_editor", "Text editor"),

@@ -27,8 +27,6 @@ from playlist_tui.ui.screens.forms import (
     suggest_id,
 )
 
-MOVE = Binding.Group("Move", compact=True)
-
 
 def complete_words(tier: Tier) -> str:
     if tier.complete == "all":
@@ -101,8 +99,8 @@ class PlaylistEditor(AuthoringScreen):
         Binding("a", "add_activity", "Add activity"),
         Binding("t", "add_tier", "Add tier"),
         Binding("x,delete", "remove", "Remove"),
-        Binding("shift+up", "move(-1)", "Move up", group=MOVE, key_display="⇧↑"),
-        Binding("shift+down", "move(1)", "Move down", group=MOVE, key_display="⇧↓"),
+        Binding("shift+up", "move(-1)", "Move up"),
+        Binding("shift+down", "move(1)", "Move down"),
         Binding("c", "link", "Competencies"),
         Binding("e", "open_editor", "Text editor"),
     ]
