@@ -574,3 +574,31 @@ def test_snapshot_playlist_editor(snap_compare: object, small_class: Path) -> No
 
     app = app_for(small_class)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)  # type: ignore[operator]
+
+
+async def test_the_picker_and_the_lists_work_with_the_mouse(small_class: Path) -> None:
+    app = app_for(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot)
+        await select_row(pilot, editor, "act:tape")
+        await pilot.press("c")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, CompetencyPicker)
+        await pilot.click("#choices", offset=(6, 1))  # the first competency: RP
+        await pilot.pause()
+        assert picker.chosen == ["RP"]
+        await pilot.click("#done")
+        await settle(pilot)
+        assert playlist_data(small_class)["tiers"][1]["activities"][1]["competencies"] == [
+            "RP"]
+
+
+async def test_the_teachers_home_opens_the_curriculum(small_class: Path) -> None:
+    app = app_for(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, CurriculumScreen)
+        assert app.screen.current_key() == "framework:math6"  # the first item, not a heading

@@ -474,9 +474,9 @@ def _pop_element(data: dict[str, Any], element: Path) -> Any:
             0 <= index < len(items)):
         raise EditError(f"nothing at {element}")
     moved = items.pop(index)
-    if not items:
-        parent = _container(data, element[:-2], create=False) if element[:-2] else data
-        del parent[element[-2]]
+    parent: Any = _container(data, element[:-2], create=False) if element[:-2] else data
+    if not items and isinstance(parent, dict):
+        parent.pop(element[-2], None)
     return moved
 
 

@@ -415,7 +415,7 @@ class CurriculumScreen(AuthoringScreen):
             if (kind == "playlist" and ident in data.playlists) or (
                     kind == "framework" and ident in data.frameworks):
                 self.open_when_loaded = None
-                self.open_editor_for(kind, ident)
+                self.call_later(self.open_editor_for, kind, ident)
 
     @property
     def file(self) -> str | None:
