@@ -248,3 +248,17 @@ def test_other_files_fall_back_to_a_line_merge(tmp_path: Path) -> None:
     base, a, b = write3(tmp_path, base_text, "uno\ntwo\nthree\n", "eins\ntwo\nthree\n")
     assert main(["merge-driver", str(base), str(a), str(b), "playlists/ratios.toml"]) == 1
     assert "<<<<<<< ours" in a.read_text()
+
+
+def test_two_teachers_adjusting_the_same_playlist_keep_both() -> None:
+    base = ("# decisions\n\n[adjustments]\n"
+            'ratios = { skip = ["tape"] }\n')
+    ours = ("# decisions\n\n[adjustments]\n"
+            'ratios = { skip = ["tape"], note = "Extra time on quizzes" }\n')
+    theirs = ("# decisions\n\n[adjustments]\n"
+              'ratios = { start = "more", skip = ["tape", "recipe"], note = "Reads aloud" }\n')
+    result = merge_texts(base, ours, theirs)
+    merged = tomllib.loads(result.text)["adjustments"]["ratios"]
+    assert merged == {"start": "more", "skip": ["tape", "recipe"],
+                      "note": "Extra time on quizzes\n\n(from another teacher) Reads aloud"}
+    assert result.text.startswith("# decisions\n")

@@ -44,7 +44,7 @@ BOM = "\ufeff"
 FROM_OTHER = "(from another device)"
 """Joins two texts that were edited on two devices at once: ``A\\n\\n(from another device) B``."""
 
-KEYED_TABLES = ("ticks", "notes", "requests", "goals", "decisions", "seen")
+KEYED_TABLES = ("ticks", "notes", "requests", "goals", "decisions", "seen", "adjustments")
 
 _MISSING: Any = object()
 _STAMPED = re.compile(r"^(?P<stem>.+-\d{8}-\d{6})(?:-(?P<n>\d+))?$")
@@ -265,10 +265,34 @@ def _merge_table(plan: _Plan, name: str, base: dict[str, Any], ours: dict[str, A
         elif name in ("requests", "decisions"):
             plan.resolved.append(f"[{name}] {key}: edited by hand on both sides: kept ours")
             continue
+        elif name == "adjustments" and isinstance(a, dict) and isinstance(t, dict):
+            value = _merge_adjustment(a, t)
+            plan.resolved.append(f"[adjustments] {key}: changed by two teachers: skipped and "
+                                 "added activities of both, both notes, our placement")
         else:
             raise MergeError(f"[{name}] {key} was changed differently on both sides")
         if not _same(value, a):
             plan.set(table, key, value)
+
+
+def _merge_adjustment(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Two teachers adjusted the same playlist for a student: keep what both asked for."""
+    out = dict(ours)
+    for field in ("skip", "add"):
+        mine = list(ours.get(field, []))
+        out[field] = mine + [x for x in theirs.get(field, []) if x not in mine]
+        if not out[field]:
+            del out[field]
+    if not ours.get("start") and theirs.get("start"):
+        out["start"] = theirs["start"]
+    notes = [n for n in (ours.get("note", ""), theirs.get("note", "")) if n]
+    if len(notes) == 2 and notes[0] != notes[1] and notes[1] not in notes[0]:
+        out["note"] = f"{notes[0]}\n\n(from another teacher) {notes[1]}"
+    elif notes:
+        out["note"] = notes[0]
+    order = ["start", "skip", "add", "note"]
+    return {k: out[k] for k in order if k in out} | {k: v for k, v in out.items()
+                                                   if k not in order}
 
 
 def _plan(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> _Plan:

@@ -342,7 +342,7 @@ class RemoveItem(Operation):
         return self.file
 
     def edit(self, text: str) -> str:
-        return tomltext.remove_table(text, self.element)
+        return tomltext.remove_element(text, self.element)
 
 
 # --------------------------------------------------------------------------- teacher: adjustments
