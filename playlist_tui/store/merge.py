@@ -278,11 +278,11 @@ def _merge_table(plan: _Plan, name: str, base: dict[str, Any], ours: dict[str, A
 def _merge_adjustment(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     """Two teachers adjusted the same playlist for a student: keep what both asked for."""
     out = dict(ours)
-    for field in ("skip", "add"):
-        mine = list(ours.get(field, []))
-        out[field] = mine + [x for x in theirs.get(field, []) if x not in mine]
-        if not out[field]:
-            del out[field]
+    for key in ("skip", "add"):
+        mine = list(ours.get(key, []))
+        out[key] = mine + [x for x in theirs.get(key, []) if x not in mine]
+        if not out[key]:
+            del out[key]
     if not ours.get("start") and theirs.get("start"):
         out["start"] = theirs["start"]
     notes = [n for n in (ours.get("note", ""), theirs.get("note", "")) if n]
