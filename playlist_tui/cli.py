@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from playlist_tui import __version__
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import DEMO, add_folder_argument, folder_of
 
 COMMANDS: dict[str, str] = {
     "validate": "playlist_tui.commands.validate",
@@ -68,8 +68,11 @@ def run_app(args: argparse.Namespace) -> int:
     from playlist_tui.ui.app import PlaylistApp
 
     role = "student" if args.student else "teacher" if args.teacher else None
+    # The demo class lives inside the playlist-tui project's own repository: never commit
+    # to it or push it anywhere.
+    demo = folder.resolve() == DEMO.resolve()
     PlaylistApp(folder, role=role, person=args.student or args.teacher,
-                autocommit=not args.no_autocommit).run()
+                autocommit=not args.no_autocommit and not demo, git_sync=not demo).run()
     return 0
 
 

@@ -112,3 +112,28 @@ async def test_sync_shows_the_other_clones_work(small_class: Path, tmp_path: Pat
             await asyncio.sleep(0.05)
         assert "Practice: ratio language" not in str(home.query_one("#next", Static).render())
     assert git(ana, "rev-parse", "HEAD") == git(teacher, "rev-parse", "HEAD")
+
+
+async def test_the_demo_is_never_committed_or_synced(small_class: Path) -> None:
+    app = fast(PlaylistApp(small_class, role="student", person="ana", watch=False,
+                           autocommit=False, git_sync=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ratios(pilot)
+        await go_to(pilot, screen, "act:practice")
+        await pilot.press("space", "f5")
+        await settle(pilot)
+        assert "commits and sync are off for the demo" in str(screen.query_one(GitBar).render())
+        assert any("Sync is off for the demo" in str(n.message) for n in app._notifications)
+    assert len(git(small_class, "log", "--format=%s").splitlines()) == 1
+
+
+def test_the_cli_opens_the_demo_without_git() -> None:
+    from unittest import mock
+
+    from playlist_tui.cli import main
+    from playlist_tui.commands.common import DEMO
+
+    with mock.patch("playlist_tui.ui.app.PlaylistApp") as app:
+        assert main([str(DEMO), "--student", "ana-souza"]) == 0
+    kwargs = app.call_args.kwargs
+    assert kwargs["autocommit"] is False and kwargs["git_sync"] is False

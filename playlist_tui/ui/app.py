@@ -78,9 +78,11 @@ class PlaylistApp(App[None]):
 
     def __init__(self, folder: Path | str, role: str | None = None,
                  person: str | None = None, *, watch: bool = True,
-                 clock: Callable[[], datetime] | None = None, autocommit: bool = True) -> None:
+                 clock: Callable[[], datetime] | None = None, autocommit: bool = True,
+                 git_sync: bool = True) -> None:
         super().__init__()
         self.autocommit = autocommit
+        self.git_sync = git_sync
         self.git = GitRepo(Path(folder))
         self.git_words: str | None = None
         self._burst: list[tuple[str, str]] = []  # (path, summary) not committed yet
@@ -147,7 +149,11 @@ class PlaylistApp(App[None]):
             words: str | None = f"git: {exc}"
         else:
             words = git_words(status, self.autocommit)
-            if status.has_remote and self.watch_disk and not getattr(self, "_sync_timer", None):
+            if not self.git_sync:
+                words = "git: commits and sync are off for the demo class (it lives inside " \
+                        "the playlist-tui project)"
+            elif status.has_remote and self.watch_disk and not getattr(self, "_sync_timer",
+                                                                       None):
                 self.call_from_thread(self._start_sync_timer)
         self.call_from_thread(self._show_git, words)
 
@@ -186,6 +192,10 @@ class PlaylistApp(App[None]):
         self.update_git_status()
 
     def action_sync(self) -> None:
+        if not self.git_sync:
+            self.notify("Sync is off for the demo class: it lives inside the playlist-tui "
+                        "project's own repository.", severity="warning")
+            return
         if self._burst_timer is not None:
             self._burst_timer.stop()
         burst, self._burst = self._burst, []
