@@ -24,6 +24,26 @@ def git(repo: Path, *args: str) -> str:
     return out.stdout
 
 
+def changes(repo: Path) -> dict[str, tuple[int, int]]:
+    """{path: (added lines, removed lines)} of the working tree against HEAD (real git)."""
+    out: dict[str, tuple[int, int]] = {}
+    git(repo, "add", "-A")
+    for line in git(repo, "diff", "--cached", "--numstat").splitlines():
+        added, removed, name = line.split("\t")
+        out[name] = (int(added), int(removed))
+    git(repo, "reset", "-q")
+    return out
+
+
+def diff_lines(repo: Path) -> list[str]:
+    """The added and removed lines of the working tree against HEAD."""
+    git(repo, "add", "-A")
+    text = git(repo, "diff", "--cached", "-U0")
+    git(repo, "reset", "-q")
+    return [line for line in text.splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
 def init_repo(folder: Path) -> Path:
     git(folder, "init", "-q", "-b", "main")
     git(folder, "config", "user.email", "test@example.org")

@@ -33,7 +33,7 @@ from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Severity
 from playlist_tui.store import ops
 from playlist_tui.store.store import ClassStore, OperationError
-from tests.conftest import git
+from tests.conftest import changes, diff_lines, git
 
 # --------------------------------------------------------------------------- helpers
 
@@ -445,23 +445,8 @@ def test_a_bad_value_in_an_adjustment_is_reported_and_the_rest_kept(small_class:
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
-def changes(repo: Path) -> dict[str, tuple[int, int]]:
-    """{path: (added lines, removed lines)} of the working tree against HEAD."""
-    out: dict[str, tuple[int, int]] = {}
-    git(repo, "add", "-A")
-    for line in git(repo, "diff", "--cached", "--numstat").splitlines():
-        added, removed, name = line.split("\t")
-        out[name] = (int(added), int(removed))
-    git(repo, "reset", "-q")
-    return out
 
 
-def diff_lines(repo: Path) -> list[str]:
-    git(repo, "add", "-A")
-    text = git(repo, "diff", "--cached", "-U0")
-    git(repo, "reset", "-q")
-    return [line for line in text.splitlines()
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
 def commit(repo: Path, message: str) -> None:

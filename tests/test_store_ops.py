@@ -11,28 +11,13 @@ import pytest
 from playlist_tui.model.files import Result
 from playlist_tui.store import ops
 from playlist_tui.store.store import ClassStore, OperationError
-from tests.conftest import git
+from tests.conftest import changes, diff_lines, git
 
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
-def changes(repo: Path) -> dict[str, tuple[int, int]]:
-    """{path: (added lines, removed lines)} of the working tree against HEAD."""
-    out: dict[str, tuple[int, int]] = {}
-    git(repo, "add", "-A")
-    for line in git(repo, "diff", "--cached", "--numstat").splitlines():
-        added, removed, path = line.split("\t")
-        out[path] = (int(added), int(removed))
-    git(repo, "reset", "-q")
-    return out
 
 
-def diff_lines(repo: Path) -> list[str]:
-    git(repo, "add", "-A")
-    text = git(repo, "diff", "--cached", "-U0")
-    git(repo, "reset", "-q")
-    return [line for line in text.splitlines()
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
 def test_tick_adds_one_line_and_untick_restores(small_class: Path) -> None:

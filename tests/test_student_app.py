@@ -14,6 +14,7 @@ from playlist_tui.ui.screens.competencies import CompetenciesScreen
 from playlist_tui.ui.screens.modals import NoteDialog, RequestDialog
 from playlist_tui.ui.screens.playlist import PlaylistScreen
 from playlist_tui.ui.screens.student_home import StudentHome
+from tests.conftest import changes as numstat
 from tests.conftest import git
 
 SIZE = (80, 24)
@@ -38,14 +39,6 @@ async def eventually(pilot: Pilot[None], condition: object, seconds: float = 8.0
     raise AssertionError("the app did not show the change in time")
 
 
-def numstat(repo: Path) -> dict[str, tuple[int, int]]:
-    git(repo, "add", "-A")
-    out = {}
-    for line in git(repo, "diff", "--cached", "--numstat").splitlines():
-        added, removed, path = line.split("\t")
-        out[path] = (int(added), int(removed))
-    git(repo, "reset", "-q")
-    return out
 
 
 def student_data(repo: Path, student: str = "ana") -> dict[str, object]:
@@ -326,3 +319,17 @@ def test_snapshot_competencies(snap_compare: object, small_copy: Path) -> None:
     app = PlaylistApp(small_copy, role="student", person="ben", watch=False)
     assert snap_compare(app, terminal_size=SIZE,  # type: ignore[operator]
                         run_before=_run_before("c"))
+
+
+async def test_the_mouse_works_for_dialogs(small_class: Path) -> None:
+    app = PlaylistApp(small_class, role="student", person="ana", watch=False, autocommit=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ratios(pilot)
+        await go_to(pilot, screen, "act:practice")
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*"clicked")
+        await pilot.click("#save")
+        await settle(pilot)
+        assert student_data(small_class)["notes"]["ratios/practice"] == {  # type: ignore[index]
+            "reflection": "clicked"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,8 +14,24 @@ from textual.widgets.option_list import Option
 
 from playlist_tui.engine.readiness import Readiness
 
+T = TypeVar("T")
 
-class NoteDialog(ModalScreen[tuple[str, str] | None]):
+
+class Dialog(ModalScreen[T]):
+    """A dialog: ``escape`` or the Cancel button closes it with None; the button with id
+    ``save``/``send`` runs ``action_save``/``action_send``."""
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in ("save", "send"):
+            await self.run_action(event.button.id)
+        else:
+            self.action_cancel()
+
+
+class NoteDialog(Dialog[tuple[str, str] | None]):
     """Edit the reflection and evidence link of an activity."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,17 +65,8 @@ class NoteDialog(ModalScreen[tuple[str, str] | None]):
         evidence = self.query_one("#evidence", Input).value.strip()
         self.dismiss((reflection, evidence))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-
-class RequestDialog(ModalScreen[tuple[str, str] | None]):
+class RequestDialog(Dialog[tuple[str, str] | None]):
     """Request a mastery check: pick a competency (ready ones only), add a note."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -118,17 +125,8 @@ class RequestDialog(ModalScreen[tuple[str, str] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_send()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "send":
-            self.action_send()
-        else:
-            self.action_cancel()
-
-
-class GoalDialog(ModalScreen[tuple[str, date | None] | None]):
+class GoalDialog(Dialog[tuple[str, date | None] | None]):
     """Add or edit a goal: its text and an optional target date."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -175,17 +173,8 @@ class GoalDialog(ModalScreen[tuple[str, date | None] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
-
-
-class DecisionDialog(ModalScreen["DecisionInput | None"]):
+class DecisionDialog(Dialog["DecisionInput | None"]):
     """Record a decision on a request: mastered at a level, or not yet, with feedback."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -234,15 +223,6 @@ class DecisionDialog(ModalScreen["DecisionInput | None"]):
             level=level if isinstance(level, int) else None,
             feedback=self.query_one("#feedback", TextArea).text.strip(),
             next_steps=self.query_one("#next", Input).value.strip()))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()
 
 
 class DecisionInput:
