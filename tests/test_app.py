@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from playlist_tui.ui.app import PlaylistApp
 from playlist_tui.ui.screens.dashboard import DashboardScreen
@@ -173,3 +173,56 @@ async def test_saving_a_suggested_group(small_class: Path) -> None:
     assert result.problems == []
     (group,) = [g for g in result.data.info.groups if g.id != "table-1"]
     assert group.members == ("ben", "cy")
+
+
+async def test_assigning_a_playlist_to_one_student(small_class: Path) -> None:
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        target = app.screen.query_one("#target", Select)
+        target.value = "student:cy"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert numstat(small_class) == {"class.toml": (4, 0)}
+    from playlist_tui.store.loader import load_class
+
+    result = load_class(small_class)
+    assert result.problems == []
+    assert result.data.info.assignments[-1].students == ("cy",)
+
+
+async def test_adjusting_a_playlist_for_a_student(small_class: Path) -> None:
+    from textual.widgets import SelectionList
+
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # Ana
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("enter")  # the only playlist
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one("#skip", SelectionList).select("practice")
+        dialog.query_one("#note", Input).value = "Extra time on quizzes"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#detail", Static).render())
+        assert "adjusted: skips practice; note: Extra time on quizzes" in detail
+    assert numstat(small_class) == {"students/ana/teacher.toml": (4, 0)}
+    student = PlaylistApp(small_class, role="student", person="ana", watch=False)
+    async with student.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        summary = str(student.screen.query_one("#summary", Static).render())
+        assert "Note from your teacher: Extra time on quizzes" in summary
+        # Practice is skipped for Ana: Must do is complete with the video alone (1 of 1),
+        # so Should do is open for her (choose 2 more): 1 of 3 required activities done.
+        assert "1 of 3" in summary
+        from tests.test_student_app import marks
+
+        assert marks(student.screen)["tables"] == "[ ]"  # type: ignore[arg-type]

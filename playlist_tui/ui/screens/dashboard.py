@@ -42,6 +42,7 @@ class DashboardScreen(DataScreen):
         Binding("v", "switch_view", "View"),
         Binding("s", "groups", "Suggest groups"),
         Binding("a", "curriculum", "Curriculum"),
+        Binding("n", "assign", "Assign playlist"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,
@@ -204,6 +205,31 @@ class DashboardScreen(DataScreen):
         from playlist_tui.ui.screens.groups import GroupsScreen
 
         self.app.push_screen(GroupsScreen(self.data, self.problems, self.playlist))
+
+    def action_assign(self) -> None:
+        from playlist_tui.store import ops
+        from playlist_tui.ui.messages import ApplyOperation
+        from playlist_tui.ui.screens.modals import AssignDialog
+
+        data = self.data
+        if not data.playlists:
+            self.notify("There is no playlist to assign yet: write one first (a).")
+            return
+
+        def save(result: tuple[str, str, str] | None) -> None:
+            if result is None:
+                return
+            playlist, kind, who = result
+            op = ops.Assign(playlist=playlist, everyone=kind == "everyone",
+                            groups=(who,) if kind == "group" else (),
+                            students=(who,) if kind == "student" else ())
+            title = data.playlists[playlist].title if playlist in data.playlists else playlist
+            self.post_message(ApplyOperation(op, f"Assigned {title}"))
+
+        self.app.push_screen(AssignDialog(
+            [(p.id, p.title) for p in data.playlists.values()],
+            [(g.id, g.name) for g in data.info.groups],
+            [(s.id, s.name) for s in data.info.students]), save)
 
     def action_curriculum(self) -> None:
         try:

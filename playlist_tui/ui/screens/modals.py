@@ -232,3 +232,103 @@ class DecisionInput:
         self.level = level
         self.feedback = feedback
         self.next_steps = next_steps
+
+
+class AssignDialog(Dialog[tuple[str, str, str] | None]):
+    """Assign a playlist: to everyone, a group or one student. Returns (playlist, kind, who)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Assign"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, playlists: list[tuple[str, str]], groups: list[tuple[str, str]],
+                 students: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.playlists = playlists
+        self.groups = groups
+        self.students = students
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Select
+
+        targets: list[tuple[str, str]] = [("Everyone in the class", "everyone")]
+        targets += [(f"Group: {name}", f"group:{gid}") for gid, name in self.groups]
+        targets += [(f"Student: {name}", f"student:{sid}") for sid, name in self.students]
+        with Vertical(classes="dialog"):
+            yield Label("Assign a playlist", classes="dialog-title")
+            yield Label("Playlist")
+            yield Select([(title, pid) for pid, title in self.playlists], id="playlist",
+                         allow_blank=False)
+            yield Label("To")
+            yield Select(targets, id="target", allow_blank=False, value="everyone")
+            with Horizontal(classes="buttons"):
+                yield Button("Assign (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def action_save(self) -> None:
+        from textual.widgets import Select
+
+        playlist = self.query_one("#playlist", Select).value
+        target = self.query_one("#target", Select).value
+        if not isinstance(playlist, str) or not isinstance(target, str):
+            self.notify("Choose a playlist and who it is for.", severity="warning")
+            return
+        kind, _, who = target.partition(":")
+        self.dismiss((playlist, kind, who))
+
+
+class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], str] | None]):
+    """One student's adjustment of one playlist: placement, skipped and added activities,
+    and a note (accommodations) that the student sees."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, tiers: list[tuple[str, str]],
+                 activities: list[tuple[str, str]], start: str | None,
+                 skip: tuple[str, ...], add: tuple[str, ...], note: str) -> None:
+        super().__init__()
+        self.heading = title
+        self.tiers = tiers
+        self.activities = activities
+        self.start = start
+        self.skip = skip
+        self.add = add
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Select, SelectionList
+
+        with Vertical(classes="dialog"):
+            yield Label(f"Adjust {self.heading}", classes="dialog-title")
+            yield Label("Start at tier (placement)")
+            start: Select[str] = Select([(title, tid) for tid, title in self.tiers], id="start",
+                                        prompt="the start (no placement)")
+            if self.start:
+                start.value = self.start
+            yield start
+            yield Label("Skip (not required for this student): space to mark")
+            yield SelectionList[str](*[(title, aid, aid in self.skip)
+                                       for aid, title in self.activities], id="skip")
+            yield Label("Add (required, from optional tiers): space to mark")
+            yield SelectionList[str](*[(title, aid, aid in self.add)
+                                       for aid, title in self.activities], id="add")
+            yield Label("Note for the student (accommodations)")
+            yield Input(self.note, id="note", placeholder="e.g. Extra time on quizzes")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def action_save(self) -> None:
+        from textual.widgets import Select, SelectionList
+
+        start = self.query_one("#start", Select).value
+        skip = tuple(self.query_one("#skip", SelectionList).selected)
+        add = tuple(self.query_one("#add", SelectionList).selected)
+        self.dismiss((start if isinstance(start, str) else None, skip, add,
+                      self.query_one("#note", Input).value.strip()))

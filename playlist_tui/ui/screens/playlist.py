@@ -73,6 +73,9 @@ class PlaylistScreen(DataScreen):
         summary = f"{bar(progress.done, progress.total, 16)} {progress_words(progress)}"
         if playlist.summary:
             summary = f"{playlist.summary}\n{summary}"
+        adjustment = self.data.record(self.student).teacher.adjustments.get(playlist.id)
+        if adjustment is not None and adjustment.note:
+            summary += f"\nNote from your teacher: {adjustment.note}"
         self.query_one("#summary", Static).update(summary)
         record = self.data.record(self.student).student
         row = table.cursor_row
