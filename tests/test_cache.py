@@ -86,6 +86,11 @@ def pack_entries(root: Path) -> int:
     return len(Cache(root, MAX_FILE_BYTES).read()[0])
 
 
+def own(root: Path) -> Path:
+    """Where this version of the code keeps its pack and new entries."""
+    return Cache(root, MAX_FILE_BYTES)._own
+
+
 # --------------------------------------------------------------------------- same results
 
 
@@ -286,7 +291,8 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(how: str, tmp_path: Path) -> Non
     ClassStore(root).load()
     location = cache_dir(root)
     assert location is not None and location == root / ".git" / "playlist-tui" / "cache"
-    pack = location / "pack"
+    pack = own(root) / "pack"
+    assert pack.is_relative_to(location)
     pack.write_bytes(corruptions(pack.read_bytes())[how])
     same(ClassStore(root).load(), cold(root))
     assert pack_entries(root) > 0, "the cache was rebuilt"
@@ -301,7 +307,7 @@ def test_a_corrupt_new_entry_is_ignored(tmp_path: Path) -> None:
     ClassStore(root).load()  # a few changed files go to new/, not to a new pack
     location = cache_dir(root)
     assert location is not None
-    news = list((location / "new").iterdir())
+    news = list((own(root) / "new").iterdir())
     assert news
     for path in news:
         path.write_bytes(path.read_bytes()[:-7] + b"garbage")
@@ -336,7 +342,8 @@ def test_a_planted_pickle_is_never_unpickled(tmp_path: Path) -> None:
         def __reduce__(self) -> tuple[object, tuple[str]]:
             return (os.system, (f"touch {marker}",))
 
-    location = root / ".git" / "playlist-tui" / "cache"
+    location = own(root)
+    assert location.is_relative_to(root / ".git" / "playlist-tui" / "cache")
     location.mkdir(parents=True)
     (location / "pack").write_bytes(cache_module.FORMAT + b"\0" * 32
                                     + pickle.dumps({"class.toml": Evil()}))
@@ -368,5 +375,35 @@ def test_cache_files_are_private(tmp_path: Path, private_cache: Path) -> None:
     ClassStore(root).load()
     location = cache_dir(root)
     assert location is not None and location.is_relative_to(private_cache)
-    for path in [private_cache / "key", location / "pack"]:
+    for path in [private_cache / "key", own(root) / "pack"]:
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+# --------------------------------------------------------------------------- indexes
+
+
+def test_assignment_indexes_answer_as_the_plain_rules(tmp_path: Path) -> None:
+    """ClassData answers assigned_playlists/assignees from an index: the same answers as
+    the rules read plainly (everyone, groups, students; first assignment first)."""
+    root = copy_class(DEMO, tmp_path / "class")
+    text = (root / "class.toml").read_text()
+    text += '\n[[assignments]]\nplaylist = "unit-rates"\nstudents = ["ana-souza", "nobody"]\n'
+    (root / "class.toml").write_text(text)
+    data = cold(root).data
+    info = data.info
+
+    def plain(student: str) -> list[str]:
+        groups = {g.id for g in info.groups if student in g.members}
+        wanted: list[str] = []
+        for a in info.assignments:
+            if (a.everyone or student in a.students or groups.intersection(a.groups)) \
+                    and a.playlist not in wanted:
+                wanted.append(a.playlist)
+        return [p for p in wanted if p in data.playlists]
+
+    people = [s.id for s in info.students] + ["nobody", "not-in-the-class"]
+    for student in people:
+        assert [p.id for p in data.assigned_playlists(student)] == plain(student), student
+    for playlist in [*data.playlists, "no-such-playlist"]:
+        assert data.assignees(playlist) == [
+            s.id for s in info.students if playlist in plain(s.id)], playlist

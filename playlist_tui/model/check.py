@@ -8,7 +8,7 @@ dangling references are reported and ignored by the engine, so the rest keeps wo
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,9 +56,11 @@ class ParsedFiles:
     student_folders: dict[str, str] = field(default_factory=dict)  # id -> folder path
     unusable: set[str] = field(default_factory=set)  # paths that exist but could not be used
     maybe_ids: set[str] = field(default_factory=set)  # ids that unusable files seem to define
-    tokens: dict[str, object] = field(default_factory=dict)  # path -> version of its bytes
+    tokens: Mapping[str, object] = field(default_factory=dict)  # path -> version of its bytes
     curriculum: tuple[object, ...] | None = None
     """Changes whenever class.toml or a framework or playlist file changes (None: unknown)."""
+    changed: set[str] | None = None
+    """The paths read again since the last build with the same memo (None: unknown)."""
 
 
 StudentKey = tuple[object, ...]
@@ -80,8 +82,20 @@ class CheckMemo:
 
     context: bytes | None = None
     curriculum: tuple[object, ...] | None = None  # what ``context`` was worked out from
+    part: _Curriculum | None = None  # the curriculum's part of the last build
     students: dict[str, tuple[StudentKey, list[Problem], RecordCell | None]] = field(
         default_factory=dict)
+    # The last build's students, for a rebuild after a change to a few of them.
+    cells: dict[str, RecordCell] | None = None
+    folders: dict[str, str] | None = None
+    student_sources: dict[tuple[str, str], str] = field(default_factory=dict)
+    with_problems: list[str] = field(default_factory=list)  # in order
+
+    def seed(self, context: bytes | None,
+             students: dict[str, tuple[StudentKey, list[Problem]]]) -> None:
+        self.context = context
+        self.students = {sid: (key, problems, None) for sid, (key, problems) in students.items()}
+        self.cells = None
 
     def export(self) -> tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]:
         """What can be kept between runs: entries whose tokens are plain values."""
@@ -89,10 +103,6 @@ class CheckMemo:
                 if all(t is None or type(t) is tuple for t in key[:2])}
         return self.context, kept
 
-    def seed(self, context: bytes | None,
-             students: dict[str, tuple[StudentKey, list[Problem]]]) -> None:
-        self.context = context
-        self.students = {sid: (key, problems, None) for sid, (key, problems) in students.items()}
 
 
 class _Reporter:
@@ -118,19 +128,157 @@ def _unknown(kind: str, value: str, known: Iterable[str]) -> tuple[str, str]:
     return f"unknown {kind} {value!r}", hint
 
 
+@dataclass
+class _Curriculum:
+    """What class.toml, the frameworks and the playlists give, checked: the part of
+    :func:`build_class` that does not depend on students' files."""
+
+    info: ClassFile
+    roster: bool  # class.toml gave a roster (students' folders are checked against it)
+    frameworks: dict[str, Framework]
+    playlists: dict[str, Playlist]
+    sources: dict[tuple[str, str], str]
+    student_ids: set[str]
+    checks: _StudentChecks
+    problems: list[Problem]
+
+
 def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = None
                 ) -> tuple[ClassData, list[Problem]]:
     """The class and its problems. ``memo`` (optional) makes a rebuild after a small change
     cheap: see :class:`CheckMemo`; the result is the same with or without it."""
+    part = None
+    if memo is not None and files.curriculum is not None and files.curriculum == memo.curriculum:
+        part = memo.part
+    if part is None:
+        part = _build_curriculum(files, locate)
     r = _Reporter(locate)
-    if files.class_file is not None and not (files.class_file.name or files.class_file.students
-                                             or files.class_file.teachers):
+    r.problems.extend(part.problems)
+    cp = files.class_path
+    info, frameworks, playlists = part.info, part.frameworks, part.playlists
+    sources = dict(part.sources)
+    student_ids = part.student_ids
+    checks = part.checks
+
+    # ---- student folders
+    reuse = False
+    previous_students: dict[str, tuple[StudentKey, list[Problem], RecordCell | None]] = {}
+    previous_part = memo.part if memo is not None else None
+    if memo is not None:
+        curriculum = files.curriculum
+        if curriculum is None or curriculum != memo.curriculum or memo.context is None:
+            context = checks.digest(cp)
+        else:
+            context = memo.context
+        reuse = memo.context == context
+        memo.context, memo.curriculum, memo.part = context, curriculum, part
+        previous_students = memo.students
+    kept: dict[str, tuple[StudentKey, list[Problem], RecordCell | None]] = {}
+    student_sources: dict[tuple[str, str], str] = {}
+    tokens = files.tokens
+    unusable = files.unusable
+
+    def check_student(sid: str, folder: str) -> tuple[list[Problem], RecordCell]:
+        """One student's checks (or what the memo kept of them), and their record."""
+        found = files.student_files.get(sid)
+        student_path, student_item = found or (f"{folder}/student.toml", EMPTY_STUDENT_FILE)
+        found_teacher = files.teacher_files.get(sid)
+        teacher_path, teacher_item = found_teacher or (f"{folder}/teacher.toml",
+                                                       EMPTY_TEACHER_FILE)
+        student_lazy = student_item if isinstance(student_item, Lazy) else Lazy(student_item)
+        teacher_lazy = teacher_item if isinstance(teacher_item, Lazy) else Lazy(teacher_item)
+        student_sources[("student", sid)] = student_path
+        student_sources[("teacher", sid)] = teacher_path
+        unknown_folder = part.roster and sid not in student_ids
+        student_unusable = student_path in unusable
+        has_student, has_teacher = found is not None, found_teacher is not None
+        key: StudentKey = (
+            tokens.get(student_path) if has_student else None,
+            tokens.get(teacher_path) if has_teacher else None,
+            folder, student_path, teacher_path, has_student, has_teacher, unknown_folder,
+            student_unusable)
+        known = (memo is not None and (not has_student or key[0] is not None)
+                 and (not has_teacher or key[1] is not None))
+        if reuse and known:
+            previous = previous_students.get(sid)
+            if previous is not None and previous[0] == key:
+                cell = previous[2]
+                if cell is None or cell.student is not student_lazy or (
+                        cell.teacher is not teacher_lazy):
+                    cell = RecordCell(student_lazy, teacher_lazy)
+                kept[sid] = (key, previous[1], cell)
+                return previous[1], cell
+        s = _Reporter(locate)
+        if unknown_folder:
+            where = (student_path if has_student
+                     else teacher_path if has_teacher else folder)
+            s.add(where, (),
+                  f"the folder {folder}/ belongs to no student in the roster",
+                  f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
+        student_file = student_lazy.get()
+        checks.student(s, student_path, student_file)
+        checks.teacher(s, teacher_path, teacher_lazy.get(),
+                       None if student_unusable else student_file)
+        cell = RecordCell(student_lazy, teacher_lazy)
+        if known:
+            kept[sid] = (key, s.problems, cell)
+        return s.problems, cell
+
+    # After a change to a few students' files only (the loader says which paths it read
+    # again), everybody else's results are reused without looking at them one by one.
+    changed = files.changed
+    fast = (memo is not None and reuse and part is previous_part and changed is not None
+            and memo.cells is not None and memo.folders == files.student_folders)
+    if fast and memo is not None and memo.cells is not None and changed is not None:
+        cells = dict(memo.cells)
+        student_sources.update(memo.student_sources)
+        kept.update(previous_students)
+        with_problems = set(memo.with_problems)
+        now: dict[str, list[Problem]] = {}
+        dirty = {path.split("/")[1] for path in changed if path.count("/") == 2}
+        for sid in sorted(dirty & files.student_folders.keys()):
+            kept.pop(sid, None)
+            now[sid], cells[sid] = check_student(sid, files.student_folders[sid])
+            if now[sid]:
+                with_problems.add(sid)
+            else:
+                with_problems.discard(sid)
+        order = sorted(with_problems)
+        for sid in order:
+            r.problems.extend(now[sid] if sid in now else kept[sid][1])
+    else:
+        cells = {}
+        order = []
+        for sid, folder in sorted(files.student_folders.items()):
+            found_problems, cells[sid] = check_student(sid, folder)
+            if found_problems:
+                r.problems.extend(found_problems)
+                order.append(sid)
+    sources.update(student_sources)
+    if memo is not None:
+        memo.students = kept
+        memo.cells = cells
+        memo.folders = dict(files.student_folders)
+        memo.student_sources = student_sources
+        memo.with_problems = order
+    records = Records(cells)  # (a later build copies memo.cells before changing it)
+
+    data = ClassData(info=info, frameworks=frameworks, playlists=playlists, records=records,
+                     sources=sources)
+    return data, r.problems
+
+
+def _build_curriculum(files: ParsedFiles, locate: Locate) -> _Curriculum:
+    r = _Reporter(locate)
+    class_file = files.class_file
+    if class_file is not None and not (class_file.name or class_file.students
+                                       or class_file.teachers):
         r.add(files.class_path, (), "class.toml is empty: missing key 'name' and the roster",
               'add name = "..." and the [[teachers]] and [[students]] (see docs/formats.md)')
-        files.class_file = None  # no roster: do not report every student folder as unknown
-    info = files.class_file or ClassFile(name="(class.toml could not be read)")
+        class_file = None  # no roster: do not report every student folder as unknown
+    info = class_file or ClassFile(name="(class.toml could not be read)")
     cp = files.class_path
-    if files.class_file is not None and not info.name.strip():
+    if class_file is not None and not info.name.strip():
         r.add(cp, ("name",), "missing key 'name': the class has no name",
               'add name = "..." at the top of the file')
     if info.format != FORMAT_VERSION:
@@ -232,71 +380,11 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
                 message, hint = _unknown("student", student_id, student_ids)
                 r.add(cp, ("assignments", i, "students", j), message, hint)
 
-    # ---- student folders
-    roster_teachers = teacher_ids if files.class_file is not None else None
+    roster_teachers = teacher_ids if class_file is not None else None
     checks = _StudentChecks(playlists, competency_ids, files.maybe_ids, roster_teachers,
                             frameworks)
-    reuse = False
-    if memo is not None:
-        curriculum = files.curriculum
-        if curriculum is None or curriculum != memo.curriculum or memo.context is None:
-            context = checks.digest(cp)
-        else:
-            context = memo.context
-        reuse = memo.context == context
-        memo.context, memo.curriculum = context, curriculum
-        previous_students = memo.students
-        memo.students = {}
-    cells: dict[str, RecordCell] = {}
-    for sid, folder in sorted(files.student_folders.items()):
-        student_path, student_item = files.student_files.get(
-            sid, (f"{folder}/student.toml", EMPTY_STUDENT_FILE))
-        teacher_path, teacher_item = files.teacher_files.get(
-            sid, (f"{folder}/teacher.toml", EMPTY_TEACHER_FILE))
-        student_lazy = student_item if isinstance(student_item, Lazy) else Lazy(student_item)
-        teacher_lazy = teacher_item if isinstance(teacher_item, Lazy) else Lazy(teacher_item)
-        sources[("student", sid)] = student_path
-        sources[("teacher", sid)] = teacher_path
-        unknown_folder = files.class_file is not None and sid not in student_ids
-        student_unusable = student_path in files.unusable
-        has_student, has_teacher = sid in files.student_files, sid in files.teacher_files
-        key: StudentKey = (
-            files.tokens.get(student_path) if has_student else None,
-            files.tokens.get(teacher_path) if has_teacher else None,
-            folder, student_path, teacher_path, has_student, has_teacher, unknown_folder,
-            student_unusable)
-        known = (memo is not None and (not has_student or key[0] is not None)
-                 and (not has_teacher or key[1] is not None))
-        if reuse and known:
-            previous = previous_students.get(sid)
-            if previous is not None and previous[0] == key:
-                cell = previous[2]
-                if cell is None or cell.student is not student_lazy or (
-                        cell.teacher is not teacher_lazy):
-                    cell = RecordCell(student_lazy, teacher_lazy)
-                r.problems.extend(previous[1])
-                cells[sid] = cell
-                memo.students[sid] = (key, previous[1], cell)  # type: ignore[union-attr]
-                continue
-        start = len(r.problems)
-        if unknown_folder:
-            where = (student_path if has_student
-                     else teacher_path if has_teacher else folder)
-            r.add(where, (),
-                  f"the folder {folder}/ belongs to no student in the roster",
-                  f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
-        student_file = student_lazy.get()
-        checks.student(r, student_path, student_file)
-        checks.teacher(r, teacher_path, teacher_lazy.get(),
-                       None if student_unusable else student_file)
-        cells[sid] = RecordCell(student_lazy, teacher_lazy)
-        if memo is not None and known:
-            memo.students[sid] = (key, r.problems[start:], cells[sid])
-    records = Records(cells)
-
-    data = ClassData(info=info, frameworks=frameworks, playlists=playlists, records=records,
-                     sources=sources)
-    return data, r.problems
+    return _Curriculum(info, class_file is not None, frameworks, playlists, sources,
+                       student_ids, checks, r.problems)
 
 
 def _check_file_name(r: _Reporter, path: str, item_id: str) -> None:

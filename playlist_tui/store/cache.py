@@ -10,17 +10,20 @@ have not changed.
 
 Where: ``.git/playlist-tui/cache/`` in a class folder that is a git repository, else
 ``$XDG_CACHE_HOME/playlist-tui/classes/<hash of the folder's path>/`` (or the platform's
-cache folder). ``PLAYLIST_TUI_CACHE_DIR`` moves the per-user folder; ``PLAYLIST_TUI_CACHE=off``
-turns the cache off.
+cache folder). ``PLAYLIST_TUI_CACHE_DIR`` moves the per-user folder;
+``PLAYLIST_TUI_CACHE=off`` turns the cache off.
 
-What: ``pack`` holds every entry in one pickle (strings shared by many files, such as
-activity references, are stored once), with the results of the per-student checks
+What: each version of the code has its own ``v-<fingerprint>/`` (two versions used on
+one class do not undo each other's work; one unused for a month is removed). There,
+``pack`` holds every entry in one pickle, with the results of the per-student checks
 (:class:`playlist_tui.model.check.CheckMemo`); ``new/`` holds one small file per entry
 read since the pack was written; when it grows past a twentieth of the pack, the next
-load writes a new pack. A student's two files are kept apart, in ``blobs/``, one file
-each, named by the SHA-256 of its contents: a load reads only the pack, and a student's
-models are made (from their blob) the first time something needs them. A student opening
-a class of 5,000 makes one record; the teachers' overview makes them all.
+load writes a new pack. Students' files are kept apart in ``blobs/`` (shared by the
+versions, named by the SHA-256 of their contents), in up to 256 shards of students, so a
+load reads only the pack, and a student's models are made from their shard the first
+time something needs them: a student opening a class of 5,000 makes a few dozen records,
+the teachers' dashboard makes them all. Activity references and ids, repeated in every
+student's file, are stored once, in a string table that the shards refer to.
 
 Safety: pickles run code when loaded, so every cache file starts with an HMAC-SHA256 of
 its contents, keyed by a random per-user key (``key`` in the per-user folder, readable only
@@ -37,12 +40,14 @@ optimisation.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import io
 import os
 import pickle
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -151,6 +156,9 @@ class Cache:
         self.root = Path(root).resolve()
         self.max_bytes = max_bytes
         self.dir = cache_dir(self.root)
+        # Each version of the code has its own pack and new/ (two versions used on one
+        # class do not undo each other's work); blobs, named by content, are shared.
+        self._own = (self.dir or Path()) / f"v-{code_fingerprint().hex()[:16]}"
         self._key: bytes | None = None
         self._pack_size = 0  # entries in the pack as read or written
         self._new: set[str] = set()  # names of the files in new/ as read or written
@@ -306,19 +314,18 @@ class Cache:
 
     def _entry(self, rel: str, item: Any, shards: dict[str, _Shard]) -> Entry:
         ident, kind, payload, problems, maybe_ids = item
-        result: Any
+        if type(ident) is not tuple or type(problems) is not tuple or (
+                type(maybe_ids) is not frozenset):
+            raise ValueError("not an entry")
         if kind == "shard":
-            shard = shards[str(payload)]
-            model: Any = Lazy(make=lambda: shard.take(rel))
+            model: Any = Lazy(make=functools.partial(shards[payload].take, rel))
         elif kind == "file":
-            name = str(payload)
-            model = Lazy(make=lambda: self._file_model(rel, name))
+            model = Lazy(make=functools.partial(self._file_model, rel, payload))
         elif payload is None or isinstance(payload, BaseModel):
-            return Entry(tuple(ident), FileResult(payload, tuple(problems), frozenset(maybe_ids)))
+            return Entry(ident, FileResult(payload, problems, maybe_ids))
         else:
             raise ValueError("not a model")
-        result = FileResult(model, tuple(problems), frozenset(maybe_ids))
-        return Entry(tuple(ident), result, blob=(str(kind), str(payload)))
+        return Entry(ident, FileResult(model, problems, maybe_ids), blob=(kind, payload))
 
     def _item(self, rel: str, entry: Entry) -> tuple[Any, ...]:
         """An entry as kept in ``new/``: a student's file in a blob of its own."""
@@ -358,7 +365,7 @@ class Cache:
         if self.dir is None or self._mac_key() is None:
             return {}, None
         entries: dict[str, Entry] = {}
-        pack = self.dir / "pack"
+        pack = self._own / "pack"
         try:
             content = self._read(pack)
             if not isinstance(content, dict):
@@ -378,7 +385,7 @@ class Cache:
             entries = {}
             with contextlib.suppress(OSError):
                 pack.unlink()
-        new = self.dir / "new"
+        new = self._own / "new"
         try:
             names = sorted(os.listdir(new))
         except OSError:
@@ -423,7 +430,7 @@ class Cache:
                     r = entry.result
                     items[rel] = (entry.ident, "shard", name, r.problems, r.maybe_ids)
             context, students = checks
-            self._write(self.dir / "pack", pickle.dumps(
+            self._write(self._own / "pack", pickle.dumps(
                 {"entries": items, "shards": shards, "table": tuple(self._table),
                  "checks": (context, students)}, protocol=5))
         except Exception:  # the cache is optional
@@ -431,12 +438,13 @@ class Cache:
         self._pack_size = len(items)
         self._shards = shards
         self.checks = checks
-        new = self.dir / "new"
+        new = self._own / "new"
         for name in self._new:
             with contextlib.suppress(OSError):
                 (new / name).unlink()
         self._new = set()
         self._sweep_blobs(set(shards))
+        self._sweep_versions()
 
     def _shard(self, members: list[tuple[str, Entry]]) -> tuple[str, int]:
         """The blob of a shard of students' files (and the table size it uses): the one
@@ -472,6 +480,17 @@ class Cache:
                             if now - blob.stat().st_mtime > min_age:
                                 os.unlink(blob.path)
 
+    def _sweep_versions(self, min_age: float = 30 * 86400.0) -> None:
+        """Remove the packs of other versions of the code not used for a month."""
+        assert self.dir is not None
+        now = time.time()
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.dir):
+                if entry.name.startswith("v-") and entry.path != str(self._own):
+                    with contextlib.suppress(OSError):
+                        if now - entry.stat().st_mtime > min_age:
+                            shutil.rmtree(entry.path)
+
     def write_new(self, fresh: Iterable[tuple[str, Entry]]) -> None:
         """Add entries read since the pack was written, one small file each."""
         if self.dir is None:
@@ -481,7 +500,7 @@ class Cache:
                 continue
             name = self._new_name(rel)
             try:
-                self._write(self.dir / "new" / name,
+                self._write(self._own / "new" / name,
                             pickle.dumps((rel, self._item(rel, entry)), protocol=5))
             except Exception:  # the cache is optional
                 return

@@ -134,7 +134,7 @@ def _gc_paused() -> Iterator[None]:
 # --------------------------------------------------------------------------- discovery
 
 
-def _list_toml(folder: Path) -> list[str]:
+def _list_toml(folder: Path | str) -> list[str]:
     try:
         return sorted(e.name for e in os.scandir(folder)
                       if e.name.endswith(".toml") and not e.name.startswith(".")
@@ -151,7 +151,7 @@ def _student_entry(root: Path, name: str) -> tuple[bool, list[Problem]]:
         return False, [Problem(folder, 1, 1, f"student folder name: {problem}",
                                "name the folder after the student's id")]
     problems = []
-    for file_name in _list_toml(root / layout.STUDENTS_DIR / name):
+    for file_name in _list_toml(os.path.join(root, layout.STUDENTS_DIR, name)):
         if file_name not in (layout.STUDENT_FILE, layout.TEACHER_FILE):
             problems.append(Problem(
                 f"{folder}/{file_name}", 1, 1,
@@ -169,15 +169,24 @@ class _Folder:
     playlists: list[str]
     students: dict[str, str]  # id -> folder, in the order of the folder names
     entry_problems: dict[str, list[Problem]]  # name in students/ -> its problems
+    _paths: list[tuple[str, str, str]] | None = None
 
     def problems(self) -> list[Problem]:
         return [p for name in sorted(self.entry_problems) for p in self.entry_problems[name]]
 
     def files(self) -> list[str]:
         out = [layout.CLASS_FILE, *self.frameworks, *self.playlists]
-        for folder in self.students.values():
-            out += [f"{folder}/{layout.STUDENT_FILE}", f"{folder}/{layout.TEACHER_FILE}"]
+        for _, student, teacher in self.student_paths():
+            out += [student, teacher]
         return out
+
+    def student_paths(self) -> list[tuple[str, str, str]]:
+        """(id, its student.toml, its teacher.toml) for each student folder, in order."""
+        if self._paths is None:
+            self._paths = [(sid, f"{folder}/{layout.STUDENT_FILE}",
+                            f"{folder}/{layout.TEACHER_FILE}")
+                           for sid, folder in self.students.items()]
+        return self._paths
 
     def set_student_entry(self, root: Path, name: str) -> None:
         """Look at one entry of ``students/`` again."""
@@ -190,8 +199,10 @@ class _Folder:
         if is_student and not was_student:
             self.students[name] = f"{layout.STUDENTS_DIR}/{name}"
             self.students = dict(sorted(self.students.items()))
+            self._paths = None
         elif was_student and not is_student:
             del self.students[name]
+            self._paths = None
 
 
 def _scan(root: Path) -> _Folder:
@@ -233,7 +244,7 @@ def _read(root: Path, rel: str, max_bytes: int) -> tuple[Parsed | None, Ident | 
     not changed in the last RACY_NS."""
     ident: Ident | None = None
     try:
-        with open(root / rel, "rb") as handle:
+        with open(os.path.join(root, rel), "rb") as handle:
             before = os.fstat(handle.fileno())
             raw = handle.read(max_bytes + 1)
             if len(raw) > max_bytes:
@@ -325,16 +336,19 @@ def _share_fields_sets(value: object) -> None:
                 _share_fields_sets(item)
 
 
-@dataclass(frozen=True, slots=True)
 class FileResult:
     """What one existing file gives a load: its model (None when the file cannot be used;
     a student's files may come as a :class:`Lazy` model from the cache), its own problems
     (reading, syntax, keys and values) and, for an unusable curriculum file, the ids it
-    seems to define. A pure function of the file's path and bytes."""
+    seems to define. A pure function of the file's path and bytes; never changed."""
 
-    model: BaseModel | Lazy[Any] | None
-    problems: tuple[Problem, ...]
-    maybe_ids: frozenset[str] = frozenset()
+    __slots__ = ("maybe_ids", "model", "problems")
+
+    def __init__(self, model: BaseModel | Lazy[Any] | None, problems: tuple[Problem, ...],
+                 maybe_ids: frozenset[str] = frozenset()) -> None:
+        self.model = model
+        self.problems = problems
+        self.maybe_ids = maybe_ids
 
 
 def _result(parsed: Parsed, model: type[BaseModel],
@@ -383,23 +397,27 @@ def model_for(rel: str) -> type[BaseModel] | None:
 # --------------------------------------------------------------------------- the class
 
 
-def _assemble(root: Path, found: _Folder, result_of: Callable[[str], FileResult | None],
+def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
               texts: Mapping[str, str], memo: CheckMemo | None = None,
-              tokens: dict[str, object] | None = None) -> LoadResult:
+              changed: set[str] | None = None) -> LoadResult:
     """Put the files' results together (always in the same order) and check the class."""
     problems: list[Problem] = []
     files = ParsedFiles(class_path=layout.CLASS_FILE)
-    if tokens is not None:
-        files.tokens = tokens
+    get = entries.get
+    if memo is not None:
+        files.changed = changed
+        files.tokens = _Tokens(entries)
         files.curriculum = tuple(
-            (rel, tokens.get(rel))
+            (rel, entry.token if (entry := get(rel)) is not None else None)
             for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists))
 
     def take(rel: str) -> BaseModel | Lazy[Any] | None:
-        result = result_of(rel)
-        if result is None:
+        entry = get(rel)
+        if entry is None:
             return None
-        problems.extend(result.problems)
+        result = entry.result
+        if result.problems:
+            problems.extend(result.problems)
         if result.model is None:
             files.unusable.add(rel)
             files.maybe_ids.update(result.maybe_ids)
@@ -411,7 +429,7 @@ def _assemble(root: Path, found: _Folder, result_of: Callable[[str], FileResult 
     elif not (root / layout.CLASS_FILE).exists():
         problems.append(Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
                                 "a class folder starts with a class.toml (see docs/formats.md)"))
-    files.class_file = cast(ClassFile | None, take(layout.CLASS_FILE))
+    files.class_file = cast("ClassFile | None", take(layout.CLASS_FILE))
     problems.extend(found.problems())
     for rel in found.frameworks:
         framework = take(rel)
@@ -422,19 +440,40 @@ def _assemble(root: Path, found: _Folder, result_of: Callable[[str], FileResult 
         if playlist is not None:
             files.playlists.append((rel, cast(Playlist, playlist)))
     files.student_folders = dict(found.students)
-    for sid, folder in found.students.items():
-        rel = f"{folder}/{layout.STUDENT_FILE}"
-        student = take(rel)
+    student_files, teacher_files = files.student_files, files.teacher_files
+    for sid, student_rel, teacher_rel in found.student_paths():
+        student = take(student_rel)
         if student is not None:
-            files.student_files[sid] = (rel, cast(StudentFile | Lazy[StudentFile], student))
-        rel = f"{folder}/{layout.TEACHER_FILE}"
-        teacher = take(rel)
+            student_files[sid] = (student_rel, cast("StudentFile | Lazy[StudentFile]", student))
+        teacher = take(teacher_rel)
         if teacher is not None:
-            files.teacher_files[sid] = (rel, cast(TeacherFile | Lazy[TeacherFile], teacher))
+            teacher_files[sid] = (teacher_rel, cast("TeacherFile | Lazy[TeacherFile]", teacher))
     data, found_problems = build_class(files, _Locator(texts), memo)
     problems.extend(found_problems)
     problems.sort(key=Problem.sort_key)
     return LoadResult(data, problems, texts)
+
+
+class _Tokens(Mapping[str, object]):
+    """Path -> the token of the entry kept for it (a view: nothing is copied)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: Mapping[str, Entry]) -> None:
+        self.entries = entries
+
+    def __getitem__(self, rel: str) -> object:
+        return self.entries[rel].token
+
+    def get(self, rel: str, default: object = None) -> object:
+        entry = self.entries.get(rel)
+        return default if entry is None else entry.token
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> LoadResult:
@@ -442,19 +481,19 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
     root = Path(root)
     texts: dict[str, str] = {}
     locate = _Locator(texts)
-
-    def result_of(rel: str) -> FileResult | None:
-        model = model_for(rel)
-        assert model is not None
-        parsed = read_file(root, rel, max_bytes)
-        if parsed is None:
-            return None
-        if parsed.text is not None:
-            texts[rel] = parsed.text
-        return _result(parsed, model, locate)
-
     with _gc_paused():
-        return _assemble(root, _scan(root), result_of, texts)
+        found = _scan(root)
+        entries: dict[str, Entry] = {}
+        for rel in found.files():
+            model = model_for(rel)
+            assert model is not None
+            parsed = read_file(root, rel, max_bytes)
+            if parsed is None:
+                continue
+            if parsed.text is not None:
+                texts[rel] = parsed.text
+            entries[rel] = Entry(None, _result(parsed, model, locate))
+        return _assemble(root, found, entries, texts)
 
 
 # --------------------------------------------------------------------------- incremental
@@ -533,7 +572,7 @@ class FolderLoader:
     def _lookup(self, rel: str, previous: Entry | None) -> Entry | None:
         if previous is not None and previous.ident is not None:
             try:
-                st = os.stat(self.root / rel)
+                st = os.stat(os.path.join(self.root, rel))
             except OSError:
                 pass
             else:
@@ -541,17 +580,10 @@ class FolderLoader:
                     return previous
         return self._read_entry(rel)
 
-    def _assemble(self) -> LoadResult:
+    def _assemble(self, changed: set[str] | None = None) -> LoadResult:
         assert self.folder is not None
-        entries = self.entries
-        texts = _DiskTexts(self.root, self.max_bytes)
-
-        def result_of(rel: str) -> FileResult | None:
-            entry = entries.get(rel)
-            return None if entry is None else entry.result
-
-        tokens = {rel: entry.token for rel, entry in entries.items()}
-        return _assemble(self.root, self.folder, result_of, texts, self.memo, tokens)
+        return _assemble(self.root, self.folder, self.entries,
+                         _DiskTexts(self.root, self.max_bytes), self.memo, changed)
 
     def load(self, known: Mapping[str, Entry] | None = None,
              checks: tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]
@@ -633,4 +665,5 @@ class FolderLoader:
                 prefix = f"{layout.STUDENTS_DIR}/{name}/"
                 for rel in [r for r in entries if r.startswith(prefix)]:
                     del entries[rel]
-        return self._assemble()
+        # What the checks must look at again: every path read again or looked at.
+        return self._assemble(changed=reread | set(touched))
