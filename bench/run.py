@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark playlist-tui at school scale (run with ``python3 tasks.py bench``).
 
-    python3 tasks.py bench [--scales S,M,L] [--runs N] [--out FILE]
+    python3 tasks.py bench [--scales S,M,L] [--runs N] [--slow-runs N] [--cold] [--out FILE]
 
 Generates (once, cached under bench/out/classes/) the synthetic classes of
 bench/make_class.py, measures every figure of docs/performance.md as the median of several
