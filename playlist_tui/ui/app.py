@@ -14,6 +14,7 @@ given fresh data through ``update_data`` after every reload.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +88,10 @@ class PlaylistApp(App[None]):
         self.git_words: str | None = None
         self._burst: list[tuple[str, str]] = []  # (path, summary) not committed yet
         self._burst_timer: Timer | None = None
+        # Saves asked for but not finished: a sync waits for them (counted on the UI
+        # thread when asked, so a tick followed at once by f5 is always in the sync).
+        self._saves = threading.Condition()
+        self._pending_saves = 0
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.store = ClassStore(folder)
         self.result: LoadResult | None = None
@@ -175,6 +180,12 @@ class PlaylistApp(App[None]):
             self._burst_timer.stop()
         self._burst_timer = self.set_timer(self.COMMIT_AFTER, self.commit_burst)
 
+    def _take_burst(self) -> list[tuple[str, str]]:
+        if self._burst_timer is not None:
+            self._burst_timer.stop()
+        burst, self._burst = self._burst, []
+        return burst
+
     def commit_burst(self) -> None:
         burst, self._burst = self._burst, []
         if burst:
@@ -203,6 +214,11 @@ class PlaylistApp(App[None]):
 
     @work(thread=True, exclusive=True, group="git")
     def sync(self, burst: list[tuple[str, str]]) -> None:
+        self._wait_for_saves()
+        # saves that finished meanwhile queued their commits: take them into this sync
+        extra: list[tuple[str, str]] = []
+        self.call_from_thread(lambda: extra.extend(self._take_burst()))
+        burst = burst + extra
         actor = self.user.id if self.user else "someone"
         message = commit_message(actor, [s for _, s in burst]) if burst else None
         try:
@@ -288,10 +304,27 @@ class PlaylistApp(App[None]):
     @on(ApplyOperation)
     def _apply(self, message: ApplyOperation) -> None:
         message.stop()
+        with self._saves:
+            self._pending_saves += 1
         self.save(message.operation, message.done_message)
+
+    def _save_done(self) -> None:
+        with self._saves:
+            self._pending_saves -= 1
+            self._saves.notify_all()
+
+    def _wait_for_saves(self, timeout: float = 30.0) -> None:
+        with self._saves:
+            self._saves.wait_for(lambda: self._pending_saves == 0, timeout=timeout)
 
     @work(thread=True, group="save")
     def save(self, operation: Operation, done_message: str) -> None:
+        try:
+            self._save(operation, done_message)
+        finally:
+            self._save_done()
+
+    def _save(self, operation: Operation, done_message: str) -> None:
         try:
             applied = self.store.apply(operation)
         except OperationError as exc:
