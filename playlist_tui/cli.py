@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from playlist_tui import __version__
-from playlist_tui.commands.common import DEMO, add_folder_argument, folder_of
+from playlist_tui.commands.common import DEMO, add_folder_argument, class_folder
 
 COMMANDS: dict[str, str] = {
     "validate": "playlist_tui.commands.validate",
@@ -61,9 +61,8 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     from playlist_tui.ui.app import PlaylistApp
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 HELP = ("Check that every commit changed only files its author may write (students their "
         "own student.toml; teachers the rest) and is signed when the roster gives its author "
@@ -24,9 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.audit import AuditError, audit
     from playlist_tui.store.gitcmd import GitError
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     try:
         report = audit(folder, since=args.since, until=args.until)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "playlists"
@@ -18,6 +19,15 @@ def default_folder() -> Path:
 
 def folder_of(value: str | None) -> Path:
     return Path(value) if value else default_folder()
+
+
+def class_folder(value: str | None) -> Path | None:
+    """The folder a command works on, or None (after saying why) if it is not a folder."""
+    folder = folder_of(value)
+    if not folder.is_dir():
+        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+        return None
+    return folder
 
 
 def add_folder_argument(parser: argparse.ArgumentParser) -> None:

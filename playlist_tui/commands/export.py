@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 HELP = ("Export to standard formats: a competency framework as a CASE 1.1 package (JSON), "
         "for standards tools and other platforms. Exit 0 when exported, 1 when the "
@@ -60,9 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.atomic import atomic_write
     from playlist_tui.store.loader import load_class
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     result = load_class(folder)
     framework = result.data.frameworks.get(args.framework_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 HELP = ("Print the class's history from git in plain language, oldest first: who ticked, "
         "requested, decided what, and when. Exit 0, or 2 on usage errors.")
@@ -27,9 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.gitcmd import GitError
     from playlist_tui.store.gitrepo import GitRepo
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     repo = GitRepo(folder)
     if not repo.is_repo():

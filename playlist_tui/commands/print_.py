@@ -6,7 +6,7 @@ import argparse
 import difflib
 import sys
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 from playlist_tui.commands.report import write_output
 
 HELP = ("A playlist as a one-page handout or wall poster: tiers with their rules in words, "
@@ -27,9 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.reports import printable
     from playlist_tui.store.loader import load_class
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     data = load_class(folder).data
     playlist = data.playlists.get(args.playlist)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 if TYPE_CHECKING:
     from playlist_tui.reports.gradebook import Grid
@@ -46,9 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.reports import gradebook, student_report
     from playlist_tui.store.loader import load_class
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     if args.format == "html" and not args.student:
         print("playlist-tui report: --format html is the one-student report: add --student ID",

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 HELP = ("Serve the app to a web browser (textual-serve): each browser tab runs the app for "
         "this folder and person. Listens on 127.0.0.1 only unless --host is given; read "
@@ -48,9 +48,8 @@ def url_for(host: str, port: int) -> str:
 def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.loader import load_class
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     if not 0 < args.port < 65536:
         print(f"playlist-tui serve: --port must be from 1 to 65535, not {args.port}",

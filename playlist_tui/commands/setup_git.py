@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 HELP = ("Prepare a class folder's git repository: register the playlist-tui merge driver "
         "for student and teacher files (.gitattributes and git config). Safe to run again. "
@@ -21,9 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.gitcmd import GitError
     from playlist_tui.store.gitrepo import GitRepo
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     repo = GitRepo(folder)
     if not repo.is_repo():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from playlist_tui.commands.common import add_folder_argument, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder
 
 HELP = ("Save the app's changes as a git commit, then fetch, merge and push the class "
         "folder. Exit 0 when synced, 1 when not (the message says why; nothing is lost), "
@@ -19,9 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.gitrepo import GitRepo
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     repo = GitRepo(folder)
     if not repo.is_repo():

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from playlist_tui.commands.common import add_folder_argument, display_path, folder_of
+from playlist_tui.commands.common import add_folder_argument, class_folder, display_path
 
 HELP = ("Check every file of a class folder. Prints each problem as path:line:col: message. "
         "Exit 0 when clean, 1 when there are problems, 2 on usage errors.")
@@ -21,9 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.loader import load_class
 
-    folder = folder_of(args.folder)
-    if not folder.is_dir():
-        print(f"playlist-tui: {folder} is not a folder", file=sys.stderr)
+    folder = class_folder(args.folder)
+    if folder is None:
         return 2
     result = load_class(folder)
     problems = result.problems
