@@ -270,7 +270,9 @@ def child_app(folder: str, runs: int, keys: int, role: str = "teacher") -> None:
         async def keys_phase(self) -> None:
             from textual.widgets import DataTable
 
-            tables = list(self.screen.query(DataTable))
+            from playlist_tui.ui.grid import Grid
+
+            tables: list[Any] = [*self.screen.query(Grid), *self.screen.query(DataTable)]
             table = tables[0] if tables else None
             if table is None or keys <= 0:
                 return

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Select, Static
 
 from playlist_tui.ui.app import PlaylistApp
+from playlist_tui.ui.grid import Grid
 from playlist_tui.ui.screens.dashboard import DashboardScreen
 from playlist_tui.ui.screens.modals import DecisionDialog
 from playlist_tui.ui.screens.queue import QueueScreen
@@ -24,7 +25,9 @@ def teacher_app(folder: Path) -> PlaylistApp:
     return PlaylistApp(folder, role="teacher", person="lee", watch=False, clock=lambda: NOW)
 
 
-def rows(table: DataTable[object]) -> list[list[str]]:
+def rows(table: DataTable[object] | Grid) -> list[list[str]]:
+    if isinstance(table, Grid):
+        return [table.row_texts(i) for i in range(table.row_count)]
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -34,7 +37,7 @@ async def test_dashboard_grid_against_a_hand_computed_class(small_class: Path) -
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
-        grid = screen.query_one("#grid", DataTable)
+        grid = screen.query_one("#grid", Grid)
         # RP.1 is the only competency checked by the class's playlist.
         # Ana: nothing asked; Ben: a pending request; Cy: mastered at level 3.
         assert rows(grid) == [["Ana Souza", "·"], ["Ben Okafor", "…"], ["Cy Park", "✔3"]]
@@ -116,7 +119,7 @@ async def test_a_broken_file_is_a_notice_not_a_crash(small_class: Path) -> None:
         panel = app.screen.query_one(ProblemsPanel)
         assert not panel.has_class("hidden")
         assert "1 problem in the class folder" in str(panel.children[0].render())
-        assert app.screen.query_one("#grid", DataTable).row_count == 3
+        assert app.screen.query_one("#grid", Grid).row_count == 3
 
 
 async def test_reload_picks_up_changes(small_class: Path) -> None:

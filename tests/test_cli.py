@@ -57,6 +57,18 @@ def test_validate_json(small_class: Path) -> None:
     }]
 
 
+def test_validate_with_and_without_the_cache_agree(small_class: Path) -> None:
+    first = run("validate", str(small_class), "--format", "json")  # (fills the cache)
+    path = small_class / "students/ben/student.toml"
+    path.write_text(path.read_text() + '\n[goals]\ng1 = { text = 3 }\n')
+    cached = run("validate", str(small_class), "--format", "json")
+    cold = run("validate", str(small_class), "--format", "json", "--no-cache")
+    assert json.loads(first.stdout) == []
+    assert cached.returncode == cold.returncode == 1
+    assert json.loads(cached.stdout) == json.loads(cold.stdout) != []
+    assert "students/ben/student.toml" in cached.stdout
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("validate", "--format", "xml").returncode == 2
     assert run("validate", str(tmp_path / "missing")).returncode == 2

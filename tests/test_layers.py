@@ -32,3 +32,21 @@ def test_the_ui_does_import_textual() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_the_app_paints_before_it_imports_the_store() -> None:
+    """Opening the app imports only Textual and the loading screen: the models, the
+    store and the screens are imported by the loader thread after the first frame, so the
+    first paint is not delayed by them (docs/performance.md). The app's entry point (the
+    command line) stays light too."""
+    code = (
+        "import sys, playlist_tui.cli, playlist_tui.ui.app\n"
+        "heavy = ('pydantic', 'tomlkit', 'watchfiles', 'playlist_tui.store',\n"
+        "         'playlist_tui.engine', 'playlist_tui.model.klass',\n"
+        "         'playlist_tui.model.files', 'playlist_tui.ui.screens.dashboard',\n"
+        "         'playlist_tui.ui.screens.student_home')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "", f"imported before the first paint: {out.stdout.strip()}"

@@ -16,15 +16,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_folder_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="read every file again instead of using (and updating) the "
+                             "cache of files unchanged since the last load (the results "
+                             "are the same; see docs/performance.md)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from playlist_tui.store.loader import load_class
-
     folder = class_folder(args.folder)
     if folder is None:
         return 2
-    result = load_class(folder)
+    if args.no_cache:
+        from playlist_tui.store.loader import load_class
+
+        result = load_class(folder)
+    else:  # the app's cache: only files changed since the last load are read again
+        from playlist_tui.store.store import ClassStore
+
+        result = ClassStore(folder).load()
     problems = result.problems
     if args.format == "json":
         out = [dict(p.as_dict(), path=display_path(folder, p.path)) for p in problems]

@@ -137,11 +137,13 @@ def _not_yet_runs(data: ClassData, student: str) -> dict[str, tuple[int, datetim
 
 
 def stuck(data: ClassData, now: datetime, idle_days: int = 7, wait_days: int = 5,
-          not_yet_count: int = 2) -> list[StuckReason]:
-    """Who may be stuck and why, student by student in roster order; for one student:
-    idle first, then repeated not-yet (by competency id), then waiting (oldest first)."""
+          not_yet_count: int = 2, students: Iterable[str] | None = None
+          ) -> list[StuckReason]:
+    """Who may be stuck and why, student by student in roster order (or in the order of
+    ``students``); for one student: idle first, then repeated not-yet (by competency id),
+    then waiting (oldest first)."""
     out: list[StuckReason] = []
-    for sid in roster(data):
+    for sid in roster(data) if students is None else students:
         name = _name(data, sid)
         unfinished = [p for p in data.assigned_playlists(sid)
                       if not playlist_progress(data, p, sid).complete]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Generic, TypeVar
 
@@ -61,15 +61,26 @@ class Lazy(Generic[V]):
     is made once.
     """
 
-    __slots__ = ("_make", "_value")
+    __slots__ = ("_make", "_value", "group")
 
-    def __init__(self, value: V | None = None, make: Callable[[], V] | None = None) -> None:
+    def __init__(self, value: V | None = None, make: Callable[[], V] | None = None,
+                 group: str | None = None) -> None:
         self._value = value
         self._make = make if value is None else None
+        self.group = group
+        """Values of the same group are cheapest made one after the other (the store
+        keeps students' files in shards: see :meth:`PassingRecords.__iter__`)."""
 
     @property
     def ready(self) -> bool:
         return self._make is None
+
+    def peek(self) -> V:
+        """The value, made if need be but then not kept (for one pass over a class)."""
+        make = self._make
+        if make is not None:
+            return make()
+        return self._value  # type: ignore[return-value]
 
     def get(self) -> V:
         make = self._make
@@ -98,6 +109,14 @@ class RecordCell:
         return record
 
 
+    def peek(self) -> StudentRecord:
+        """The record, without keeping it if it had not been made yet."""
+        record = self._record
+        if record is None:
+            record = StudentRecord(self.student.peek(), self.teacher.peek())
+        return record
+
+
 class Records(Mapping[str, StudentRecord]):
     """Student id -> :class:`StudentRecord`, each made the first time it is asked for."""
 
@@ -120,6 +139,35 @@ class Records(Mapping[str, StudentRecord]):
 
     def __repr__(self) -> str:
         return f"Records({len(self.cells)} students)"
+
+
+class PassingRecords(Records):
+    """The same records, made when asked for but not kept (see :meth:`ClassData.in_passing`)."""
+
+    __slots__ = ("_recent",)
+    RECENT = 4
+    """Records kept for a moment: a pass asks for the same student several times."""
+
+    def __init__(self, cells: dict[str, RecordCell]) -> None:
+        super().__init__(cells)
+        self._recent: dict[str, StudentRecord] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        """Students in the order that is cheapest to make them one after the other: the
+        store's shards one by one, so that a shard is used up and dropped before the next
+        is read (in roster order a pass would soon hold every shard in memory)."""
+        cells = self.cells
+        return iter(sorted(cells, key=lambda sid: cells[sid].student.group or ""))
+
+    def __getitem__(self, student: str) -> StudentRecord:
+        recent = self._recent
+        record = recent.get(student)
+        if record is None:
+            record = self.cells[student].peek()
+            if len(recent) >= self.RECENT:
+                recent.pop(next(iter(recent)))
+            recent[student] = record
+        return record
 
 
 @dataclass(frozen=True)
@@ -165,6 +213,15 @@ class ClassData:
 
     def record(self, student: str) -> StudentRecord:
         return self.records.get(student, StudentRecord())
+
+    def in_passing(self) -> ClassData:
+        """The same class, for one pass over every student: records not made yet are made
+        when asked for and then dropped, not kept (at 5,000 students, keeping them all
+        costs hundreds of MiB; see docs/performance.md)."""
+        records = self.records
+        if not isinstance(records, Records) or isinstance(records, PassingRecords):
+            return self
+        return replace(self, records=PassingRecords(records.cells))
 
     def assigned_playlists(self, student: str) -> list[Playlist]:
         """Playlists assigned to a student (directly, through a group or to everyone)."""

@@ -318,7 +318,7 @@ class Cache:
                 type(maybe_ids) is not frozenset):
             raise ValueError("not an entry")
         if kind == "shard":
-            model: Any = Lazy(make=functools.partial(shards[payload].take, rel))
+            model: Any = Lazy(make=functools.partial(shards[payload].take, rel), group=payload)
         elif kind == "file":
             model = Lazy(make=functools.partial(self._file_model, rel, payload))
         elif payload is None or isinstance(payload, BaseModel):

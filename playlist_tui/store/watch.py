@@ -8,7 +8,10 @@ from pathlib import Path
 
 from watchfiles import awatch
 
+from playlist_tui.store import layout
 from playlist_tui.store.atomic import SUFFIX
+
+FOLDERS = (layout.STUDENTS_DIR, layout.FRAMEWORKS_DIR, layout.PLAYLISTS_DIR)
 
 
 def relevant(root: Path, path: str) -> str | None:
@@ -17,11 +20,18 @@ def relevant(root: Path, path: str) -> str | None:
         rel = Path(path).resolve().relative_to(root)
     except ValueError:
         return None
-    if rel.parts and rel.parts[0] == ".git":
+    if not rel.parts or rel.parts[0] == ".git" or rel.name.startswith("."):
         return None
-    if rel.suffix != ".toml" or rel.name.endswith(SUFFIX) or rel.name.startswith("."):
+    if rel.name.endswith(SUFFIX):
         return None
-    return rel.as_posix()
+    if rel.suffix == ".toml":
+        return rel.as_posix()
+    # A folder of the class renamed, added or deleted (students/ben -> students/benjamin):
+    # the watcher reports the folder, not the files in it; ClassStore.refresh() looks
+    # into folders it is given.
+    if rel.parts[0] in FOLDERS and len(rel.parts) <= 2 and not rel.suffix:
+        return rel.as_posix()
+    return None
 
 
 async def changes(root: Path, stop: asyncio.Event, debounce_ms: int = 150
@@ -30,7 +40,7 @@ async def changes(root: Path, stop: asyncio.Event, debounce_ms: int = 150
     root = root.resolve()
     # rust_timeout: the watching thread wakes up this often, so that stopping (or
     # cancelling) never waits longer than that.
-    async for batch in awatch(root, stop_event=stop, debounce=debounce_ms, step=30,
+    async for batch in awatch(root, stop_event=stop, debounce=debounce_ms, step=10,
                               recursive=True, rust_timeout=250):
         found = {r for _, p in batch if (r := relevant(root, p)) is not None}
         if found:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -26,16 +26,22 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from playlist_tui.store import identity
-from playlist_tui.store.gitrepo import GitError, GitRepo, GitStatus, commit_message
-from playlist_tui.store.loader import LoadResult
-from playlist_tui.store.ops import Operation
-from playlist_tui.store.store import ClassStore, OperationError
 from playlist_tui.ui.commands import BindingsProvider
 from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.theme import DEFAULT_THEME, HIGH_CONTRAST
 from playlist_tui.ui.widgets import ProblemsPanel
+
+# The store, the models and the screens are imported by the loader thread after the
+# first frame is painted (importing them costs more than starting Textual does): this
+# module imports only Textual and the few light widgets of the loading screen. A test
+# (tests/test_layers.py) keeps it that way.
+if TYPE_CHECKING:
+    from playlist_tui.store import identity
+    from playlist_tui.store.gitrepo import GitRepo, GitStatus
+    from playlist_tui.store.loader import LoadResult
+    from playlist_tui.store.ops import Operation
+    from playlist_tui.store.store import ClassStore
 
 
 def git_words(status: GitStatus, autocommit: bool) -> str | None:
@@ -76,6 +82,8 @@ class PlaylistApp(App[None]):
     """Seconds of quiet after which a burst of changes becomes one commit."""
     SYNC_EVERY = 300.0
     """Seconds between automatic syncs when the class folder has a remote."""
+    LOAD_AFTER = 0.02
+    """Seconds between the first frame and the start of loading."""
 
     def __init__(self, folder: Path | str, role: str | None = None,
                  person: str | None = None, *, watch: bool = True,
@@ -84,7 +92,9 @@ class PlaylistApp(App[None]):
         super().__init__()
         self.autocommit = autocommit
         self.git_sync = git_sync
-        self.git = GitRepo(Path(folder))
+        self.folder = Path(folder)
+        self._git: GitRepo | None = None
+        self._store: ClassStore | None = None
         self.git_words: str | None = None
         self._burst: list[tuple[str, str]] = []  # (path, summary) not committed yet
         self._burst_timer: Timer | None = None
@@ -93,13 +103,29 @@ class PlaylistApp(App[None]):
         self._saves = threading.Condition()
         self._pending_saves = 0
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self.store = ClassStore(folder)
         self.result: LoadResult | None = None
         self.role = role
         self.person = person
         self.watch_disk = watch
         self.user: identity.Person | None = None
         self._stop_watch = asyncio.Event()
+
+    @property
+    def store(self) -> ClassStore:
+        """The class folder (made, and the store imported, on first use)."""
+        if self._store is None:
+            from playlist_tui.store.store import ClassStore
+
+            self._store = ClassStore(self.folder)
+        return self._store
+
+    @property
+    def git(self) -> GitRepo:
+        if self._git is None:
+            from playlist_tui.store.gitrepo import GitRepo
+
+            self._git = GitRepo(self.folder)
+        return self._git
 
     # ------------------------------------------------------------------ start
     def compose(self) -> ComposeResult:
@@ -111,17 +137,30 @@ class PlaylistApp(App[None]):
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
         self.theme = DEFAULT_THEME
-        self.sub_title = self.store.root.name
-        self.load()
+        self.sub_title = self.folder.resolve().name
+
+    def on_ready(self) -> None:
+        # Start loading once the loading screen is on the terminal (Textual sends Ready
+        # after the first frame; the pause lets the driver's thread write it out): the
+        # loader thread imports the store and unpickles the cache, which holds Python's
+        # lock for long stretches and would otherwise delay the first paint.
+        self.set_timer(self.LOAD_AFTER, self.load)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
+        # Imported here, off the UI thread and after the first paint, so that later
+        # imports on the UI thread (the screens) find them loaded.
+        from playlist_tui.store import identity
+        from playlist_tui.ui.screens import dashboard, student_home  # noqa: F401
+
         self.store.clean()
         result = self.store.load()
         email = identity.git_email(self.store.root) if self.role is None else None
         self.call_from_thread(self.loaded, result, email)
 
     def loaded(self, result: LoadResult, email: str | None) -> None:
+        from playlist_tui.store import identity
+
         self.result = result
         self.query_one("#loading").display = False
         self.query_one(ProblemsPanel).show(result.problems)
@@ -148,6 +187,8 @@ class PlaylistApp(App[None]):
     # ------------------------------------------------------------------ git
     @work(thread=True, exclusive=True, group="git-status")
     def update_git_status(self) -> None:
+        from playlist_tui.store.gitrepo import GitError
+
         try:
             status = self.git.status()
         except GitError as exc:
@@ -193,6 +234,8 @@ class PlaylistApp(App[None]):
 
     @work(thread=True, group="git")
     def _commit(self, burst: list[tuple[str, str]]) -> None:
+        from playlist_tui.store.gitrepo import GitError, commit_message
+
         actor = self.user.id if self.user else "someone"
         paths = sorted({p for p, _ in burst})
         try:
@@ -214,6 +257,8 @@ class PlaylistApp(App[None]):
 
     @work(thread=True, exclusive=True, group="git")
     def sync(self, burst: list[tuple[str, str]]) -> None:
+        from playlist_tui.store.gitrepo import GitError, commit_message
+
         self._wait_for_saves()
         # saves that finished meanwhile queued their commits: take them into this sync
         extra: list[tuple[str, str]] = []
@@ -325,6 +370,8 @@ class PlaylistApp(App[None]):
             self._save_done()
 
     def _save(self, operation: Operation, done_message: str) -> None:
+        from playlist_tui.store.store import OperationError
+
         try:
             applied = self.store.apply(operation)
         except OperationError as exc:

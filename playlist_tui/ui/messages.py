@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from playlist_tui.store.ops import Operation
+if TYPE_CHECKING:  # the store is imported after the first paint (see ui/app.py)
+    from playlist_tui.store.ops import Operation
 
 
 class ApplyOperation(Message):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.ui.widgets import GitBar, ProblemsPanel
+
+if TYPE_CHECKING:  # the models are imported after the first paint (see ui/app.py)
+    from playlist_tui.model.klass import ClassData
 
 
 class DataScreen(Screen[None]):

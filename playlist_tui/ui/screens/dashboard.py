@@ -1,35 +1,66 @@
 """The teacher's home: the class at a glance.
 
 Two views (``v`` switches): a grid of students by competencies (symbol and level, so
-nothing depends on colour), and per-playlist progress with who is stuck. Filters by group
-(``g``) and playlist (``f``). ``w`` opens the queue of mastery checks, ``enter`` one student.
+nothing depends on colour; the cell under the cursor is also said in words below), and
+per-playlist progress with who is stuck. Filters by group (``g``) and playlist (``f``).
+``w`` opens the queue of mastery checks, ``enter`` one student.
+
+Built for 5,000 students: the grid (:class:`~playlist_tui.ui.grid.Grid`) makes only the
+rows on screen, and what needs the whole class (checks waiting, playlist progress, who is
+stuck) is counted in a worker thread, student by student, without keeping their records
+(:meth:`ClassData.in_passing`); the screen shows "counting…" until then.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import ClassVar
 
-from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
 
-from playlist_tui.engine.mastery import State, statuses
+from playlist_tui.engine.classstats import StuckReason, stuck
+from playlist_tui.engine.mastery import WORD, State, pending_requests, statuses
 from playlist_tui.engine.progress import playlist_progress
-from playlist_tui.model.klass import ClassData
+from playlist_tui.model.klass import ClassData, Records
 from playlist_tui.model.problems import Problem
+from playlist_tui.ui.grid import Column, Grid
 from playlist_tui.ui.screens.base import DataScreen
-from playlist_tui.ui.screens.queue import Clock, queue_items
+from playlist_tui.ui.screens.queue import Clock
 
 LEGEND = "✔ mastered  ✗ not yet  … pending  · not started  (number = level)"
+COUNTING = "…"
 
 
 def cell_text(state: State, level: int | None) -> str:
     symbol = {State.MASTERED: "✔", State.NOT_YET: "✗", State.PENDING: "…",
               State.NOT_STARTED: "·"}[state]
     return f"{symbol}{level}" if level and state in (State.MASTERED, State.NOT_YET) else symbol
+
+
+def record_cells(data: ClassData) -> Mapping[str, object]:
+    """Each student's record cell: the same object as long as their files are unchanged
+    (empty if the class was not loaded through the store)."""
+    records = data.records
+    return records.cells if isinstance(records, Records) else {}
+
+
+@dataclass
+class Summary:
+    """What needs the whole class, counted in a worker."""
+
+    key: tuple[object, ...]
+    waiting: int = 0
+    playlists: dict[str, list[int]] = field(default_factory=dict)
+    """playlist id -> [assigned, not started, working, complete, sum of percents]"""
+    stuck: list[StuckReason] = field(default_factory=list)
+    with_playlists: bool = False
 
 
 class DashboardScreen(DataScreen):
@@ -44,6 +75,8 @@ class DashboardScreen(DataScreen):
         Binding("a", "curriculum", "Curriculum"),
         Binding("n", "assign", "Assign playlist"),
     ]
+    YIELD_EVERY = 25
+    """Students counted between two pauses that let the screen answer keys at once."""
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,
                  clock: Clock) -> None:
@@ -53,12 +86,19 @@ class DashboardScreen(DataScreen):
         self.group: str | None = None
         self.playlist: str | None = None
         self.view = "grid"
+        self.summary: Summary | None = None
+        # What the grid shows now: its columns and each student's record cell, so that
+        # new data re-makes only the rows of students whose files changed.
+        self._shown: tuple[list[str], Mapping[str, object], tuple[object, ...]] | None = None
+        # Student id -> (record cell, pending requests) of the last count.
+        self._pending: dict[str, tuple[object, int]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="dashboard"):
             yield Static("", id="filters", markup=False)
-            yield DataTable(id="grid", cursor_type="cell")
+            yield Grid("Student", id="grid")
+            yield Static("", id="cursor-words", markup=False)
             yield Static("", id="legend", markup=False)
         yield Footer()
 
@@ -78,20 +118,19 @@ class DashboardScreen(DataScreen):
         data = self.data
         chosen = data.playlists.get(self.playlist or "")
         playlists = [chosen] if chosen is not None else list(data.playlists.values())
-        out: list[str] = []
+        out: dict[str, None] = {}
         for playlist in playlists:
             for competency in playlist.check.competencies:
-                if competency in data.competencies and competency not in out:
-                    out.append(competency)
-        return out
+                if competency in data.competencies:
+                    out.setdefault(competency)
+        return list(out)
+
+    def summary_key(self) -> tuple[object, ...]:
+        return (id(self.data), self.group, self.playlist, self.view == "playlists")
 
     def refresh_view(self) -> None:
         data = self.data
         self.title = data.info.name
-        teacher = data.teachers.get(self.teacher)
-        waiting = len(queue_items(data))
-        self.sub_title = (teacher.name if teacher else self.teacher) + \
-            f" · {waiting} check{'s' if waiting != 1 else ''} waiting (w)"
         found_group = data.groups.get(self.group or "")
         group = found_group.name if found_group is not None else "everyone"
         chosen = data.playlists.get(self.playlist or "")
@@ -99,67 +138,177 @@ class DashboardScreen(DataScreen):
         view = "competencies" if self.view == "grid" else "playlists"
         self.query_one("#filters", Static).update(
             f"Group: {group} (g) · Playlist: {playlist} (f) · View: {view} (v)")
+        if self.summary is None or self.summary.key != self.summary_key():
+            self.summary = None
+            self.summarise(data, self.summary_key(), self.students(),
+                           self.view == "playlists")
+        self.show_waiting()
         if self.view == "grid":
             self.fill_grid()
-            self.query_one("#legend", Static).update(LEGEND)
         else:
             self.fill_playlists()
 
+    def show_waiting(self) -> None:
+        teacher = self.data.teachers.get(self.teacher)
+        name = teacher.name if teacher else self.teacher
+        if self.summary is None:
+            self.sub_title = f"{name} · counting checks waiting (w)"
+            return
+        waiting = self.summary.waiting
+        self.sub_title = f"{name} · {waiting} check{'s' if waiting != 1 else ''} waiting (w)"
+
     def fill_grid(self) -> None:
         data = self.data
-        table: DataTable[Text] = self.query_one("#grid", DataTable)
-        cursor = table.cursor_coordinate
-        table.clear(columns=True)
-        table.cursor_type = "cell"
         competencies = self.competencies()
-        table.add_column("Student", key="student", width=18)
+        columns = []
         for competency in competencies:
             short = competency.rsplit(".", 2)
             label = ".".join(short[-2:]) if len(short) > 1 else competency
-            table.add_column(label, key=competency, width=max(4, len(label)))
-        for sid in self.students():
+            columns.append(Column(competency, label, max(4, len(label))))
+        names = data.students
+        rows = [(sid, names[sid].name if sid in names else sid) for sid in self.students()]
+
+        def cells(sid: str) -> list[str]:
             found = statuses(data, sid, competencies)
-            name = data.students[sid].name if sid in data.students else sid
-            cells = [Text(cell_text(found[c].state, found[c].level)) for c in competencies]
-            table.add_row(Text(name), *cells, key=sid)
-        if table.row_count:
-            table.cursor_coordinate = Coordinate(min(cursor.row, table.row_count - 1),
-                                                 min(cursor.column, len(competencies)))
+            return [cell_text(found[c].state, found[c].level) for c in competencies]
+
+        grid = self.query_one(Grid)
+        grid.label_width = 18
+        now = record_cells(data)
+        frameworks = tuple(data.frameworks.values())  # (their scales say what "mastered" is)
+        keep = None
+        if self._shown is not None and self._shown[0] == competencies and now and len(
+                frameworks) == len(self._shown[2]) and all(
+                a is b for a, b in zip(frameworks, self._shown[2], strict=True)):
+            before = self._shown[1]
+            keep = lambda sid: sid in now and before.get(sid) is now[sid]  # noqa: E731
+        self._shown = (competencies, now, frameworks)
+        grid.show(columns, rows, cells, label="Student", cursor_type="cell", keep=keep)
+        self.query_one("#cursor-words").display = True
+        legend = self.query_one("#legend", Static)
+        legend.add_class("under-words")
+        legend.update(LEGEND)
+        self.describe_cursor()
 
     def fill_playlists(self) -> None:
         data = self.data
-        table: DataTable[Text] = self.query_one("#grid", DataTable)
-        table.clear(columns=True)
-        table.cursor_type = "row"
-        for key, label, width in (("playlist", "Playlist", 28), ("assigned", "Assigned", 8),
-                                  ("none", "Not started", 11), ("going", "Working", 7),
-                                  ("done", "Complete", 8), ("avg", "Avg %", 5)):
-            table.add_column(label, key=key, width=width)
-        students = set(self.students())
-        for playlist in data.playlists.values():
-            if self.playlist is not None and playlist.id != self.playlist:
-                continue
-            assigned = [s for s in data.assignees(playlist.id) if s in students]
-            progress = [playlist_progress(data, playlist, s) for s in assigned]
-            complete = sum(1 for p in progress if p.complete)
-            started = sum(1 for p in progress if p.started and not p.complete)
-            average = round(sum(p.percent for p in progress) / len(progress)) if progress else 0
-            table.add_row(Text(playlist.title), Text(str(len(assigned))),
-                          Text(str(len(assigned) - complete - started)), Text(str(started)),
-                          Text(str(complete)), Text(str(average)), key=playlist.id)
+        grid = self.query_one(Grid)
+        columns = [Column(key, label, width) for key, label, width in (
+            ("assigned", "Assigned", 8), ("none", "Not started", 11), ("going", "Working", 7),
+            ("done", "Complete", 8), ("avg", "Avg %", 5))]
+        shown = [p for p in data.playlists.values()
+                 if self.playlist is None or p.id == self.playlist]
+        summary = self.summary
+
+        def cells(pid: str) -> list[str]:
+            if summary is None or not summary.with_playlists:
+                return [COUNTING] * 5
+            assigned, none, going, done, percents = summary.playlists.get(pid, [0] * 5)
+            average = round(percents / assigned) if assigned else 0
+            return [str(assigned), str(none), str(going), str(done), str(average)]
+
+        grid.label_width = 28
+        self._shown = None
+        self.query_one("#cursor-words").display = False
+        self.query_one("#legend").remove_class("under-words")
+        grid.show(columns, [(p.id, p.title) for p in shown], cells, label="Playlist",
+                  cursor_type="row")
         self.query_one("#legend", Static).update(self.stuck_words())
 
     def stuck_words(self) -> str:
-        from playlist_tui.engine.classstats import stuck
-
-        students = set(self.students())
-        reasons = [r for r in stuck(self.data, self.clock()) if r.student in students]
+        if self.summary is None or not self.summary.with_playlists:
+            return "Counting progress and who may be stuck…"
+        reasons = self.summary.stuck
         if not reasons:
             return "Nobody looks stuck."
         lines = [f"! {r.words}" for r in reasons[:6]]
         if len(reasons) > 6:
             lines.append(f"… and {len(reasons) - 6} more")
         return "Who may be stuck:\n" + "\n".join(lines)
+
+    def describe_cursor(self) -> None:
+        """Say the cell under the cursor in words (the grid itself is symbols)."""
+        if self.view != "grid":
+            return
+        grid = self.query_one(Grid)
+        sid, competency = grid.cursor_key
+        data = self.data
+        if sid is None:
+            words = "No student here." if not grid.row_count else ""
+        elif competency is None:
+            words = "No competency is checked by these playlists."
+        else:
+            status = statuses(data, sid, [competency])[competency]
+            found = data.competencies.get(competency)
+            name = data.students[sid].name if sid in data.students else sid
+            words = f"{name} · {competency}: {WORD[status.state]}" + \
+                (f" ({status.level_name})" if status.level_name else "") + \
+                (f" · {found.label}" if found else "")
+        # one line, cut to the width: no new layout at every keypress
+        self.query_one("#cursor-words", Static).update(words, layout=False)
+
+    def on_grid_moved(self, event: Grid.Moved) -> None:
+        event.stop()
+        self.describe_cursor()
+
+    # ------------------------------------------------------------------ counting
+    # (a description, or Textual would describe the worker with repr() of the whole class)
+    @work(thread=True, exclusive=True, group="dashboard", description="count the class")
+    def summarise(self, data: ClassData, key: tuple[object, ...], students: list[str],
+                  with_playlists: bool) -> None:
+        worker = get_current_worker()
+        passing = data.in_passing()
+        wanted = set(students)
+        summary = Summary(key, with_playlists=with_playlists)
+        only = key[2]
+        now = self.clock()
+        cells = record_cells(data)
+        before = self._pending
+        counted: dict[str, tuple[object, int]] = {}
+        found: list[StuckReason] = []
+        made = 0
+        for sid in passing.records:
+            if worker.is_cancelled:
+                return
+            cell = cells.get(sid)
+            last = before.get(sid)
+            playlists_here = with_playlists and sid in wanted
+            if last is not None and cell is not None and last[0] is cell and not (
+                    playlists_here):
+                counted[sid] = last  # this student's files did not change
+                summary.waiting += last[1]
+                continue
+            made += 1
+            if made % self.YIELD_EVERY == 0:
+                time.sleep(0.001)  # let the UI thread answer keys while this counts
+            record = passing.record(sid)
+            pending = len(pending_requests(record))
+            counted[sid] = (cell, pending)
+            summary.waiting += pending
+            if not playlists_here:
+                continue
+            for playlist in passing.assigned_playlists(sid):
+                if only is not None and playlist.id != only:
+                    continue
+                progress = playlist_progress(passing, playlist, sid)
+                counts = summary.playlists.setdefault(playlist.id, [0, 0, 0, 0, 0])
+                counts[0] += 1
+                counts[1 if not progress.started else 3 if progress.complete else 2] += 1
+                counts[4] += progress.percent
+            found.extend(stuck(passing, now, students=[sid]))
+        if with_playlists:  # (the pass goes in the store's order: back to the roster's)
+            order = {sid: n for n, sid in enumerate(students)}
+            summary.stuck = sorted(found, key=lambda reason: order.get(reason.student, 0))
+        self.app.call_from_thread(self.summarised, summary, counted)
+
+    def summarised(self, summary: Summary, counted: dict[str, tuple[object, int]]) -> None:
+        self._pending = counted
+        if summary.key != self.summary_key():
+            return  # the data or the filters changed meanwhile: a new count is under way
+        self.summary = summary
+        self.show_waiting()
+        if self.view == "playlists":
+            self.fill_playlists()
 
     # ------------------------------------------------------------------ actions
     def action_next_group(self) -> None:
@@ -184,11 +333,10 @@ class DashboardScreen(DataScreen):
         self.app.push_screen(QueueScreen(self.data, self.problems, self.teacher, self.clock))
 
     def selected_student(self) -> str | None:
-        table: DataTable[Text] = self.query_one("#grid", DataTable)
-        if self.view != "grid" or not table.row_count:
+        grid = self.query_one(Grid)
+        if self.view != "grid" or not grid.row_count:
             return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-        return key
+        return grid.cursor_key[0]
 
     def action_student(self) -> None:
         from playlist_tui.ui.screens.student_detail import StudentDetailScreen
@@ -198,7 +346,8 @@ class DashboardScreen(DataScreen):
             self.app.push_screen(StudentDetailScreen(self.data, self.problems, sid,
                                                      self.teacher))
 
-    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+    def on_grid_selected(self, event: Grid.Selected) -> None:
+        event.stop()
         self.action_student()
 
     def action_groups(self) -> None:
