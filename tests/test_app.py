@@ -122,6 +122,25 @@ async def test_a_broken_file_is_a_notice_not_a_crash(small_class: Path) -> None:
         assert app.screen.query_one("#grid", Grid).row_count == 3
 
 
+async def test_a_changed_student_file_changes_their_row_only(small_class: Path) -> None:
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.screen.query_one("#grid", Grid)
+        assert rows(grid) == [["Ana Souza", "·"], ["Ben Okafor", "…"], ["Cy Park", "✔3"]]
+        assert "1 check waiting" in app.screen.sub_title
+        (small_class / "students/ben/teacher.toml").write_text(
+            '[decisions]\nd-1 = { request = "rq-20261104-100000", result = "not-yet", '
+            'level = 2, by = "lee", at = 2026-11-05T10:00:00Z }\n')
+        await pilot.press("r")
+        await settle(pilot)
+        assert rows(grid) == [["Ana Souza", "·"], ["Ben Okafor", "✗2"], ["Cy Park", "✔3"]]
+        assert "0 checks waiting" in app.screen.sub_title
+        await pilot.press("down")
+        words = str(app.screen.query_one("#cursor-words", Static).render())
+        assert words.startswith("Ben Okafor · RP.1: not yet (")
+
+
 async def test_reload_picks_up_changes(small_class: Path) -> None:
     app = teacher_app(small_class)
     async with app.run_test(size=SIZE) as pilot:

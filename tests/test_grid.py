@@ -136,3 +136,24 @@ def test_lazy_peek_makes_without_keeping() -> None:
     assert lazy.peek() == 7 and not lazy.ready
     assert lazy.get() == 7 and lazy.ready
     assert lazy.peek() == 7 and len(made) == 2
+
+
+async def test_new_data_makes_again_only_the_rows_that_changed() -> None:
+    app = GridApp(rows=8, columns=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        grid = app.query_one(Grid)
+        first = set(app.made)
+        assert first == {f"r{i}" for i in range(8)}
+        app.made.clear()
+        changed = {"r1": ["changed", "too"]}
+
+        def cells(key: str) -> list[str]:
+            app.made.append(key)
+            return changed.get(key, ["same", "same"])
+
+        grid.show(grid.columns, grid.rows, cells, keep=lambda key: key not in changed)
+        await pilot.pause()
+        assert app.made == ["r1"]
+        assert lines(app)[2].split() == ["Row", "1", "changed", "too"]
+        assert lines(app)[3].split() == ["Row", "2", "2.0", "2.1"]  # kept as it was

@@ -3,16 +3,20 @@
 ``apply`` re-reads the target file, applies the operation's edit to what is there now (so
 an edit made by another program since the app loaded is kept), and writes atomically. It
 writes nothing when the file on disk does not parse (a half-finished merge, a typo): the
-user is told why and keeps the file as it is.
+user is told why and keeps the file as it is. The file is parsed once per operation, or
+not at all when its text is exactly the one the store last read or wrote there (the data
+of a written text is the one its verified edit gave).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playlist_tui.store.atomic import atomic_write, clean_orphans
 from playlist_tui.store.cache import Cache
@@ -41,6 +45,34 @@ class Applied:
     text: str
 
 
+_MARKERS = ("<" * 7, "=" * 7, ">" * 7, "|" * 7)
+_KNOWN = 8  # files whose last text the store keeps with its data
+
+
+def _refuse_conflict(rel: str, text: str) -> None:
+    """:class:`OperationError` if ``text`` holds git conflict markers."""
+    # A marker is seven of these characters at the start of a line: without any seven in
+    # a row there is none, and looking for them is faster than the regular expression.
+    conflict = (conflict_problem(rel, text)
+                if any(marker in text for marker in _MARKERS) else None)
+    if conflict is not None:
+        raise OperationError(rel, f"{conflict.message} at line {conflict.line}; "
+                             "nothing was written. Finish the merge first.")
+
+
+def _parse(rel: str, text: str) -> dict[str, Any]:
+    """What ``text`` parses to; :class:`OperationError` if it does not parse (worded as
+    :func:`playlist_tui.store.reading.parse_text` words it)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        _, problems = parse_text(rel, text)  # the error as the loader words it
+        p = problems[0]
+        raise OperationError(rel, f"the file does not parse ({p.line}:{p.col}: "
+                             f"{p.message}); nothing was written. Fix the file first."
+                             ) from None
+
+
 class ClassStore:
     """One class folder. ``load`` and ``refresh`` may be called from any thread (one at a
     time: they wait for each other)."""
@@ -50,6 +82,10 @@ class ClassStore:
         self._loader = FolderLoader(self.root, MAX_FILE_BYTES)
         self._cache = Cache(self.root, MAX_FILE_BYTES)
         self._lock = threading.Lock()
+        # The last text of a few files that apply() read or wrote, with what it parses
+        # to: a file whose text is exactly that one is not parsed again (the next tick).
+        self._known: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._known_lock = threading.Lock()
 
     def load(self) -> LoadResult:
         """The whole class, as :func:`playlist_tui.store.loader.load_class` gives it.
@@ -105,23 +141,38 @@ class ClassStore:
             raise OperationError(rel, f"{problems[0]}; nothing was written")
         return raw, text, raw.startswith(BOM.encode())
 
+    def _parsed(self, rel: str, text: str) -> dict[str, Any]:
+        """What ``text`` (of the file ``rel``) parses to. Not parsed again if it is exactly
+        the text that this store last read or wrote there (the data is then the one it
+        parsed, or the one the verified edit gave); the data is not to be changed."""
+        with self._known_lock:
+            known = self._known.get(rel)
+        if known is not None and known[0] == text:
+            return known[1]
+        data = _parse(rel, text)
+        self._remember(rel, text, data)
+        return data
+
+    def _remember(self, rel: str, text: str, data: dict[str, Any] | None) -> None:
+        with self._known_lock:
+            self._known.pop(rel, None)
+            if data is not None:
+                self._known[rel] = (text, data)
+            while len(self._known) > _KNOWN:
+                del self._known[next(iter(self._known))]
+
     def apply(self, op: Operation) -> Applied:
         rel = op.path
         for _ in range(_RETRIES):
             raw, text, bom = self._read(rel)
             if raw is None:
                 text = op.new_file()
-            conflict = conflict_problem(rel, text)
-            if conflict is not None:
-                raise OperationError(rel, f"{conflict.message} at line {conflict.line}; "
-                                     "nothing was written. Finish the merge first.")
-            _, problems = parse_text(rel, text)
-            if problems:
-                p = problems[0]
-                raise OperationError(rel, f"the file does not parse ({p.line}:{p.col}: "
-                                     f"{p.message}); nothing was written. Fix the file first.")
+            _refuse_conflict(rel, text)
+            parsed = self._parsed(rel, text)
             try:
-                new_text = op.edit(text)
+                # The text is parsed once (or not at all: see _parsed); the operation gets
+                # the data with it, and gives what its new text parses to when it knows.
+                new_text, new_data = op.edit_parsed(text, parsed)
             except EditError as exc:
                 raise OperationError(rel, f"{exc}; nothing was written") from exc
             if raw is not None and new_text == text:
@@ -136,5 +187,6 @@ class ClassStore:
             except OSError as exc:
                 raise OperationError(rel, f"could not save ({exc.strerror or exc}); nothing "
                                      "was written. Check that the folder is writable.") from exc
+            self._remember(rel, new_text, new_data)
             return Applied(rel, True, new_text)
         raise OperationError(rel, "the file kept changing while saving; try again")

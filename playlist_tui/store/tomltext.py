@@ -6,6 +6,11 @@ possible, then re-parses the result and checks that the data changed exactly as 
 not understand, the edit falls back to tomlkit; if that cannot be verified either, it
 raises :class:`EditError` and the file is left alone.
 
+:func:`set_entry_parsed` and :func:`remove_entry_parsed` are for a caller that has parsed
+the text already (a tick in a file of hundreds of ticks): they take a fast path when every
+line of the file is complete on its own: one line is added, replaced or removed and only
+that line is parsed to check it (see :func:`_fast_entry`); otherwise the path above.
+
 Values are formatted deterministically: the same value always gives the same text.
 """
 
@@ -82,6 +87,13 @@ def _container(data: dict[str, Any], path: Path, create: bool) -> Any:
     return current
 
 
+def _table(data: dict[str, Any], path: Path, create: bool) -> dict[str, Any]:
+    found = _container(data, path, create)
+    if not isinstance(found, dict):
+        raise EditError(f"{'.'.join(map(str, path))} is not a table of keys in the file")
+    return found
+
+
 def _normalize(data: Any) -> Any:
     """Compare datetimes at the second (what the file stores), in UTC."""
     if isinstance(data, dict):
@@ -93,30 +105,50 @@ def _normalize(data: Any) -> Any:
     return data
 
 
-def _verified(new_text: str, expected: dict[str, Any]) -> bool:
+def _parsed_as(new_text: str, expected: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What ``new_text`` parses to, if that is ``expected``; else None."""
     try:
-        return bool(_normalize(tomllib.loads(new_text)) == _normalize(expected))
+        data = tomllib.loads(new_text)
     except tomllib.TOMLDecodeError:
-        return False
+        return None
+    return data if _normalize(data) == _normalize(expected) else None
+
+
+def _verified(new_text: str, expected: Mapping[str, Any]) -> bool:
+    return _parsed_as(new_text, expected) is not None
 
 
 def _apply(text: str, change: Callable[[dict[str, Any]], None],
            line_edit: Callable[[str], str | None],
            tomlkit_edit: Callable[[tomlkit.TOMLDocument], None]) -> str:
-    try:
-        before = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise EditError(f"the file is not valid TOML ({exc}); nothing was written") from exc
-    expected = copy.deepcopy(before)
+    return _apply_parsed(text, change, line_edit, tomlkit_edit)[0]
+
+
+def _apply_parsed(text: str, change: Callable[[dict[str, Any]], None],
+                  line_edit: Callable[[str], str | None],
+                  tomlkit_edit: Callable[[tomlkit.TOMLDocument], None],
+                  before: Mapping[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """The new text and what it parses to. ``before``, when given, is what ``text``
+    parses to (it is not changed)."""
+    if before is None:
+        try:
+            before = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise EditError(f"the file is not valid TOML ({exc}); nothing was written"
+                            ) from exc
+    expected = copy.deepcopy(dict(before))
     change(expected)
     candidate = line_edit(text)
-    if candidate is not None and _verified(candidate, expected):
-        return candidate
+    if candidate is not None:
+        data = _parsed_as(candidate, expected)
+        if data is not None:
+            return candidate, data
     document = tomlkit.parse(text)
     tomlkit_edit(document)
     candidate = tomlkit.dumps(document)
-    if _verified(candidate, expected):
-        return candidate
+    data = _parsed_as(candidate, expected)
+    if data is not None:
+        return candidate, data
     raise EditError("the change could not be made without disturbing the rest of the file")
 
 
@@ -132,6 +164,151 @@ def _ensure_newline(text: str) -> str:
     return text if not text or text.endswith("\n") else text + "\n"
 
 
+# --------------------------------------------------------------------------- fast path
+# One line of a table of keyed entries ([ticks], [notes], ...) added, replaced or
+# removed, checked by parsing that one line instead of the whole file again.
+#
+# Why that is enough: the caller has parsed the whole text (it is valid TOML, and we know
+# its data), and :func:`_lines_stand_alone` makes sure that no value spans lines (no
+# multi-line string, no array or inline table open at the end of a line). Then every line
+# of the file starts a new statement at the top level, and the file means its lines read
+# in order. So
+#
+# - a new line ``key = value`` after the last entry of ``[table]`` (above the next
+#   header) sets exactly ``table.key`` when ``key`` is not in the table yet, and it means
+#   ``value`` if it parses to ``{key: value}`` on its own;
+# - a line of ``[table]`` that parses on its own to ``{key: <the value in the data>}`` is
+#   all there is of ``table.key``: removing it removes that key and nothing else, and
+#   putting a line that parses to ``{key: value}`` in its place changes only that value.
+#
+# Whenever one of these conditions is not certain, the fast path gives None and the edit
+# takes the full path (positions from tomlpos, the whole result parsed and compared). The
+# fast path finds the same place as the full path, so the result is the same text.
+
+_STRING_OR_COMMENT = re.compile(r"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\n]*'|#[^\n]*")
+_BRACKETS = re.compile(r"[\[\]{}][^\n]*")  # from the first bracket of a line to its end
+_HEADER = re.compile(r"\n[ \t]*\[")  # (at a line start: searched in "\n" + text)
+
+
+def _lines_stand_alone(text: str) -> bool:
+    """Whether no value of ``text`` (valid TOML) spans lines."""
+    if '"""' in text or "'''" in text:
+        return False  # maybe a multi-line string
+    # Without multi-line strings, every string and comment ends on its line, and the
+    # left-most match at each point is what a TOML reader reads; a quote that is left over
+    # means that something did not match as it does for the reader.
+    bare = _STRING_OR_COMMENT.sub("s", text)
+    if '"' in bare or "'" in bare:
+        return False
+    # What is left of brackets opens and closes arrays, inline tables and headers. If each
+    # line closes as many as it opens, none is open at the end of a line.
+    for line in _BRACKETS.findall(bare):
+        if line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+            return False
+    return True
+
+
+def _spellings(key: str) -> str:
+    """A regular expression for ``key`` written bare, "quoted" or 'quoted' (the usual
+    ways; one written with escapes is not found)."""
+    ways = [format_key(key), format_value(key)]
+    if "'" not in key:
+        ways.append(f"'{key}'")
+    return "|".join(re.escape(way) for way in dict.fromkeys(ways))
+
+
+def _table_lines(text: str, name: str) -> tuple[int, int] | None:
+    """Where the entries of ``[name]`` are: from the end of its header line to the next
+    header (or the end of the text). None if that header is not found exactly once."""
+    # Searched in "\n" + text (faster than a "^" in MULTILINE mode): offsets are one more.
+    lines = "\n" + text
+    header = re.compile(r"\n([ \t]*\[[ \t]*(?:" + _spellings(name) + r")[ \t]*\][^\n]*)")
+    found = list(header.finditer(lines))
+    if len(found) != 1 or not _verified(found[0].group(1) + "\n", {name: {}}):
+        return None
+    start = min(found[0].end(), len(text))  # just past the header line's newline
+    following = _HEADER.search(lines, start)
+    return start, len(text) if following is None else following.start()
+
+
+def _last_entry_end(text: str, start: int, end: int) -> int:
+    """The end of the last line of ``text[start:end]`` that is neither blank nor a comment
+    (``start`` if there is none): where tomlpos's ``Table.last_end`` is."""
+    at = end
+    while at > start:
+        newline = text.rfind("\n", start, at - 1)
+        line_start = start if newline < 0 else newline + 1
+        line = text[line_start:at].strip()
+        if line and not line.startswith("#"):
+            return at
+        at = line_start
+    return start
+
+
+def _entry_line(text: str, start: int, end: int, key: str) -> tuple[int, int] | None:
+    """The line of ``text[start:end]`` that starts with ``key =``."""
+    pattern = re.compile(r"\n[ \t]*(?:" + _spellings(key) + r")[ \t]*=")
+    match = pattern.search("\n" + text, start, end + 1)  # offsets one more, as above
+    if match is None:
+        return None
+    newline = text.find("\n", match.end() - 1, end)
+    return match.start(), end if newline < 0 else newline + 1
+
+
+def _fast_entry(text: str, data: Mapping[str, Any], table: Path, key: str, value: Any, *,
+                remove: bool) -> tuple[str, dict[str, Any]] | None:
+    """:func:`set_entry_parsed` (or :func:`remove_entry_parsed`) by the fast path; None
+    where it does not apply."""
+    if len(table) != 1 or not isinstance(table[0], str):
+        return None
+    name = table[0]
+    current = data.get(name)
+    if current is not None and not isinstance(current, dict):
+        return None
+    if remove and (current is None or key not in current):
+        return None
+    if not _lines_stand_alone(text):
+        return None
+    if current is None:  # a new table at the end of the file
+        block = f"[{format_key(name)}]\n{format_key(key)} = {format_value(value)}\n"
+        added = _parsed_as(block, {name: {key: value}})
+        if added is None:
+            return None
+        body = _ensure_newline(text)
+        return body + ("\n" if body.strip() else "") + block, {**data, **added}
+    lines = _table_lines(text, name)
+    if lines is None:
+        return None
+    start, end = lines
+    if key not in current:  # a new line after the table's last entry
+        line = f"{format_key(key)} = {format_value(value)}\n"
+        new = _parsed_as(line, {key: value})
+        if new is None:
+            return None
+        at = _last_entry_end(text, start, end)
+        body = text[:at]
+        gap = "\n" if body and not body.endswith("\n") else ""
+        return body + gap + line + text[at:], {**data, name: {**current, **new}}
+    found = _entry_line(text, start, end, key)
+    if found is None:
+        return None
+    first, last = found
+    old = text[first:last]
+    if not _verified(old, {key: current[key]}):
+        return None
+    if remove:
+        rest = {k: v for k, v in current.items() if k != key}
+        return text[:first] + text[last:], {**data, name: rest}
+    entry = scan(old).entries.get((key,))
+    if entry is None:
+        return None
+    line = old[: entry.value_start] + format_value(value) + old[entry.value_end:]
+    new = _parsed_as(line, {key: value})
+    if new is None:
+        return None
+    return text[:first] + line + text[last:], {**data, name: {**current, **new}}
+
+
 # --------------------------------------------------------------------------- edits
 
 
@@ -141,10 +318,28 @@ def set_entry(text: str, table: Path, key: str, value: Any) -> str:
     A new line goes right after the table's last entry (before blank lines and comments
     that lead into the next table). A missing table is added at the end of the file.
     """
+    return _set_entry(text, None, table, key, value)[0]
+
+
+def set_entry_parsed(text: str, data: Mapping[str, Any], table: Path, key: str, value: Any
+                     ) -> tuple[str, dict[str, Any]]:
+    """:func:`set_entry` of a text that the caller has parsed: ``data`` is what ``text``
+    parses to (``tomllib.loads(text)``; it is not changed). Gives the new text, the same
+    as :func:`set_entry` gives, and what it parses to (equal to ``tomllib.loads`` of it).
+    The text is not parsed again; on the fast path only the changed line is."""
+    return _set_entry(text, data, table, key, value)
+
+
+def _set_entry(text: str, data: Mapping[str, Any] | None, table: Path, key: str,
+               value: Any) -> tuple[str, dict[str, Any]]:
+    if data is not None:
+        fast = _fast_entry(text, data, table, key, value, remove=False)
+        if fast is not None:
+            return fast
     line = f"{format_key(key)} = {format_value(value)}\n"
 
     def change(data: dict[str, Any]) -> None:
-        _container(data, table, create=True)[key] = copy.deepcopy(value)
+        _table(data, table, create=True)[key] = copy.deepcopy(value)
 
     def line_edit(text: str) -> str | None:
         positions = scan(text)
@@ -172,14 +367,29 @@ def set_entry(text: str, table: Path, key: str, value: Any) -> str:
             target = target[part]
         target[key] = _tomlkit_value(value)
 
-    return _apply(text, change, line_edit, tomlkit_edit)
+    return _apply_parsed(text, change, line_edit, tomlkit_edit, data)
 
 
 def remove_entry(text: str, table: Path, key: str) -> str:
     """Remove ``key`` from ``[table]`` (its whole line). Removing a missing key is an error."""
+    return _remove_entry(text, None, table, key)[0]
+
+
+def remove_entry_parsed(text: str, data: Mapping[str, Any], table: Path, key: str
+                        ) -> tuple[str, dict[str, Any]]:
+    """:func:`remove_entry` of a text that parses to ``data``: as :func:`set_entry_parsed`."""
+    return _remove_entry(text, data, table, key)
+
+
+def _remove_entry(text: str, data: Mapping[str, Any] | None, table: Path, key: str
+                  ) -> tuple[str, dict[str, Any]]:
+    if data is not None:
+        fast = _fast_entry(text, data, table, key, None, remove=True)
+        if fast is not None:
+            return fast
 
     def change(data: dict[str, Any]) -> None:
-        container = _container(data, table, create=False)
+        container = _table(data, table, create=False)
         if key not in container:
             raise EditError(f"{key!r} is not in the file")
         del container[key]
@@ -199,7 +409,7 @@ def remove_entry(text: str, table: Path, key: str) -> str:
             target = target[part]
         del target[key]
 
-    return _apply(text, change, line_edit, tomlkit_edit)
+    return _apply_parsed(text, change, line_edit, tomlkit_edit, data)
 
 
 def set_value(text: str, path: Path, value: Any) -> str:

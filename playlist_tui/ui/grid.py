@@ -123,14 +123,26 @@ class Grid(ScrollView, can_focus=True):
         column, when the row is first drawn. Rows already made for which ``keep(row_key)``
         is true are not made again (for new data where only a few rows changed). The
         cursor stays where it was if it can."""
+        same = (cursor_type == self.cursor_type and label in (None, self.label)
+                and columns == self.columns and rows == self.rows)
         self.columns = list(columns)
         self.rows = list(rows)
         self._make = cells
+        dropped: list[str] = []
         if keep is None:
             self._made.clear()
         else:
-            for key in [k for k in self._made if not keep(k)]:
+            dropped = [k for k in self._made if not keep(k)]
+            for key in dropped:
                 del self._made[key]
+        if same and keep is not None:  # the same grid with a few rows made again
+            visible = {key: n for n, (key, _) in enumerate(self.rows[
+                self.scroll_offset.y:self.scroll_offset.y + self.size.height])}
+            for key in dropped:
+                if key in visible:
+                    self._refresh_row(self.scroll_offset.y + visible[key])
+            self._moved()
+            return
         if label is not None:
             self.label = label
         self.cursor_type = cursor_type

@@ -89,7 +89,9 @@ class DashboardScreen(DataScreen):
         self.summary: Summary | None = None
         # What the grid shows now: its columns and each student's record cell, so that
         # new data re-makes only the rows of students whose files changed.
-        self._shown: tuple[list[str], Mapping[str, object], tuple[object, ...]] | None = None
+        self._shown: tuple[list[str], Mapping[str, object]] | None = None
+        self._layout: tuple[tuple[object, ...], tuple[
+            list[str], list[Column], list[tuple[str, str]]]] | None = None
         # Student id -> (record cell, pending requests) of the last count.
         self._pending: dict[str, tuple[object, int]] = {}
 
@@ -157,8 +159,17 @@ class DashboardScreen(DataScreen):
         waiting = self.summary.waiting
         self.sub_title = f"{name} · {waiting} check{'s' if waiting != 1 else ''} waiting (w)"
 
-    def fill_grid(self) -> None:
+    def grid_layout(self) -> tuple[list[str], list[Column], list[tuple[str, str]]]:
+        """The grid's competencies, columns and rows (kept while the roster, the curriculum
+        and the filters are the same objects: after a student's file changed, they are)."""
         data = self.data
+        key = (data.info, *data.frameworks.values(), *data.playlists.values(), self.group,
+               self.playlist)
+        memo = self._layout
+        if memo is not None and len(memo[0]) == len(key) and all(
+                a is b or (isinstance(a, str | None) and a == b)
+                for a, b in zip(memo[0], key, strict=True)):
+            return memo[1]
         competencies = self.competencies()
         columns = []
         for competency in competencies:
@@ -167,6 +178,12 @@ class DashboardScreen(DataScreen):
             columns.append(Column(competency, label, max(4, len(label))))
         names = data.students
         rows = [(sid, names[sid].name if sid in names else sid) for sid in self.students()]
+        self._layout = (key, (competencies, columns, rows))
+        return competencies, columns, rows
+
+    def fill_grid(self) -> None:
+        data = self.data
+        competencies, columns, rows = self.grid_layout()
 
         def cells(sid: str) -> list[str]:
             found = statuses(data, sid, competencies)
@@ -175,19 +192,16 @@ class DashboardScreen(DataScreen):
         grid = self.query_one(Grid)
         grid.label_width = 18
         now = record_cells(data)
-        frameworks = tuple(data.frameworks.values())  # (their scales say what "mastered" is)
         keep = None
-        if self._shown is not None and self._shown[0] == competencies and now and len(
-                frameworks) == len(self._shown[2]) and all(
-                a is b for a, b in zip(frameworks, self._shown[2], strict=True)):
+        if self._shown is not None and self._shown[0] is competencies and now:
             before = self._shown[1]
             keep = lambda sid: sid in now and before.get(sid) is now[sid]  # noqa: E731
-        self._shown = (competencies, now, frameworks)
+        self._shown = (competencies, now)
         grid.show(columns, rows, cells, label="Student", cursor_type="cell", keep=keep)
         self.query_one("#cursor-words").display = True
         legend = self.query_one("#legend", Static)
         legend.add_class("under-words")
-        legend.update(LEGEND)
+        legend.update(LEGEND, layout=False)
         self.describe_cursor()
 
     def fill_playlists(self) -> None:
