@@ -208,13 +208,14 @@ def _untick_ref(folder: str, sid: str) -> str:
     raise SystemExit("no unticked activity found")
 
 
-def child_app(folder: str, runs: int, keys: int, role: str = "teacher") -> None:
+def child_app(folder: str, runs: int, keys: int, role: str = "teacher", who: str = "") -> None:
     """The app, headless: first paint, class loaded and dashboard shown, keypresses, and
     files changed on disk until the app shows the change. One run of each per process."""
     from playlist_tui.ui import app as app_module
 
     result: dict[str, Any] = {}
-    person = _teacher_of(folder) if role == "teacher" else _student_of(folder)
+    # (given by the parent: reading class.toml here would count in the first paint)
+    person = who or (_teacher_of(folder) if role == "teacher" else _student_of(folder))
 
     css = app_module.PlaylistApp.CSS_PATH
     if isinstance(css, str) and not os.path.isabs(css):  # relative to the app's module
@@ -708,9 +709,8 @@ def main(argv: list[str]) -> int:
                          floor=imports.median)
         mem_student = Figure("peak memory, app, student", scale, "MiB", floor_name="imports",
                              floor=imports.median)
-        # At L the teacher's dashboard takes minutes to draw (docs/performance.md): one run,
-        # and no changes (each would redraw it).
-        teacher_runs, changes = (1, 0) if scale == "L" else (n, 3)
+        teacher_runs, changes = n, 3
+        people = {"teacher": _teacher_of(folder), "student": _student_of(folder)}
         rows = 0
         for role, count, figure_home, figure_change, memory in (
                 ("teacher", teacher_runs, dash, change, mem_app),
@@ -719,7 +719,7 @@ def main(argv: list[str]) -> int:
                 try:
                     out = run_child("app", folder, str(changes if role == "teacher" else 3),
                                     str(args.keys if role == "teacher" else 0), role,
-                                    timeout=1800)
+                                    people[role], timeout=1800)
                 except (RuntimeError, subprocess.TimeoutExpired) as exc:
                     figure_home.note = f"app run failed: {str(exc)[:300]}"
                     break
