@@ -8,6 +8,13 @@ import sys
 CORE = ["playlist_tui.model", "playlist_tui.engine", "playlist_tui.store", "playlist_tui.cli"]
 
 
+def python(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter (nothing imported yet)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip()
+
+
 def test_core_imports_neither_textual_nor_rich() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
@@ -21,17 +28,14 @@ def test_core_imports_neither_textual_nor_rich() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "", f"core modules imported: {out.stdout.strip()}"
+    bad = python(code)
+    assert bad == "", f"core modules imported: {bad}"
 
 
 def test_the_ui_does_import_textual() -> None:
     """The check above is meaningful: importing the UI does pull textual in."""
     code = "import sys, playlist_tui.ui.app; print('textual' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "True"
+    assert python(code) == "True"
 
 
 def test_the_app_paints_before_it_imports_the_store() -> None:
@@ -47,6 +51,5 @@ def test_the_app_paints_before_it_imports_the_store() -> None:
         "         'playlist_tui.ui.screens.student_home')\n"
         "print(','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "", f"imported before the first paint: {out.stdout.strip()}"
+    early = python(code)
+    assert early == "", f"imported before the first paint: {early}"

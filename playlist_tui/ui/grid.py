@@ -81,6 +81,9 @@ class Grid(ScrollView, can_focus=True):
     cursor_type: reactive[str] = reactive("cell")
 
     class Moved(Message):
+        """The cursor moved (or the grid was given new rows): ``row`` and ``column`` are
+        the keys under it, None when the grid is empty."""
+
         def __init__(self, grid: Grid, row: str | None, column: str | None) -> None:
             super().__init__()
             self.grid = grid
@@ -91,16 +94,8 @@ class Grid(ScrollView, can_focus=True):
         def control(self) -> Grid:
             return self.grid
 
-    class Selected(Message):
-        def __init__(self, grid: Grid, row: str, column: str | None) -> None:
-            super().__init__()
-            self.grid = grid
-            self.row = row
-            self.column = column
-
-        @property
-        def control(self) -> Grid:
-            return self.grid
+    class Selected(Moved):
+        """enter on a cell, or a click on it."""
 
     def __init__(self, label: str = "", label_width: int = 18, *, id: str | None = None
                  ) -> None:

@@ -77,6 +77,8 @@ class DashboardScreen(DataScreen):
     ]
     YIELD_EVERY = 25
     """Students counted between two pauses that let the screen answer keys at once."""
+    RECOUNT_HERE = 20
+    """Up to this many students with changed files are counted again at once, here."""
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,
                  clock: Clock) -> None:
@@ -139,8 +141,9 @@ class DashboardScreen(DataScreen):
         playlist = chosen.title if chosen is not None else "all playlists"
         view = "competencies" if self.view == "grid" else "playlists"
         self.query_one("#filters", Static).update(
-            f"Group: {group} (g) · Playlist: {playlist} (f) · View: {view} (v)")
-        if self.summary is None or self.summary.key != self.summary_key():
+            f"Group: {group} (g) · Playlist: {playlist} (f) · View: {view} (v)", layout=False)
+        stale = self.summary is None or self.summary.key != self.summary_key()
+        if stale and not self.recount_changed():
             self.summary = None
             self.summarise(data, self.summary_key(), self.students(),
                            self.view == "playlists")
@@ -266,6 +269,33 @@ class DashboardScreen(DataScreen):
         self.describe_cursor()
 
     # ------------------------------------------------------------------ counting
+    def recount_changed(self) -> bool:
+        """After new data where only a few students' files changed (a tick, a decision),
+        count the checks waiting again for those students only, at once; False when a
+        whole count is needed (other filters, the playlists view, many changes)."""
+        summary, key = self.summary, self.summary_key()
+        cells = record_cells(self.data)
+        if summary is None or summary.with_playlists or summary.key[1:] != key[1:] or (
+                not cells or not self._pending):
+            return False
+        before = self._pending
+        changed = [sid for sid, cell in cells.items()
+                   if (last := before.get(sid)) is None or last[0] is not cell]
+        gone = [sid for sid in before if sid not in cells]
+        if len(changed) + len(gone) > self.RECOUNT_HERE:
+            return False
+        pending = dict(before)
+        waiting = summary.waiting
+        for sid in gone:
+            waiting -= pending.pop(sid)[1]
+        for sid in changed:
+            count = len(pending_requests(self.data.record(sid)))
+            waiting += count - (pending[sid][1] if sid in pending else 0)
+            pending[sid] = (cells[sid], count)
+        self._pending = pending
+        self.summary = Summary(key, waiting=waiting)
+        return True
+
     # (a description, or Textual would describe the worker with repr() of the whole class)
     @work(thread=True, exclusive=True, group="dashboard", description="count the class")
     def summarise(self, data: ClassData, key: tuple[object, ...], students: list[str],
