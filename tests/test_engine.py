@@ -10,8 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from playlist_tui.engine.mastery import State, competency_status, pending_requests, statuses
+from playlist_tui.engine.mastery import states as mastery_states
 from playlist_tui.engine.progress import (
     TierStatus,
     can_tick,
@@ -888,3 +891,39 @@ def test_assignment_to_an_unknown_playlist_is_ignored() -> None:
     })
     data = build(CORE_PRACTICE, class_file=info, clean=False)
     assert [p.id for p in data.assigned_playlists("ana")] == ["ratios"]
+
+
+COMPETENCIES = ["ratio", "rate", "units"]
+
+
+@st.composite
+def _history(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Random requests and decisions (some through a request, some naming a competency,
+    some with no level, ties in time) for Ana."""
+    requests = {f"r{i}": req(draw(st.sampled_from(COMPETENCIES)), at(draw(st.integers(1, 9))))
+                for i in range(draw(st.integers(0, 5)))}
+    decisions: dict[str, Any] = {}
+    for i in range(draw(st.integers(0, 6))):
+        extra: dict[str, Any] = {}
+        if requests and draw(st.booleans()):
+            extra["request"] = draw(st.sampled_from(sorted(requests)))
+        else:
+            extra["competency"] = draw(st.sampled_from(COMPETENCIES))
+        level = draw(st.one_of(st.none(), st.integers(1, 4)))
+        if level is not None:
+            extra["level"] = level
+        decisions[f"d{i}"] = dec(draw(st.sampled_from(["mastered", "not-yet"])),
+                                 at(draw(st.integers(1, 9))), **extra)
+    return requests, decisions
+
+
+@settings(max_examples=300, deadline=None)
+@given(_history(), st.permutations(COMPETENCIES))
+def test_states_agree_with_statuses(history: tuple[dict[str, Any], dict[str, Any]],
+                                    order: list[str]) -> None:
+    """The teacher's grid uses the fast states(); it must say what statuses() says."""
+    requests, decisions = history
+    data = build(requests=requests, decisions=decisions, clean=False)
+    full = statuses(data, STUDENT, order)
+    assert mastery_states(data, STUDENT, order) == [
+        (full[c].state, full[c].level) for c in order]

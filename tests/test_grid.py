@@ -157,3 +157,26 @@ async def test_new_data_makes_again_only_the_rows_that_changed() -> None:
         assert app.made == ["r1"]
         assert lines(app)[2].split() == ["Row", "1", "changed", "too"]
         assert lines(app)[3].split() == ["Row", "2", "2.0", "2.1"]  # kept as it was
+
+
+def test_a_refresh_keeps_the_indexes_only_while_they_hold(
+        small_class: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a class works out once (who has which playlist) is carried over to the next
+    class after a student's file changed, and worked out again after class.toml changed."""
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    store = ClassStore(small_class)
+    first = store.load().data
+    assert first.assignees("ratios") == ["ana", "ben", "cy"]
+    path = small_class / "students/ana/student.toml"
+    path.write_text(path.read_text() + '\n[seen]\nfeedback = 2026-11-20T10:00:00Z\n')
+    second = store.refresh({"students/ana/student.toml"}).data
+    assert second is not first and second.info is first.info
+    assert second.assignees("ratios") == ["ana", "ben", "cy"]
+    assert second.__dict__["_assignees"] is first.__dict__["_assignees"]  # not again
+    assert [p.id for p in second.in_passing().assigned_playlists("cy")] == ["ratios"]
+    klass = small_class / "class.toml"
+    klass.write_text(klass.read_text().replace(
+        'playlist = "ratios"\neveryone = true', 'playlist = "ratios"\ngroups = ["table-1"]'))
+    third = store.refresh({"class.toml"}).data
+    assert third.assignees("ratios") == ["ana", "ben"]
+    assert third.assigned_playlists("cy") == []

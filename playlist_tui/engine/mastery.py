@@ -10,6 +10,7 @@ Rules (documented in docs/formats.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -152,6 +153,43 @@ def statuses(data: ClassData, student: str,
             competency, state, level, scale.name_of(level) if level else "", waiting, decision,
             history)
     return out
+
+
+def state_of(data: ClassData, student: str) -> Callable[[str], tuple[State, int | None]]:
+    """A function giving the state and level of any competency for one student, exactly as
+    :func:`statuses` gives them, without the history: after one look at the student's
+    decisions and requests, each competency is a lookup (the teacher's grid asks for the
+    few dozen cells on screen out of 800)."""
+    record = data.record(student)
+    latest: dict[str, tuple[datetime, int, Decision]] = {}
+    for n, decision in enumerate(record.teacher.decisions.values()):
+        competency = decision_competency(record, decision)
+        if competency is None:
+            continue
+        key = (decision.at, n)  # (as in statuses: the latest decision, the last of equals)
+        if competency not in latest or key >= latest[competency][:2]:
+            latest[competency] = (decision.at, n, decision)
+    pending = {request.competency for _, request in pending_requests(record)}
+
+    def state(competency: str) -> tuple[State, int | None]:
+        found = latest.get(competency)
+        if found is None:
+            return State.PENDING if competency in pending else State.NOT_STARTED, None
+        decision = found[2]
+        level = decision.level
+        if level is None and decision.result == Result.MASTERED:
+            level = data.scale_for(competency).mastered_at
+        return (State.MASTERED if decision.result == Result.MASTERED else State.NOT_YET,
+                level)
+
+    return state
+
+
+def states(data: ClassData, student: str,
+           competencies: list[str]) -> list[tuple[State, int | None]]:
+    """The state and level of each competency, exactly as :func:`statuses` gives them."""
+    state = state_of(data, student)
+    return [state(competency) for competency in competencies]
 
 
 def is_mastered(data: ClassData, student: str, competency: str) -> bool:

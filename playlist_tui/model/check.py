@@ -90,6 +90,7 @@ class CheckMemo:
     folders: dict[str, str] | None = None
     student_sources: dict[tuple[str, str], str] = field(default_factory=dict)
     with_problems: list[str] = field(default_factory=list)  # in order
+    data: ClassData | None = None  # the last build's class (see ClassData.carry_over)
 
     def seed(self, context: bytes | None,
              students: dict[str, tuple[StudentKey, list[Problem]]]) -> None:
@@ -265,6 +266,10 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
 
     data = ClassData(info=info, frameworks=frameworks, playlists=playlists, records=records,
                      sources=sources)
+    if memo is not None:
+        if memo.data is not None:
+            data.carry_over(memo.data)
+        memo.data = data
     return data, r.problems
 
 

@@ -19,10 +19,11 @@ one class do not undo each other's work; one unused for a month is removed). The
 (:class:`playlist_tui.model.check.CheckMemo`); ``new/`` holds one small file per entry
 read since the pack was written; when it grows past a twentieth of the pack, the next
 load writes a new pack. Students' files are kept apart in ``blobs/`` (shared by the
-versions, named by the SHA-256 of their contents), in up to 256 shards of students, so a
+versions, named by the SHA-256 of their contents), in up to 4,096 shards of students, so a
 load reads only the pack, and a student's models are made from their shard the first
 time something needs them: a student opening a class of 5,000 makes a few dozen records,
-the teachers' dashboard makes them all. Activity references and ids, repeated in every
+the teachers' dashboard those on screen (and counts the rest in passing, without keeping
+them: :meth:`ClassData.in_passing`). Activity references and ids, repeated in every
 student's file, are stored once, in a string table that the shards refer to.
 
 Safety: pickles run code when loaded, so every cache file starts with an HMAC-SHA256 of
@@ -536,7 +537,10 @@ class _Shard:
         self.models: dict[str, Any] | None = None
 
     def take(self, rel: str) -> BaseModel:
-        if self.models is None:
+        if self.models is None or rel not in self.models:
+            # First use, or this file's model was handed out already and not kept (a pass
+            # over the whole class drops what it made): unpickle the shard (again), which
+            # is several times faster than reading the file.
             try:
                 models = self.cache._load_blob(self.name, self.table)
                 self.models = models if isinstance(models, dict) else {}
@@ -553,8 +557,8 @@ def _made(model: Any) -> Any:
 
 
 def _shard_of(rel: str) -> str:
-    """Students' files are kept in up to 256 shards, by their folder's name."""
-    return hashlib.sha256(rel.split("/")[1].encode()).hexdigest()[:2]
+    """Students' files are kept in up to 4,096 shards, by their folder's name."""
+    return hashlib.sha256(rel.split("/")[1].encode()).hexdigest()[:3]
 
 
 def _kept_apart(rel: str) -> bool:
