@@ -109,6 +109,7 @@ class Grid(ScrollView, can_focus=True):
         self._starts: list[int] = []  # where each column starts, after the label
         self.cursor_row = 0
         self.cursor_column = 0
+        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------------ content
     def show(self, columns: Sequence[Column], rows: Sequence[tuple[str, str]],
@@ -191,25 +192,36 @@ class Grid(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        """The widget's style plus a component's (kept until the styles change: asked for
+        several times a line)."""
+        found = self._styles.get(name)
+        if found is None:
+            base = self.rich_style
+            found = self._styles[name] = base if name == "" else (
+                base + self.get_component_rich_style(name, partial=True))
+        return found
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
+        base = self._style("")
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
             label = set_cell_size(self.label, self.label_width) + " "
             header = [c.label for c in self.columns]
-            return self._line(label, header, base + self._style("grid--header"),
+            return self._line(label, header, self._style("grid--header"),
                               None, scroll_x, width)
         index = scroll_y + y - 1
         if index >= len(self.rows):
             return Strip.blank(width, base)
         # The cursor is drawn whether the grid has focus or not.
         cursor_here = index == self.cursor_row
-        label_style = base + self._style("grid--label")
+        label_style = self._style("grid--label")
         if cursor_here:
-            label_style += self._style(
+            label_style = label_style + self._style(
                 "grid--cursor" if self.cursor_type == "row" else "grid--cursor-row")
         label = set_cell_size(self.rows[index][1], self.label_width) + " "
         texts = self.cells(index)

@@ -105,6 +105,8 @@ class DashboardScreen(DataScreen):
     ]
     YIELD_EVERY = 25
     """Students counted between two pauses that let the screen answer keys at once."""
+    AHEAD = 60
+    """Students of the next group whose records are made ahead (more than a screen)."""
     RECOUNT_HERE = 20
     """Up to this many students with changed files are counted again at once, here."""
 
@@ -158,7 +160,11 @@ class DashboardScreen(DataScreen):
         return list(out)
 
     def summary_key(self) -> tuple[object, ...]:
-        return (id(self.data), self.group, self.playlist, self.view == "playlists")
+        """What the counts depend on: the data, and the filters in the playlists view (the
+        grid's one count, the checks waiting, is the whole class's)."""
+        if self.view == "playlists":
+            return (id(self.data), True, self.group, self.playlist)
+        return (id(self.data), False, None, None)
 
     def refresh_view(self) -> None:
         data = self.data
@@ -178,6 +184,7 @@ class DashboardScreen(DataScreen):
         self.show_waiting()
         if self.view == "grid":
             self.fill_grid()
+            self.make_ahead(data, self.next_group())
         else:
             self.fill_playlists()
 
@@ -334,7 +341,7 @@ class DashboardScreen(DataScreen):
         passing = data.in_passing()
         wanted = set(students)
         summary = Summary(key, with_playlists=with_playlists)
-        only = key[2]
+        only = key[3]
         now = self.clock()
         cells = record_cells(data)
         before = self._pending
@@ -385,11 +392,29 @@ class DashboardScreen(DataScreen):
             self.fill_playlists()
 
     # ------------------------------------------------------------------ actions
-    def action_next_group(self) -> None:
+    def next_group(self) -> str | None:
+        """The group ``g`` shows next (after the last group: everyone)."""
         order: list[str | None] = [None, *self.data.groups]
-        self.group = order[(order.index(self.group) + 1) % len(order)] \
+        return order[(order.index(self.group) + 1) % len(order)] \
             if self.group in order else None
+
+    def action_next_group(self) -> None:
+        self.group = self.next_group()
         self.refresh_view()
+
+    @work(thread=True, exclusive=True, group="dashboard-ahead", description="make ahead")
+    def make_ahead(self, data: ClassData, group: str | None) -> None:
+        """Make the records of the next group's students (those a screen shows) while the
+        teacher looks at this one, so that the next ``g`` draws at once."""
+        found = data.groups.get(group or "")
+        if found is None:
+            return
+        worker = get_current_worker()
+        members = set(found.members)
+        for n, student in enumerate(s for s in data.info.students if s.id in members):
+            if worker.is_cancelled or n >= self.AHEAD:
+                return
+            data.record(student.id)
 
     def action_next_playlist(self) -> None:
         order: list[str | None] = [None, *self.data.playlists]
