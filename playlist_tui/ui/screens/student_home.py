@@ -70,15 +70,17 @@ class StudentHome(DataScreen):
         highlighted = options.highlighted
         options.clear_options()
         next_lines: list[str] = []
+        rows: list[Option] = []
         for playlist in data.assigned_playlists(student):
             progress = playlist_progress(data, playlist, student)
-            options.add_option(Option(
+            rows.append(Option(
                 f"{bar(progress.done, progress.total)} {progress_words(progress):<22} "
                 f"{playlist.title}", id=playlist.id))
             todo = next_activities(data, playlist, student, limit=1)
             if todo:
                 tier, activity = todo[0]
                 next_lines.append(f"  → {activity.title} ({playlist.title} · {tier.title})")
+        options.add_options(rows)  # (at once: one by one, each redid the list's lines)
         if options.option_count:
             options.highlighted = min(highlighted or 0, options.option_count - 1)
         else:
