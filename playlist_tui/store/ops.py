@@ -334,17 +334,23 @@ class RecordDecision(Operation):
 
 
 @dataclass(frozen=True)
-class SetField(Operation):
-    """Set one value in a curriculum or class file, e.g. an activity's title."""
+class FileOperation(Operation):
+    """An operation on one file named by its path in the class folder (authoring)."""
 
-    kind: ClassVar[str] = "set"
     file: str = ""
-    loc: Loc = ()
-    value: Any = None
 
     @property
     def path(self) -> str:
         return self.file
+
+
+@dataclass(frozen=True)
+class SetField(FileOperation):
+    """Set one value in a curriculum or class file, e.g. an activity's title."""
+
+    kind: ClassVar[str] = "set"
+    loc: Loc = ()
+    value: Any = None
 
     def edit(self, text: str) -> str:
         return tomltext.set_value(text, self.loc, self.value)
@@ -355,31 +361,21 @@ class SetField(Operation):
 
 
 @dataclass(frozen=True)
-class RemoveField(Operation):
+class RemoveField(FileOperation):
     kind: ClassVar[str] = "unset"
-    file: str = ""
     loc: Loc = ()
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         return tomltext.remove_value(text, self.loc)
 
 
 @dataclass(frozen=True)
-class AddItem(Operation):
+class AddItem(FileOperation):
     """Append a table to an array of tables: a tier, an activity, a competency, a student."""
 
     kind: ClassVar[str] = "add"
-    file: str = ""
     array: Loc = ()
     item: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         return tomltext.append_table(text, self.array, dict(self.item))
@@ -390,14 +386,9 @@ class AddItem(Operation):
 
 
 @dataclass(frozen=True)
-class RemoveItem(Operation):
+class RemoveItem(FileOperation):
     kind: ClassVar[str] = "remove"
-    file: str = ""
     element: Loc = ()
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         return tomltext.remove_element(text, self.element)
@@ -696,16 +687,11 @@ def render_curriculum(model: Any, header: str = "") -> str:
 
 
 @dataclass(frozen=True)
-class CreateFile(Operation):
+class CreateFile(FileOperation):
     """Write a new curriculum file; refuses to overwrite a file that is already there."""
 
     kind: ClassVar[str] = "create"
-    file: str = ""
     text: str = ""
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def new_file(self) -> str:
         return self.text
@@ -723,20 +709,15 @@ class CreateFile(Operation):
 
 
 @dataclass(frozen=True)
-class EditFields(Operation):
+class EditFields(FileOperation):
     """Set or remove (value None) several values of one curriculum file at once: what one
     form changes. Values that are already as asked are left alone, so only the lines that
     really change are written. A missing top-level table (``[check]``) is added above the
     first table of the file."""
 
     kind: ClassVar[str] = "edit"
-    file: str = ""
     changes: tuple[tuple[Where, Any], ...] = ()
     what: str = ""
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         data = _authoring_parse(text)
@@ -772,18 +753,13 @@ class EditFields(Operation):
 
 
 @dataclass(frozen=True)
-class AddElement(Operation):
+class AddElement(FileOperation):
     """Append a table to an array of tables (a tier, an activity, a competency); refuses an
     id that the array already has."""
 
     kind: ClassVar[str] = "add"
-    file: str = ""
     array: Where = ()
     item: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         data = _authoring_parse(text)
@@ -808,16 +784,11 @@ class AddElement(Operation):
 
 
 @dataclass(frozen=True)
-class RemoveElement(Operation):
+class RemoveElement(FileOperation):
     """Remove one element of an array of tables (with its sub-tables and its comment)."""
 
     kind: ClassVar[str] = "remove"
-    file: str = ""
     element: Where = ()
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         loc = resolve_where(_authoring_parse(text), self.element)
@@ -829,18 +800,13 @@ class RemoveElement(Operation):
 
 
 @dataclass(frozen=True)
-class MoveItem(Operation):
+class MoveItem(FileOperation):
     """Move one ``[[array]]`` element ``offset`` places up (negative) or down its array;
     at the first or last place it stays where it is."""
 
     kind: ClassVar[str] = "move"
-    file: str = ""
     element: Where = ()
     offset: int = 0
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         data = _authoring_parse(text)
@@ -861,19 +827,14 @@ class MoveItem(Operation):
 
 
 @dataclass(frozen=True)
-class MoveItemTo(Operation):
+class MoveItemTo(FileOperation):
     """Move one ``[[array]]`` element into another array of the same file, at
     ``position`` (None: at the end), e.g. an activity into another tier."""
 
     kind: ClassVar[str] = "move"
-    file: str = ""
     element: Where = ()
     array: Where = ()
     position: int | None = None
-
-    @property
-    def path(self) -> str:
-        return self.file
 
     def edit(self, text: str) -> str:
         data = _authoring_parse(text)

@@ -502,26 +502,10 @@ def remove_table(text: str, element: Path) -> str:
         del container[index]
 
     def line_edit(text: str) -> str | None:
-        positions = scan(text)
-        own = positions.tables.get(element)
-        if own is None:
+        block = _element_block(text, element)  # (with its comments and blank lines)
+        if block is None:
             return None
-        start = own.header_start
-        # Comment lines right above the header belong to the element.
-        while start > 0:
-            prev = text.rfind("\n", 0, start - 1) + 1
-            if not text[prev:start].lstrip().startswith("#"):
-                break
-            start = prev
-        end = max(t.last_end for p, t in positions.tables.items()
-                  if p[: len(element)] == element)
-        # ... and so do the blank lines after its last entry (not the next table's comment).
-        while end < len(text):
-            nl = text.find("\n", end)
-            line_end = len(text) if nl < 0 else nl + 1
-            if text[end:line_end].strip():
-                break
-            end = line_end
+        start, _, end = block
         return text[:start] + text[end:]
 
     def tomlkit_edit(document: tomlkit.TOMLDocument) -> None:
