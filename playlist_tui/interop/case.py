@@ -44,6 +44,7 @@ from playlist_tui.interop.common import (
     safe_id,
     unique_id,
 )
+from playlist_tui.model import tomlparse
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import Competency, Framework, Scale
 from playlist_tui.model.ids import id_error
@@ -513,7 +514,7 @@ def scan_frameworks(root: Path) -> list[FrameworkFile]:
         rel = f"{layout.FRAMEWORKS_DIR}/{name}"
         try:
             text = (root / rel).read_text(encoding="utf-8-sig", errors="replace")
-            data = tomllib.loads(text)
+            data = tomlparse.loads(text)
         except OSError:
             continue
         except tomllib.TOMLDecodeError:
@@ -585,7 +586,7 @@ def render_framework(framework: Framework, header: str) -> str:
     """A new framework file: the top with render_document, then one block per competency."""
     head = render_document(framework.model_copy(update={"competencies": ()}), header)
     text = head + "".join("\n" + _competency_block(c) for c in framework.competencies)
-    check = Framework.model_validate(tomllib.loads(text))
+    check = Framework.model_validate(tomlparse.loads(text))
     if check != framework:  # pragma: no cover - a bug in rendering, never in the input
         raise tomltext.EditError("the new framework file did not read back as written")
     return text
@@ -680,7 +681,7 @@ def _check_size(text: str, path: str) -> None:
 
 def _existing_framework(text: str, path: str) -> Framework:
     try:
-        data = tomllib.loads(text)
+        data = tomlparse.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path} does not parse ({exc}); fix it first") from exc
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playlist_tui.model import tomlparse
 from playlist_tui.model.ids import id_error
 from playlist_tui.store import tomltext
 from playlist_tui.store.ops import Operation
@@ -155,8 +156,8 @@ def _splice(text: str, sets: Sequence[tuple[Loc, Any]],
 def _as_expected(before: str, after: str, sets: Sequence[tuple[Loc, Any]],
                  appends: Sequence[tuple[Loc, Mapping[str, Any]]]) -> bool:
     try:
-        expected = tomllib.loads(before)
-        got = tomllib.loads(after)
+        expected = tomlparse.loads(before)
+        got = tomlparse.loads(after)
     except tomllib.TOMLDecodeError:
         return False
     for loc, value in sets:

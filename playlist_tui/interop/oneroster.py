@@ -42,6 +42,7 @@ from playlist_tui.interop.common import (
     one_line,
     safe_id,
 )
+from playlist_tui.model import tomlparse
 from playlist_tui.model.files import ClassFile
 from playlist_tui.store import layout
 from playlist_tui.store.ops import Operation
@@ -390,7 +391,7 @@ class Existing:
 
 def _existing(text: str) -> list[Existing]:
     try:
-        data = tomllib.loads(text)
+        data = tomlparse.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"class.toml does not parse ({exc}); fix it first") from exc
     out = []
@@ -410,7 +411,7 @@ def _existing(text: str) -> list[Existing]:
 
 def _named(text: str) -> list[tuple[str, str]]:
     """(id, name) of everyone in class.toml (read loosely)."""
-    data = tomllib.loads(text)
+    data = tomlparse.loads(text)
     out = []
     for key in ("teachers", "students"):
         entries = data.get(key)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from playlist_tui.model import tomlparse
 from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import (
     BlobReader,
@@ -109,7 +110,7 @@ class Roster:
 def parse_roster(raw: bytes | None) -> Roster:
     """The people of a ``class.toml`` (read leniently: a broken roster knows nobody)."""
     try:
-        data: dict[str, Any] = tomllib.loads((raw or b"").decode("utf-8").removeprefix("\ufeff"))
+        data: dict[str, Any] = tomlparse.loads((raw or b"").decode("utf-8").removeprefix("\ufeff"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return Roster()
     people: list[RosterPerson] = []

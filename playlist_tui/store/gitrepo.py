@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from playlist_tui.model import tomlparse
 from playlist_tui.model.klass import ClassData
 from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import (
@@ -420,7 +421,7 @@ class GitRepo:
         """The roster id of the git identity (by email), else its name."""
         email = (self._config("user.email") or "").lower()
         try:
-            data = tomllib.loads((self.root / layout.CLASS_FILE).read_text(encoding="utf-8"))
+            data = tomlparse.loads((self.root / layout.CLASS_FILE).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             data = {}
         for kind in ("teachers", "students"):

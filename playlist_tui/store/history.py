@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from playlist_tui.model import tomlparse
 from playlist_tui.model.klass import ClassData
 from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import (
@@ -188,7 +189,7 @@ def parse_version(raw: bytes | None) -> dict[str, Any] | None:
         return None
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
-        return tomllib.loads(text)
+        return tomlparse.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
 

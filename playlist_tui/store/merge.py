@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from playlist_tui.model import tomlparse
 from playlist_tui.store import layout, tomltext
 from playlist_tui.store.atomic import atomic_write
 
@@ -79,7 +80,7 @@ def _decode(raw: bytes, side: str) -> tuple[str, bool, bool]:
 
 def _parse(text: str, side: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return tomlparse.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MergeError(f"{side} does not parse as TOML ({exc})") from exc
 

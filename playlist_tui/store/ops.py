@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
+from playlist_tui.model import tomlparse
 from playlist_tui.model.files import Result
 from playlist_tui.model.ids import make_ref
 from playlist_tui.store import layout, tomltext
@@ -41,7 +42,7 @@ Data = dict[str, Any]
 def _parsed(text: str) -> Data | None:
     """What ``text`` parses to; None if it does not parse."""
     try:
-        return tomllib.loads(text)
+        return tomlparse.loads(text)
     except tomllib.TOMLDecodeError:
         return None
 
@@ -91,7 +92,7 @@ class Operation:
 
     def edit_parsed(self, text: str, data: Data) -> Edited:
         """:meth:`edit`, for a caller that has parsed ``text`` already: ``data`` is what it
-        parses to (``tomllib.loads(text)``; it is not changed). Gives the text ``edit``
+        parses to (``tomlparse.loads(text)``; it is not changed). Gives the text ``edit``
         gives and, when it is known, what that parses to. Operations that can use
         ``data`` do not parse the text again (most of a tick's time)."""
         return self.edit(text), None
@@ -249,7 +250,7 @@ class EditGoal(StudentOp):
     reopen: bool = False
 
     def edit(self, text: str) -> str:
-        goals = tomllib.loads(text).get("goals", {})
+        goals = tomlparse.loads(text).get("goals", {})
         if self.goal not in goals:
             raise tomltext.EditError(f"there is no goal {self.goal!r}")
         value = dict(goals[self.goal])
@@ -430,7 +431,7 @@ class SetAdjustment(Operation):
     def edit(self, text: str) -> str:
         value = self.value()
         try:
-            current = tomllib.loads(text).get("adjustments", {})
+            current = tomlparse.loads(text).get("adjustments", {})
         except tomllib.TOMLDecodeError as exc:
             raise tomltext.EditError(f"the file is not valid TOML ({exc})") from exc
         if not isinstance(current, dict):
@@ -465,7 +466,7 @@ class ClassOp(Operation):
     @staticmethod
     def _array(text: str, name: str) -> list[Any]:
         try:
-            found = tomllib.loads(text).get(name, [])
+            found = tomlparse.loads(text).get(name, [])
         except tomllib.TOMLDecodeError as exc:
             raise tomltext.EditError(f"the file is not valid TOML ({exc})") from exc
         return found if isinstance(found, list) else []
@@ -529,7 +530,7 @@ class Unassign(ClassOp):
                 f"assignment number {self.index + 1} is not of {self.playlist!r} any more "
                 "(the file has changed)")
         result = tomltext.remove_table(text, ("assignments", self.index))
-        if len(found) == 1 and "assignments" in tomllib.loads(result):
+        if len(found) == 1 and "assignments" in tomlparse.loads(result):
             # The last assignment: no "assignments = []" left behind in its place.
             result = tomltext.remove_entry(result, (), "assignments")
         if result.endswith("\n\n") and not text.endswith("\n\n"):
@@ -621,7 +622,7 @@ def _authoring_plain(value: Any) -> Any:
 
 def _authoring_parse(text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return tomlparse.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise tomltext.EditError(f"the file is not valid TOML ({exc})") from exc
 

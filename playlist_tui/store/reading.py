@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from playlist_tui.model import tomlparse
 from playlist_tui.model.problems import Problem
 from playlist_tui.store.layout import MAX_FILE_BYTES
 
@@ -66,7 +67,7 @@ def parse_text(path: str, text: str) -> tuple[dict[str, Any] | None, list[Proble
     if conflict is not None:
         return None, [conflict]
     try:
-        return tomllib.loads(text), []
+        return tomlparse.loads(text), []
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_AT.search(message)

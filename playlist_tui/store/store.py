@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from playlist_tui.model import tomlparse
 from playlist_tui.store.atomic import atomic_write, clean_orphans
 from playlist_tui.store.cache import Cache
 from playlist_tui.store.layout import MAX_FILE_BYTES
@@ -64,7 +65,7 @@ def _parse(rel: str, text: str) -> dict[str, Any]:
     """What ``text`` parses to; :class:`OperationError` if it does not parse (worded as
     :func:`playlist_tui.store.reading.parse_text` words it)."""
     try:
-        return tomllib.loads(text)
+        return tomlparse.loads(text)
     except tomllib.TOMLDecodeError:
         _, problems = parse_text(rel, text)  # the error as the loader words it
         p = problems[0]

@@ -26,6 +26,7 @@ from typing import Any
 
 import tomlkit
 
+from playlist_tui.model import tomlparse
 from playlist_tui.store.tomlpos import Path, scan
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -108,7 +109,7 @@ def _normalize(data: Any) -> Any:
 def _parsed_as(new_text: str, expected: Mapping[str, Any]) -> dict[str, Any] | None:
     """What ``new_text`` parses to, if that is ``expected``; else None."""
     try:
-        data = tomllib.loads(new_text)
+        data = tomlparse.loads(new_text)
     except tomllib.TOMLDecodeError:
         return None
     return data if _normalize(data) == _normalize(expected) else None
@@ -132,7 +133,7 @@ def _apply_parsed(text: str, change: Callable[[dict[str, Any]], None],
     parses to (it is not changed)."""
     if before is None:
         try:
-            before = tomllib.loads(text)
+            before = tomlparse.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise EditError(f"the file is not valid TOML ({exc}); nothing was written"
                             ) from exc
@@ -324,7 +325,7 @@ def set_entry(text: str, table: Path, key: str, value: Any) -> str:
 def set_entry_parsed(text: str, data: Mapping[str, Any], table: Path, key: str, value: Any
                      ) -> tuple[str, dict[str, Any]]:
     """:func:`set_entry` of a text that the caller has parsed: ``data`` is what ``text``
-    parses to (``tomllib.loads(text)``; it is not changed). Gives the new text, the same
+    parses to (``tomlparse.loads(text)``; it is not changed). Gives the new text, the same
     as :func:`set_entry` gives, and what it parses to (equal to ``tomllib.loads`` of it).
     The text is not parsed again; on the fast path only the changed line is."""
     return _set_entry(text, data, table, key, value)
