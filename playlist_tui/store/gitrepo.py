@@ -19,6 +19,8 @@ An unreachable remote is reported plainly; every local commit stays.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import shlex
 import shutil
@@ -27,13 +29,14 @@ import threading
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from playlist_tui.model import tomlparse
 from playlist_tui.model.klass import ClassData
 from playlist_tui.store import layout
+from playlist_tui.store.atomic import atomic_write
 from playlist_tui.store.gitcmd import (
     NETWORK_TIMEOUT,
     BlobReader,
@@ -49,6 +52,7 @@ from playlist_tui.store.history import (
     parse_version,
     read_history,
 )
+from playlist_tui.store.lock import LockBusy, class_lock
 from playlist_tui.store.reading import parse_bytes
 
 __all__ = [
@@ -68,6 +72,15 @@ STATE_DIR = "playlist-tui"
 """Folder inside ``.git`` for the app's own files (last sync time, allowed signers)."""
 
 SUBJECT_LIMIT = 72
+
+MERGE_MARKER = "merging"
+"""File in the state folder written just before a sync starts to check out a merge
+(``OLD TARGET``) and removed when HEAD points at TARGET: if it is there when no sync
+runs, the sync that wrote it was stopped half-way and the next one finishes its work."""
+
+STALE_GIT_LOCK_AGE = 600.0
+"""Seconds after which ``index.lock`` counts as stale where running git processes
+cannot be seen (no ``/proc``)."""
 
 
 # --------------------------------------------------------------------------- results
@@ -103,7 +116,8 @@ class SyncResult:
     message: str
     """For a person: what happened, or why not and what to do."""
     committed: int = 0
-    """Commits made of the app's pending changes (0 or 1)."""
+    """Commits made of the app's pending changes (changes saved while the sync fetched
+    are committed before the merge, so this may be more than 1)."""
     fetched: int = 0
     """Commits received from the remote."""
     merged: int = 0
@@ -167,6 +181,24 @@ def driver_command() -> str:
         base = (shlex.quote(str(Path(found).absolute())) if found
                 else f"{shlex.quote(sys.executable)} -m playlist_tui")
     return f"{base} merge-driver %O %A %B %P"
+
+
+def _runnable(command: str) -> bool:
+    """Whether the program that a configured driver command starts exists."""
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return False
+    if os.sep in program:
+        return os.access(program, os.X_OK)
+    return shutil.which(program) is not None
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 # --------------------------------------------------------------------------- the repo
@@ -255,8 +287,14 @@ class GitRepo:
         return path[len(prefix):]
 
     def _scan(self) -> _Scan:
-        out = self.git("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
-                       "--no-renames", "--", ".")
+        # No optional locks: a status taken while a commit or a merge runs must not make
+        # it fail on git's index.lock.
+        out = run_git(self.root, "status", "--porcelain=v2", "--branch", "-z",
+                      "--untracked-files=all", "--no-renames", "--", ".",
+                      env={"GIT_OPTIONAL_LOCKS": "0"})
+        if not out.ok:
+            raise GitError(f"git status failed: {out.last_error_line()}", out.stderr,
+                           out.returncode)
         scan = _Scan()
         changed: list[str] = []
         unmerged: list[str] = []
@@ -393,7 +431,14 @@ class GitRepo:
         """Commit exactly these files (class-folder paths) as the user's git identity.
 
         Other files, staged or not, are left as they are. Returns the new commit's id, or
-        None when none of the files changed."""
+        None when none of the files changed. Holds the class lock, and first finishes the
+        work of a sync that was stopped half-way (so a half-done merge is never committed
+        as an ordinary change)."""
+        with class_lock(self.root).hold("committing"):
+            self._recover()
+            return self._commit_files(paths, message)
+
+    def _commit_files(self, paths: Sequence[str], message: str) -> str | None:
         wanted = sorted({p.replace("\\", "/").lstrip("/") for p in paths if p})
         if not wanted:
             return None
@@ -419,6 +464,11 @@ class GitRepo:
 
     def _actor(self) -> str:
         """The roster id of the git identity (by email), else its name."""
+        return self._actor_role()[0]
+
+    def _actor_role(self) -> tuple[str, str | None]:
+        """The roster id of the git identity (by email) and 'teachers' or 'students';
+        else its name and None."""
         email = (self._config("user.email") or "").lower()
         try:
             data = tomlparse.loads((self.root / layout.CLASS_FILE).read_text(encoding="utf-8"))
@@ -430,8 +480,8 @@ class GitRepo:
                 emails = person.get("emails", []) if isinstance(person, dict) else []
                 if email and isinstance(emails, list) and email in (
                         str(e).lower() for e in emails):
-                    return str(person.get("id", email))
-        return self._config("user.name") or "someone"
+                    return str(person.get("id", email)), kind
+        return self._config("user.name") or "someone", None
 
     def describe_pending(self, paths: Sequence[str]) -> list[str]:
         """Operation-style summaries of what changed in these files since HEAD."""
@@ -480,15 +530,198 @@ class GitRepo:
             done.append(f"set git config merge.{DRIVER}.driver to {command!r}")
         return done
 
-    def _ensure_driver(self) -> None:
-        """A fresh clone has the .gitattributes lines but not the local config: add it."""
+    def _ensure_driver(self) -> list[str]:
+        """Make sure git runs the merge driver for student and teacher files, whatever
+        this clone lacks: the lines in ``.git/info/attributes`` (local to this clone, so
+        merges work even where ``.gitattributes`` is missing or was changed) and the
+        driver's command in ``git config`` (registered again when missing or when the
+        program it names is gone, e.g. after the virtual environment moved). Returns
+        what was repaired, in words."""
+        done: list[str] = []
+        info = self._info()
+        if info is None:
+            return done
+        attributes = info.common_dir / "info" / "attributes"
+        wanted = [f"{self.prefix}{line}" for line in ATTRIBUTES]
         try:
-            text = (self.root / ".gitattributes").read_text(encoding="utf-8")
+            text = attributes.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
         except OSError:
-            return
-        if f"merge={DRIVER}" in text and self._config(f"merge.{DRIVER}.driver") is None:
+            text = None  # unreadable: leave it alone; .gitattributes may still do
+        if text is not None:
+            present = {" ".join(line.split()) for line in text.splitlines()}
+            missing = [line for line in wanted if line not in present]
+            if missing:
+                body = text if not text or text.endswith("\n") else text + "\n"
+                header = "# playlist-tui: merge student and teacher files by meaning\n"
+                with contextlib.suppress(OSError):
+                    attributes.parent.mkdir(parents=True, exist_ok=True)
+                    atomic_write(attributes, (body + header + "\n".join(missing) + "\n"
+                                              ).encode("utf-8"))
+                    if not (self.root / ".gitattributes").is_file():
+                        done.append("set up the merge driver for this clone "
+                                    "(.git/info/attributes)")
+        command = self._config(f"merge.{DRIVER}.driver")
+        if command is None or not _runnable(command):
             self.git("config", f"merge.{DRIVER}.name", DRIVER_DESCRIPTION)
             self.git("config", f"merge.{DRIVER}.driver", driver_command())
+            if command is not None:
+                done.append("registered the merge driver again (the program it named is "
+                            "gone)")
+        return done
+
+    def _commit_attributes(self) -> int:
+        """A teacher's sync adds the merge driver's lines to ``.gitattributes`` and commits
+        it, so that every clone (and any other git tool) merges student files by meaning.
+        A student may not write that file, so a student's clone relies on its own
+        ``.git/info/attributes`` (see :meth:`_ensure_driver`). Returns commits made."""
+        actor, role = self._actor_role()
+        if role != "teachers":
+            return 0
+        path = self.root / ".gitattributes"
+        try:
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+        except OSError:
+            return 0
+        present = {" ".join(line.split()) for line in text.splitlines()}
+        if all(line in present for line in ATTRIBUTES):
+            tracked = self.git("ls-files", "--error-unmatch", "--", ".gitattributes",
+                               check=False).ok
+            changed = ".gitattributes" in self._scan().changed
+            if tracked and not changed:
+                return 0
+        else:
+            self.setup()
+        done = self._commit_files([".gitattributes"], f"{actor}: merge student and teacher "
+                                  "files by meaning in every clone (.gitattributes)")
+        return 1 if done else 0
+
+    # ----------------------------------------------------------------- recovery
+
+    def _worktree_top(self) -> Path:
+        depth = len([p for p in self.prefix.split("/") if p])
+        top = self.root
+        for _ in range(depth):
+            top = top.parent
+        return top
+
+    def _git_running(self) -> bool | None:
+        """Whether a git process runs in this repository now (None: cannot be seen)."""
+        proc = Path("/proc")
+        info = self._info()
+        if info is None or not (proc / "self" / "cwd").exists():
+            return None
+        places = {self._worktree_top(), info.git_dir, info.common_dir}
+        for entry in proc.iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                comm = (entry / "comm").read_text(encoding="utf-8", errors="replace").strip()
+                if not comm.startswith("git"):
+                    continue
+                cwd = Path(os.readlink(entry / "cwd"))
+            except OSError:
+                continue  # gone meanwhile, or not ours to look at
+            if any(cwd == place or place in cwd.parents for place in places):
+                return True
+        return False
+
+    def _recover(self) -> list[str]:
+        """Put right what a git command or a sync that was killed left behind (call with
+        the class lock held). Returns what was done, in words.
+
+        - ``index.lock`` whose git process is gone (no git process runs in this
+          repository) is removed;
+        - a merge this app was checking out when it was stopped (the marker file, see
+          :data:`MERGE_MARKER`) is finished: every file the merge changes is brought to
+          the merged version, and a change saved to such a file after the stop is merged
+          into it by meaning, so nothing is lost and nothing half-done is committed;
+        - ``.merge_file_*`` temporary files of a dead merge driver are removed.
+
+        A merge, rebase or cherry-pick that a person started by hand is left alone."""
+        info = self._info()
+        if info is None or info.bare:
+            return []
+        done: list[str] = []
+        running: bool | None = None
+        index_lock = info.git_dir / "index.lock"
+        if index_lock.exists():
+            running = self._git_running()
+            stale = (not running) if running is not None else _age(index_lock) > \
+                STALE_GIT_LOCK_AGE
+            if stale:
+                with contextlib.suppress(FileNotFoundError):
+                    index_lock.unlink()
+                done.append("removed git's lock file left by a git command that was stopped")
+        marker = self.state_dir() / MERGE_MARKER
+        if marker.exists():
+            done += self._finish_checkout(marker)
+        temps = [p for folder in {self._worktree_top(), self.root}
+                 for p in folder.glob(".merge_file_*") if p.is_file()]
+        if temps:
+            if running is None:
+                running = self._git_running()
+            if running is False:
+                for temp in temps:
+                    with contextlib.suppress(OSError):
+                        temp.unlink()
+        return done
+
+    def _finish_checkout(self, marker: Path) -> list[str]:
+        try:
+            old, target = marker.read_text(encoding="utf-8").split()[:2]
+        except (OSError, ValueError):
+            marker.unlink(missing_ok=True)
+            return []
+        head = self._rev("HEAD")
+        if head == target or self._rev(target) is None or head != old:
+            # Finished (only the marker was left), or someone moved HEAD by hand since:
+            # nothing of ours to finish.
+            marker.unlink(missing_ok=True)
+            return []
+        from playlist_tui.store.merge import MergeError, merge_bytes, merged_by_meaning
+
+        top = self._worktree_top()
+        names = self.git("diff", "--name-only", "-z", "--no-renames", old, target
+                         ).stdout.split("\0")
+        kept: list[str] = []
+        with BlobReader(top) as reader:
+            for name in (n for n in names if n):
+                path = top / name
+                o = reader.read(f"{old}:{name}")
+                t = reader.read(f"{target}:{name}")
+                ob, tb = (o[1] if o else None), (t[1] if t else None)
+                try:
+                    wt: bytes | None = path.read_bytes() if not path.is_symlink() else None
+                except (FileNotFoundError, IsADirectoryError):
+                    wt = None
+                if wt == tb:
+                    continue
+                if wt == ob or wt is None:
+                    if tb is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        atomic_write(path, tb)
+                    continue
+                # Changed here after the stop (a save): keep that change, merged in.
+                if ob is not None and tb is not None and merged_by_meaning(name):
+                    try:
+                        merged, _ = merge_bytes(ob, wt, tb)
+                        atomic_write(path, merged)
+                        continue
+                    except MergeError:
+                        pass
+                kept.append(name)
+        self.git("update-ref", "-m", "playlist-tui: finish an interrupted sync", "HEAD",
+                 target, old)
+        self.git("reset", "--quiet", "--mixed", "HEAD", check=False)
+        marker.unlink(missing_ok=True)
+        words = ["finished a merge that an interrupted sync had started (nothing was lost)"]
+        if kept:
+            words.append("these files were changed here after it stopped and are kept as "
+                         "they are; check them: " + ", ".join(kept))
+        return words
 
     # ----------------------------------------------------------------- sync
 
@@ -510,31 +743,28 @@ class GitRepo:
         ``paths``: the files to commit (default: every changed class file);
         ``message``: the commit message (default: built from what changed)."""
         with self._lock:
+            notes: list[str] = []
             try:
-                return self._sync(paths, message)
+                result = self._sync(paths, message, notes)
             except GitError as exc:
-                return SyncResult(False, f"Sync stopped: {exc.message}. Nothing was lost: "
-                                  "your changes are still in the class folder.")
+                result = SyncResult(False, f"Sync stopped: {exc.message}. Nothing was lost: "
+                                    "your changes are still in the class folder.")
+            except LockBusy as exc:
+                result = SyncResult(False, f"Sync waited: {exc}. Nothing was changed.")
+            if notes:
+                said = " ".join(n[:1].upper() + n[1:] + "." for n in notes)
+                result = replace(result, message=f"{result.message} {said}")
+            return result
 
     def _refuse(self, problem: str, hint: str) -> SyncResult:
         return SyncResult(False, f"Cannot sync: {problem}. {hint[:1].upper()}{hint[1:]}, then "
                           "sync again. Nothing was changed.")
 
-    def _sync(self, paths: Sequence[str] | None, message: str | None) -> SyncResult:
-        info = self._info()
-        if info is None or info.bare:
-            return self._refuse("this folder is not a git repository",
-                                "run 'git init' there (or clone the class) and "
-                                "'playlist-tui setup-git'")
-        scan = self._scan()
-        state = self._state(scan)
-        if state is not None:
-            return self._refuse(*state)
-        assert scan.branch is not None
-        self._ensure_driver()
-
-        # 1. Commit the app's changes.
-        pending = [p for p in scan.changed if layout.writer_of(p) is not None]
+    def _commit_pending(self, paths: Sequence[str] | None, message: str | None
+                        ) -> int | SyncResult:
+        """Commit the class files the app writes that changed (call with the class lock
+        held). The number of commits made, or why not."""
+        pending = self.pending_class_files()
         if paths is not None:
             chosen = {p.replace("\\", "/") for p in paths}
             pending = [p for p in pending if p in chosen]
@@ -544,6 +774,9 @@ class GitRepo:
                 raw = (self.root / path).read_bytes()
             except FileNotFoundError:
                 continue
+            except OSError as exc:
+                broken.append(f"{path}: cannot be read ({exc.strerror})")
+                continue
             parsed = parse_bytes(path, raw)
             if parsed.problems:
                 p = parsed.problems[0]
@@ -552,14 +785,37 @@ class GitRepo:
             return SyncResult(False, "Cannot sync: a class file has a problem, so it was not "
                               "committed or sent: " + "; ".join(broken) + ". Fix it (see "
                               "'playlist-tui validate'), then sync again. Nothing was changed.")
-        committed = 0
-        if pending:
-            text = message or commit_message(self._actor(), self.describe_pending(pending))
-            if self.commit_app_changes(pending, text) is not None:
-                committed = 1
+        if not pending:
+            return 0
+        text = message or commit_message(self._actor(), self.describe_pending(pending))
+        return 1 if self._commit_files(pending, text) is not None else 0
+
+    def _sync(self, paths: Sequence[str] | None, message: str | None, notes: list[str]
+              ) -> SyncResult:
+        info = self._info()
+        if info is None or info.bare:
+            return self._refuse("this folder is not a git repository",
+                                "run 'git init' there (or clone the class) and "
+                                "'playlist-tui setup-git'")
+        lock = class_lock(self.root)
+        # 1. Put right what a stopped sync left, then commit the app's changes: while
+        # holding the class lock, so no save lands half-way.
+        with lock.hold("syncing: committing"):
+            notes += self._recover()
+            scan = self._scan()
+            state = self._state(scan)
+            if state is not None:
+                return self._refuse(*state)
+            assert scan.branch is not None
+            notes += self._ensure_driver()
+            made = self._commit_pending(paths, message)
+            if isinstance(made, SyncResult):
+                return made
+            committed = made + self._commit_attributes()
+        branch = scan.branch
 
         # 2. Where to sync with.
-        target = self._upstream(scan.branch)
+        target = self._upstream(branch)
         if target is None:
             saved = "Your changes were saved here (committed). " if committed else ""
             return SyncResult(False, f"{saved}This class folder has no remote to sync with: "
@@ -578,7 +834,7 @@ class GitRepo:
                               attempts, offline=True)
 
         while True:
-            # 3. Fetch.
+            # 3. Fetch (the work tree is not touched: saves go on meanwhile).
             try:
                 out = self.git("fetch", "--quiet", "--no-tags", remote,
                                f"+refs/heads/{remote_branch}:{tracking}", check=False,
@@ -591,12 +847,18 @@ class GitRepo:
                     remote_exists = False  # an empty remote: the first push creates it
                 else:
                     return offline(out.last_error_line())
-            # 4. Merge.
+            # 4. Merge, holding the class lock: first the changes saved while fetching are
+            # committed, so the merge is checked out over a clean work tree.
             if remote_exists and self._rev(tracking):
                 incoming = self._count(f"HEAD..{tracking}")
                 if incoming:
                     fetched += incoming
-                    result = self._merge(tracking, remote)
+                    with lock.hold("syncing: merging"):
+                        made = self._commit_pending(paths, None)
+                        if isinstance(made, SyncResult):
+                            return replace(made, committed=committed, fetched=fetched)
+                        committed += made
+                        result = self._merge(tracking, remote)
                     if isinstance(result, SyncResult):
                         return SyncResult(result.ok, result.message, committed, fetched,
                                           merged, pushed, attempts, conflicts=result.conflicts)
@@ -648,7 +910,90 @@ class GitRepo:
         return SyncResult(True, text, committed, fetched, merged, pushed, attempts)
 
     def _merge(self, tracking: str, remote: str) -> int | SyncResult:
-        """Merge the remote branch. The number of merge commits made, or a failed result."""
+        """Merge the remote branch (call with the class lock held). The number of merge
+        commits made, or a failed result.
+
+        The merge is made without touching the work tree (``git merge-tree``, which runs
+        the merge driver), committed (``git commit-tree``), and only then checked out:
+        so a conflict changes nothing here, and a sync stopped at any moment leaves either
+        nothing to do or a checkout that the next sync finishes (:meth:`_recover`)."""
+        head = self._rev("HEAD")
+        theirs = self._rev(tracking)
+        if head is None or theirs is None:
+            return self._merge_with_git(tracking, remote)
+        if self.git("merge-base", "--is-ancestor", head, theirs, check=False).ok:
+            made, target = 0, theirs  # a fast-forward
+        else:
+            out = self.git("merge-tree", "--write-tree", "--name-only", "--no-messages",
+                           head, theirs, check=False)
+            if out.returncode == 129 or "usage:" in out.stderr:  # git older than 2.38
+                return self._merge_with_git(tracking, remote)
+            lines = out.stdout.split("\n")
+            if out.returncode == 1 and lines and lines[0]:
+                conflicted = tuple(sorted({r for r in (self._rel(p) for p in lines[1:] if p)
+                                           if r is not None}))
+                return self._conflict(remote, conflicted)
+            if not out.ok:
+                detail = out.last_error_line()
+                if "unrelated histories" in out.stderr:
+                    detail = ("the remote's history does not share a beginning with this "
+                              "class folder (refusing to merge unrelated histories)")
+                return SyncResult(False, f"Could not merge the changes from {remote}: "
+                                  f"{detail}. Nothing was changed here.")
+            tree = lines[0].strip()
+            short = tracking.removeprefix("refs/remotes/")
+            args = ["commit-tree", tree, "-p", head, "-p", theirs, "-m",
+                    f"Merge remote-tracking branch '{short}'"]
+            if (self._config("commit.gpgsign") or "").lower() in ("true", "yes", "on", "1"):
+                args.insert(1, "-S")
+            made_out = self.git(*args, check=False)
+            if not made_out.ok:
+                return SyncResult(False, f"Could not record the merge: "
+                                  f"{made_out.last_error_line()}. Nothing was changed here.")
+            made, target = 1, made_out.stdout.strip()
+        checked = self._checkout(head, target)
+        if checked is not None:
+            return SyncResult(False, f"Could not merge the changes from {remote}: {checked}. "
+                              "Commit or move those files, then sync again. Nothing was lost.")
+        return made
+
+    def _checkout(self, old: str, target: str) -> str | None:
+        """Move the work tree, the index and the branch from ``old`` to ``target``; None
+        when done, else why not (then nothing was changed). A marker file says what is
+        under way, so that a stop half-way is finished by the next sync."""
+        marker = self.state_dir() / MERGE_MARKER
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(marker, f"{old} {target}\n".encode())
+        self.git("update-index", "-q", "--refresh", check=False)
+        out = self.git("read-tree", "-m", "-u", old, target, check=False)
+        if not out.ok:
+            marker.unlink(missing_ok=True)
+            files = [line.strip() for line in out.stderr.splitlines()
+                     if line.startswith("\t")]
+            if files:
+                return ("files changed here but not saved by the app would be overwritten: "
+                        + ", ".join(files))
+            return out.last_error_line()
+        self.git("update-ref", "-m", "playlist-tui sync: merge", "HEAD", target, old)
+        marker.unlink(missing_ok=True)
+        return None
+
+    def _conflict(self, remote: str, conflicted: tuple[str, ...]) -> SyncResult:
+        names = ", ".join(conflicted) or "some files"
+        hint = ("These files are not merged by the app (they were edited by hand on both "
+                "sides)")
+        if any(layout.writer_of(p) for p in conflicted):
+            hint = ("If the merge driver is not set up here, run 'playlist-tui setup-git'; "
+                    "otherwise a file did not parse on one side")
+        return SyncResult(False, f"Could not merge the changes from {remote}: {names} "
+                          f"changed both here and there in ways that cannot be combined "
+                          f"automatically. Nothing was changed here and nothing was lost: "
+                          f"your commits are kept. {hint}. Fix them by hand (see "
+                          "docs/git.md), then sync again.", conflicts=conflicted)
+
+    def _merge_with_git(self, tracking: str, remote: str) -> int | SyncResult:
+        """``git merge`` (for git older than 2.38, which has no ``merge-tree
+        --write-tree``)."""
         before = self._rev("HEAD")
         short = tracking.removeprefix("refs/remotes/")
         out = self.git("merge", "--no-edit", "--ff", "--no-stat", "--quiet", "-m",
@@ -660,18 +1005,13 @@ class GitRepo:
             return 0 if after == self._rev(tracking) and before != after else 1
         if (info.git_dir / "MERGE_HEAD").exists():
             conflicted = self._scan().unmerged
-            self.git("merge", "--abort", check=False)
-            names = ", ".join(conflicted) or "some files"
-            hint = ("These files are not merged by the app (they were edited by hand on both "
-                    "sides)")
-            if any(layout.writer_of(p) for p in conflicted):
-                hint = ("If the merge driver is not set up here, run 'playlist-tui setup-git'; "
-                        "otherwise a file did not parse on one side")
-            return SyncResult(False, f"Could not merge the changes from {remote}: {names} "
-                              f"changed both here and there in ways that cannot be combined "
-                              f"automatically. The merge was undone and nothing was lost: "
-                              f"your commits are kept. {hint}. Fix them by hand (see "
-                              "docs/git.md), then sync again.", conflicts=conflicted)
+            aborted = self.git("merge", "--abort", check=False)
+            result = self._conflict(remote, conflicted)
+            if not aborted.ok:
+                return replace(result, message=result.message.replace(
+                    "Nothing was changed here", "The merge could NOT be undone ("
+                    + aborted.last_error_line() + "): run 'git merge --abort'"))
+            return result
         detail = out.last_error_line()
         files = [line.strip() for line in out.stderr.splitlines() if line.startswith("\t")]
         if files:

@@ -27,6 +27,7 @@ pydantic, no loader).
 from __future__ import annotations
 
 import copy
+import os
 import re
 import subprocess
 import sys
@@ -364,9 +365,26 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, list[st
 
 def merged_by_meaning(path: str) -> bool:
     """Files this driver merges by meaning: every student's two files."""
-    parts = path.replace("\\", "/").split("/")
+    parts = path.replace("\\", "/").split("/")[-3:]  # the class folder may be a subfolder
     return (len(parts) == 3 and parts[0] == layout.STUDENTS_DIR
             and parts[2] in (layout.STUDENT_FILE, layout.TEACHER_FILE))
+
+
+def _say(message: str) -> None:
+    """Tell the person running git (on stderr). The driver's result never depends on
+    it: when stderr is gone (the sync that started git was killed, a closed pipe), the
+    message is dropped and stderr is pointed at /dev/null so that Python's own flush at
+    exit cannot fail either."""
+    try:
+        sys.stderr.write(message.rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        except OSError:  # pragma: no cover - nothing more can be done
+            pass
 
 
 def merge_file_fallback(base: Path, ours: Path, theirs: Path) -> int:
@@ -376,10 +394,10 @@ def merge_file_fallback(base: Path, ours: Path, theirs: Path) -> int:
                               str(ours), str(base), str(theirs)],
                              capture_output=True, text=True, check=False)
     except FileNotFoundError:
-        print("playlist-tui merge-driver: git is not installed", file=sys.stderr)
+        _say("playlist-tui merge-driver: git is not installed")
         return 2
     if out.returncode < 0 or out.returncode > 127:  # pragma: no cover - git error
-        sys.stderr.write(out.stderr)
+        _say(out.stderr)
         return 2
     return 0 if out.returncode == 0 else 1
 
@@ -392,13 +410,13 @@ def run_driver(base: Path, ours: Path, theirs: Path, path: str) -> int:
         merged, resolved = merge_bytes(base.read_bytes(), ours.read_bytes(),
                                        theirs.read_bytes())
     except OSError as exc:
-        print(f"playlist-tui merge-driver: {path}: cannot read ({exc})", file=sys.stderr)
+        _say(f"playlist-tui merge-driver: {path}: cannot read ({exc})")
         return 2
     except MergeError as exc:
-        print(f"playlist-tui merge-driver: {path}: not merged automatically: {exc}. "
-              "Fix the file by hand (see docs/git.md).", file=sys.stderr)
+        _say(f"playlist-tui merge-driver: {path}: not merged automatically: {exc}. "
+             "Fix the file by hand (see docs/git.md).")
         return 1
     atomic_write(ours, merged)
     for line in resolved:
-        print(f"playlist-tui merge-driver: {path}: {line}", file=sys.stderr)
+        _say(f"playlist-tui merge-driver: {path}: {line}")
     return 0

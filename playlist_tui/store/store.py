@@ -11,7 +11,10 @@ of a written text is the one its verified edit gave).
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
 import threading
+import time
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,13 +24,18 @@ from typing import Any
 from playlist_tui.model import tomlparse
 from playlist_tui.store.atomic import atomic_write, clean_orphans
 from playlist_tui.store.cache import Cache
+from playlist_tui.store.gitcmd import git_env
 from playlist_tui.store.layout import MAX_FILE_BYTES
 from playlist_tui.store.loader import FolderLoader, LoadResult
+from playlist_tui.store.lock import DEFAULT_WAIT, LockBusy, class_lock
 from playlist_tui.store.ops import Operation
 from playlist_tui.store.reading import BOM, conflict_problem, decode, parse_text
 from playlist_tui.store.tomltext import EditError
 
 _RETRIES = 5
+_MISSING_WAIT = 2.0
+"""Seconds a save waits for a tracked file that is missing to come back (a git command
+run by hand may be replacing it) before it refuses."""
 
 
 class OperationError(Exception):
@@ -128,15 +136,57 @@ class ClassStore:
         """Remove temporary files left behind by interrupted writes."""
         return clean_orphans(self.root)
 
+    def _check_path(self, rel: str) -> None:
+        """:class:`OperationError` unless every folder from the class folder down to ``rel``
+        is a real folder and ``rel`` is a regular file or absent: the store never reads or
+        writes through a symbolic link (it could lead out of the class folder)."""
+        parts = rel.split("/")
+        if not rel or any(p in ("", ".", "..") for p in parts):
+            raise OperationError(rel, "not a path inside the class folder; nothing was written")
+        current = self.root
+        for i, part in enumerate(parts):
+            current = current / part
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise OperationError(rel, f"cannot read the file ({exc.strerror}); nothing "
+                                     "was written") from exc
+            last = i == len(parts) - 1
+            if stat.S_ISLNK(mode):
+                what = "file" if last else f"folder {'/'.join(parts[: i + 1])}"
+                raise OperationError(rel, f"the {what} is a symbolic link; class files must "
+                                     "be regular files inside the class folder, so nothing "
+                                     "was written. Replace the link with the real file.")
+            if last and not stat.S_ISREG(mode):
+                raise OperationError(rel, "not a regular file (a folder, pipe or device); "
+                                     "nothing was written")
+            if not last and not stat.S_ISDIR(mode):
+                raise OperationError(rel, f"{'/'.join(parts[: i + 1])} is not a folder; "
+                                     "nothing was written")
+
     def _read(self, rel: str) -> tuple[bytes | None, str, bool]:
+        self._check_path(rel)
         path = self.root / rel
         try:
-            raw = path.read_bytes()
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             return None, "", False
         except OSError as exc:
             raise OperationError(rel, f"cannot read the file ({exc.strerror}); nothing was "
                                  "written") from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OperationError(rel, "not a regular file; nothing was written")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise OperationError(rel, f"cannot read the file ({exc.strerror}); nothing was "
+                                 "written") from exc
+        finally:
+            os.close(fd)
         text, problems = decode(rel, raw, MAX_FILE_BYTES)
         if text is None:
             raise OperationError(rel, f"{problems[0]}; nothing was written")
@@ -162,10 +212,49 @@ class ClassStore:
             while len(self._known) > _KNOWN:
                 del self._known[next(iter(self._known))]
 
-    def apply(self, op: Operation) -> Applied:
+    def _known_to_exist(self, rel: str) -> bool:
+        """True when ``rel`` is tracked by git or was there at the last load: a file that
+        is missing now is then being replaced (a checkout, a merge) or was lost, and a
+        save must not start it again from nothing."""
+        if rel in self._loader.entries:
+            return True
+        with self._known_lock:
+            if rel in self._known:
+                return True
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(self.root), "ls-files", "--error-unmatch", "--", rel],
+                capture_output=True, env=git_env(), timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return out.returncode == 0
+
+    def apply(self, op: Operation, wait: float = DEFAULT_WAIT) -> Applied:
+        """Apply one operation to its file: read, edit, verify, write atomically, all while
+        holding the class lock (:mod:`playlist_tui.store.lock`), so no other save or git
+        step of this clone runs in between. Waits at most ``wait`` seconds for another
+        writer; :class:`OperationError` says who held the lock if it was too long."""
+        try:
+            with class_lock(self.root).hold(f"saving {op.path}", wait=wait):
+                return self._apply(op)
+        except LockBusy as exc:
+            raise OperationError(op.path, f"{exc}; nothing was written") from None
+
+    def _apply(self, op: Operation) -> Applied:
         rel = op.path
         for _ in range(_RETRIES):
             raw, text, bom = self._read(rel)
+            if raw is None and self._known_to_exist(rel):
+                deadline = time.monotonic() + _MISSING_WAIT
+                while raw is None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    raw, text, bom = self._read(rel)
+                if raw is None:
+                    raise OperationError(
+                        rel, "the file is missing although git tracks it or it was there a "
+                        "moment ago (a git command may be replacing it); nothing was written, "
+                        "so it is not started again from nothing. Try again in a moment; if "
+                        "it stays missing, bring it back with 'git checkout -- FILE'.")
             if raw is None:
                 text = op.new_file()
             _refuse_conflict(rel, text)
