@@ -434,9 +434,12 @@ class GitRepo:
         None when none of the files changed. Holds the class lock, and first finishes the
         work of a sync that was stopped half-way (so a half-done merge is never committed
         as an ordinary change)."""
-        with class_lock(self.root).hold("committing"):
-            self._recover()
-            return self._commit_files(paths, message)
+        try:
+            with class_lock(self.root).hold("committing"):
+                self._recover()
+                return self._commit_files(paths, message)
+        except LockBusy as exc:
+            raise GitError(str(exc)) from None
 
     def _commit_files(self, paths: Sequence[str], message: str) -> str | None:
         wanted = sorted({p.replace("\\", "/").lstrip("/") for p in paths if p})
@@ -570,6 +573,20 @@ class GitRepo:
                 done.append("registered the merge driver again (the program it named is "
                             "gone)")
         return done
+
+    def repair(self) -> list[str]:
+        """What the app does when it opens a class folder: finish the work of a sync that
+        was stopped half-way, remove git's stale lock, and make sure the merge driver is
+        reachable (see :meth:`_recover` and :meth:`_ensure_driver`). Returns what was
+        done, in words (empty when nothing needed doing)."""
+        info = self._info()
+        if info is None or info.bare:
+            return []
+        try:
+            with class_lock(self.root).hold("repairing after a stopped sync"):
+                return self._recover() + self._ensure_driver()
+        except LockBusy as exc:
+            raise GitError(str(exc)) from None
 
     def _commit_attributes(self) -> int:
         """A teacher's sync adds the merge driver's lines to ``.gitattributes`` and commits

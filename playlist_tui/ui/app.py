@@ -101,6 +101,7 @@ class PlaylistApp(App[None]):
         # Saves asked for but not finished: a sync waits for them (counted on the UI
         # thread when asked, so a tick followed at once by f5 is always in the sync).
         self._saves = threading.Condition()
+        self._repaired = False  # the git repository was checked once (GitRepo.repair)
         self._pending_saves = 0
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.result: LoadResult | None = None
@@ -190,8 +191,14 @@ class PlaylistApp(App[None]):
         from playlist_tui.store.gitrepo import GitError
 
         try:
+            if self.git_sync and not self._repaired:
+                self._repaired = True
+                repaired = self.git.repair()
+                if repaired:
+                    self.call_from_thread(self.notify, "; ".join(repaired), title="Git",
+                                          markup=False)
             status = self.git.status()
-        except GitError as exc:
+        except (GitError, OSError) as exc:
             words: str | None = f"git: {exc}"
         else:
             words = git_words(status, self.autocommit)
