@@ -8,9 +8,11 @@ asked for in English so they can be recognised.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -51,8 +53,33 @@ class Completed:
         return lines[-1] if lines else f"git exited with status {self.returncode}"
 
 
+_REPOSITORY: ContextVar[tuple[str, str] | None] = ContextVar("repository", default=None)
+"""(git folder, work tree) of a repository whose git folder is not ``WORKTREE/.git``: a
+student's own repository in privacy mode (:mod:`playlist_tui.store.workspace`)."""
+
+
+@contextlib.contextmanager
+def repository(git_dir: Path | None, work_tree: Path) -> Iterator[None]:
+    """Within the block (in this thread), every git command of the store runs in the
+    repository whose git folder is ``git_dir`` and whose work tree is ``work_tree``.
+    ``git_dir=None``: the ordinary repository found from the folder."""
+    if git_dir is None:
+        yield
+        return
+    token = _REPOSITORY.set((str(git_dir), str(work_tree)))
+    try:
+        yield
+    finally:
+        _REPOSITORY.reset(token)
+
+
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR"):
+        env.pop(name, None)  # never inherited: the store says which repository it means
+    chosen = _REPOSITORY.get()
+    if chosen is not None:
+        env["GIT_DIR"], env["GIT_WORK_TREE"] = chosen
     env.update({
         "LC_ALL": "C",
         "LANGUAGE": "C",

@@ -28,10 +28,12 @@ import sys
 import threading
 import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import wraps
 from pathlib import Path
+from typing import TypeVar
 
 from playlist_tui.model import tomlparse
 from playlist_tui.model.klass import ClassData
@@ -42,6 +44,7 @@ from playlist_tui.store.gitcmd import (
     BlobReader,
     Completed,
     GitError,
+    repository,
     run_git,
 )
 from playlist_tui.store.history import (
@@ -72,6 +75,8 @@ STATE_DIR = "playlist-tui"
 """Folder inside ``.git`` for the app's own files (last sync time, allowed signers)."""
 
 SUBJECT_LIMIT = 72
+
+_T = TypeVar("_T")
 
 MERGE_MARKER = "merging"
 """File in the state folder written just before a sync starts to check out a merge
@@ -201,6 +206,16 @@ def _age(path: Path) -> float:
         return 0.0
 
 
+def _in_repo(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Run a public method of :class:`GitRepo` with its git commands aimed at its own
+    repository (see ``git_dir``)."""
+    @wraps(method)
+    def run(self: GitRepo, *args: object, **kwargs: object) -> _T:
+        with repository(self.git_dir, self.root):
+            return method(self, *args, **kwargs)
+    return run
+
+
 # --------------------------------------------------------------------------- the repo
 
 
@@ -226,11 +241,16 @@ class _Scan:
 
 
 class GitRepo:
-    """A class folder inside a git working tree (the folder may be a subfolder of it)."""
+    """A class folder inside a git working tree (the folder may be a subfolder of it).
+
+    ``git_dir``: the repository's git folder when it is not found from the folder: a
+    student's own repository in privacy mode, whose work tree is the class folder and
+    which holds only that student's files (:mod:`playlist_tui.store.workspace`)."""
 
     def __init__(self, root: Path | str, *, push_attempts: int = 6, backoff: float = 0.5,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, git_dir: Path | None = None) -> None:
         self.root = Path(root).resolve()
+        self.git_dir = git_dir
         self.push_attempts = max(1, push_attempts)
         self.backoff = backoff
         self.rng = rng or random.Random()
@@ -239,11 +259,13 @@ class GitRepo:
 
     # ----------------------------------------------------------------- basics
 
+    @_in_repo
     def git(self, *args: str, check: bool = True, timeout: float | None = None) -> Completed:
         if timeout is None:
             return run_git(self.root, *args, check=check)
         return run_git(self.root, *args, check=check, timeout=timeout)
 
+    @_in_repo
     def _info(self) -> _Info | None:
         if self._info_cache is not None:
             return self._info_cache
@@ -264,6 +286,7 @@ class GitRepo:
         self._info_cache = _Info(Path(lines[0]), common, prefix, lines[2] == "true")
         return self._info_cache
 
+    @_in_repo
     def is_repo(self) -> bool:
         return self._info() is not None
 
@@ -273,6 +296,7 @@ class GitRepo:
         info = self._info()
         return info.prefix if info else ""
 
+    @_in_repo
     def state_dir(self) -> Path:
         info = self._info()
         if info is None:
@@ -379,6 +403,7 @@ class GitRepo:
                     "'git checkout HEAD -- FILE'")
         return None
 
+    @_in_repo
     def status(self) -> GitStatus:
         info = self._info()
         if info is None or info.bare:
@@ -405,6 +430,7 @@ class GitRepo:
             problem=state[0] if state else None, hint=state[1] if state else "",
             syncing=syncing)
 
+    @_in_repo
     def last_sync(self) -> datetime | None:
         try:
             text = (self.state_dir() / "last-sync").read_text(encoding="utf-8").strip()
@@ -423,10 +449,12 @@ class GitRepo:
 
     # ----------------------------------------------------------------- commits
 
+    @_in_repo
     def pending_class_files(self) -> list[str]:
         """Class files (those the app writes, see layout.writer_of) changed since HEAD."""
         return [p for p in self._scan().changed if layout.writer_of(p) is not None]
 
+    @_in_repo
     def commit_app_changes(self, paths: Sequence[str], message: str) -> str | None:
         """Commit exactly these files (class-folder paths) as the user's git identity.
 
@@ -486,6 +514,7 @@ class GitRepo:
                     return str(person.get("id", email)), kind
         return self._config("user.name") or "someone", None
 
+    @_in_repo
     def describe_pending(self, paths: Sequence[str]) -> list[str]:
         """Operation-style summaries of what changed in these files since HEAD."""
         summaries: list[str] = []
@@ -505,6 +534,7 @@ class GitRepo:
 
     # ----------------------------------------------------------------- set-up
 
+    @_in_repo
     def setup(self) -> list[str]:
         """Register the merge driver: ``.gitattributes`` lines and ``git config``.
 
@@ -574,6 +604,7 @@ class GitRepo:
                             "gone)")
         return done
 
+    @_in_repo
     def repair(self) -> list[str]:
         """What the app does when it opens a class folder: finish the work of a sync that
         was stopped half-way, remove git's stale lock, and make sure the merge driver is
@@ -753,6 +784,7 @@ class GitRepo:
             return None
         return ("origin" if "origin" in remotes else remotes[0]), branch, False
 
+    @_in_repo
     def sync(self, paths: Sequence[str] | None = None, message: str | None = None
              ) -> SyncResult:
         """Commit the app's pending changes, fetch, merge, push. See the module doc.
@@ -1063,6 +1095,7 @@ class GitRepo:
 
         return load_class(self.root).data
 
+    @_in_repo
     def history(self, student: str | None = None, playlist: str | None = None,
                 competency: str | None = None, limit: int | None = 200, *,
                 rev: str = "HEAD", data: ClassData | None = None) -> list[HistoryEvent]:
@@ -1072,6 +1105,7 @@ class GitRepo:
         return read_history(self.root, data=self._data(data), revs=[rev], student=student,
                             playlist=playlist, competency=competency, limit=limit)
 
+    @_in_repo
     def review(self, rev_range: str, *, data: ClassData | None = None) -> Review:
         """What ``rev_range`` changed (``A..B``, ``A...B`` or one commit): in words, grouped
         by student and playlist, with the raw ``git diff``."""
