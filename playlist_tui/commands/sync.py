@@ -17,12 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from playlist_tui.store.gitrepo import GitRepo
+    from playlist_tui.store.workspace import open_repo
 
     folder = class_folder(args.folder)
     if folder is None:
         return 2
-    repo = GitRepo(folder)
+    repo = open_repo(folder)  # every repository of the class in privacy mode
     if not repo.is_repo():
         print(f"playlist-tui: {folder} is not a git repository: run 'git init' there (or "
               "clone the class), then 'playlist-tui setup-git'", file=sys.stderr)

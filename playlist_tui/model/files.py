@@ -118,6 +118,22 @@ class Assignment(_Model):
         return self
 
 
+class Repositories(_Model):
+    """``[repositories]``: privacy mode, each student's record in a repository of its own
+    (see docs/privacy.md)."""
+
+    students: Text
+    """The address of a student's repository, with ``{id}`` for the student's id;
+    ``./`` or ``../`` at the start: relative to the class repository's remote."""
+
+    @model_validator(mode="after")
+    def _has_id(self) -> Repositories:
+        if "{id}" not in self.students:
+            raise ValueError("the address must contain {id}, where the student's id goes "
+                             '(e.g. "../math6-students/{id}")')
+        return self
+
+
 class ClassFile(_Model):
     """``class.toml``: the class, its people, groups and assignments. Teachers write it."""
 
@@ -127,6 +143,7 @@ class ClassFile(_Model):
     students: tuple[Student, ...] = ()
     groups: tuple[Group, ...] = ()
     assignments: tuple[Assignment, ...] = ()
+    repositories: Repositories | None = None
 
 
 # --------------------------------------------------------------------------- frameworks

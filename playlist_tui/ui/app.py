@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from playlist_tui.store.loader import LoadResult
     from playlist_tui.store.ops import Operation
     from playlist_tui.store.store import ClassStore
+    from playlist_tui.store.workspace import Workspace
 
 
 def git_words(status: GitStatus, autocommit: bool) -> str | None:
@@ -93,7 +94,7 @@ class PlaylistApp(App[None]):
         self.autocommit = autocommit
         self.git_sync = git_sync
         self.folder = Path(folder)
-        self._git: GitRepo | None = None
+        self._git: GitRepo | Workspace | None = None
         self._store: ClassStore | None = None
         self.git_words: str | None = None
         self._burst: list[tuple[str, str]] = []  # (path, summary) not committed yet
@@ -121,11 +122,11 @@ class PlaylistApp(App[None]):
         return self._store
 
     @property
-    def git(self) -> GitRepo:
+    def git(self) -> GitRepo | Workspace:
         if self._git is None:
-            from playlist_tui.store.gitrepo import GitRepo
+            from playlist_tui.store.workspace import open_repo
 
-            self._git = GitRepo(self.folder)
+            self._git = open_repo(self.folder)  # a Workspace in privacy mode
         return self._git
 
     # ------------------------------------------------------------------ start

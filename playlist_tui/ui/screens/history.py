@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store.gitrepo import GitError, GitRepo
+from playlist_tui.store.workspace import Workspace
 from playlist_tui.ui.screens.base import DataScreen
 
 
@@ -23,7 +24,7 @@ class HistoryScreen(DataScreen):
         Binding("d", "toggle_diff", "Review + diff"),
     ]
 
-    def __init__(self, data: ClassData, problems: list[Problem], repo: GitRepo,
+    def __init__(self, data: ClassData, problems: list[Problem], repo: GitRepo | Workspace,
                  student: str | None = None, review_range: str | None = None) -> None:
         super().__init__(data, problems)
         self.repo = repo

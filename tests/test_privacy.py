@@ -1,0 +1,200 @@
+"""Privacy mode: a repository per student (docs/privacy.md).
+
+Against local bare repositories here; against a real gitolite server behind OpenSSH in
+tests/test_gitolite.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from playlist_tui.store import ops
+from playlist_tui.store.gitcmd import GitError
+from playlist_tui.store.gitrepo import GitRepo
+from playlist_tui.store.store import ClassStore
+from playlist_tui.store.workspace import (
+    BACKUP_REF,
+    Workspace,
+    migrate,
+    open_repo,
+    privacy_template,
+    student_git_dir,
+    student_url,
+)
+from tests.conftest import git
+from tests.gitutil import clone, identify, seed_class
+
+
+def test_student_addresses_resolve_like_submodules() -> None:
+    assert student_url("../math6-students/{id}", "ana", "ssh://git@host:2222/math6") == \
+        "ssh://git@host:2222/math6-students/ana"
+    assert student_url("../s/{id}.git", "ana", "git@host:school/math6.git") == \
+        "git@host:school/s/ana.git"
+    assert student_url("../s/{id}", "ana", "git@host:math6") == "git@host:s/ana"
+    assert student_url("./students/{id}", "ana", "/srv/git/math6.git") == \
+        "/srv/git/math6/students/ana"
+    assert student_url("/srv/{id}.git", "ana", None) == "/srv/ana.git"
+    with pytest.raises(GitError):
+        student_url("../{id}", "ana", None)
+
+
+def bare(path: Path) -> Path:
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True)
+    return path
+
+
+def ticks(folder: Path, student: str) -> set[str]:
+    path = folder / f"students/{student}/student.toml"
+    return set(tomllib.loads(path.read_text()).get("ticks", {})) if path.exists() else set()
+
+
+class Privacy:
+    """The small class moved into privacy mode, with its remotes on this machine."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp = tmp_path
+        old_remote, self.seed = seed_class(tmp_path)
+        lee_old = clone(old_remote, tmp_path / "lee-old", "lee")
+        ClassStore(lee_old).apply(ops.Tick("ana", "ratios", "history"))
+        assert GitRepo(lee_old).sync().ok
+        self.students = ["ana", "ben", "cy"]
+        self.server = tmp_path / "server"
+        self.server.mkdir()
+        self.class_remote = bare(self.server / "math6.git")
+        for sid in self.students:
+            bare(self.server / "math6-students" / f"{sid}.git")
+        self.template = "../math6-students/{id}.git"
+        self.report = migrate(lee_old, self.template, str(self.class_remote))
+        result = open_repo(lee_old).sync()
+        assert result.ok, result.message
+        self.lee = lee_old
+
+    def clone(self, name: str, person: str) -> Path:
+        dest = clone(self.class_remote, self.tmp / name, person)
+        result = open_repo(dest).sync()
+        assert result.ok, result.message
+        return dest
+
+
+@pytest.fixture
+def privacy(tmp_path: Path) -> Privacy:
+    return Privacy(tmp_path)
+
+
+def test_migration_keeps_each_students_history_and_nothing_else(privacy: Privacy) -> None:
+    assert privacy.report.students == ["ana", "ben", "cy"]
+    assert privacy_template(privacy.lee) == privacy.template
+    # the class repository's history holds no student file, in any commit
+    names = git(privacy.class_remote, "log", "--all", "--name-only", "--format=")
+    assert "students/" not in names
+    assert "class.toml" in names
+    # each student's repository holds only that student's files, with their history
+    ana = privacy.server / "math6-students/ana.git"
+    files = set(git(ana, "log", "--all", "--name-only", "--format=").split())
+    assert files <= {"students/ana/student.toml", "students/ana/teacher.toml"}
+    subjects = git(ana, "log", "--format=%an: %s", "main")
+    assert "ticked ratios/history" in subjects
+    # the old history is kept in the clone, nothing lost
+    assert git(privacy.lee, "rev-parse", BACKUP_REF).strip()
+    # the teacher's folder still has every student's files, and loads the same
+    assert "ratios/history" in ticks(privacy.lee, "ana")
+    result = ClassStore(privacy.lee).load()
+    assert not [p for p in result.problems if p.severity == "error"]
+
+
+def test_a_students_clone_holds_only_their_own_record(privacy: Privacy) -> None:
+    ana = privacy.clone("ana", "ana")
+    assert sorted(p.name for p in (ana / "students").iterdir()) == ["ana"]
+    assert "ratios/history" in ticks(ana, "ana")
+    assert not (ana / "students/ben").exists()
+    ws = open_repo(ana)
+    assert isinstance(ws, Workspace) and ws.present() == ["ana"]
+
+
+def test_the_daily_loop_works_in_privacy_mode(privacy: Privacy) -> None:
+    ana = privacy.clone("ana", "ana")
+    tablet = privacy.clone("ana-tablet", "ana")
+    ClassStore(ana).apply(ops.Tick("ana", "ratios", "laptop"))
+    ClassStore(tablet).apply(ops.Tick("ana", "ratios", "tablet"))
+    assert open_repo(ana).sync().ok
+    result = open_repo(tablet).sync()  # the merge driver merges her file by meaning
+    assert result.ok, result.message
+    assert open_repo(ana).sync().ok
+    assert {"ratios/laptop", "ratios/tablet"} <= ticks(ana, "ana")
+    # the teacher sees it, and decides; the student sees the decision
+    assert open_repo(privacy.lee).sync().ok
+    assert {"ratios/laptop", "ratios/tablet"} <= ticks(privacy.lee, "ana")
+    from playlist_tui.model.files import Result
+
+    ClassStore(privacy.lee).apply(ops.RecordDecision(
+        student="ana", result=Result.NOT_YET, by="lee", competency="RP.1",
+        feedback="Show the table"))
+    assert open_repo(privacy.lee).sync().ok
+    assert open_repo(ana).sync().ok
+    assert "Show the table" in (ana / "students/ana/teacher.toml").read_text()
+    # the teacher's commit went to ana's repository, not to the class repository
+    assert "students/" not in git(privacy.class_remote, "log", "--all", "--name-only",
+                                  "--format=")
+    # history of a student comes from their own repository
+    events = open_repo(privacy.lee).history(student="ana")
+    assert any("laptop" in e.text or "laptop" in e.summary for e in events)
+
+
+def test_a_teacher_syncs_thirty_student_repositories(tmp_path: Path) -> None:
+    remote, seed = seed_class(tmp_path)
+    extra = "".join(f'\n[[students]]\nid = "s{k:02d}"\nname = "Student {k}"\n'
+                    for k in range(27))
+    (seed / "class.toml").write_text((seed / "class.toml").read_text() + extra)
+    git(seed, "commit", "-qam", "lee: 27 more students")
+    server = tmp_path / "server"
+    (server / "s").mkdir(parents=True)
+    class_remote = bare(server / "math6.git")
+    ids = ["ana", "ben", "cy", *(f"s{k:02d}" for k in range(27))]
+    for sid in ids:
+        bare(server / "s" / f"{sid}.git")
+    migrate(seed, "../s/{id}.git", str(class_remote))
+    first = open_repo(seed).sync()
+    assert first.ok, first.message
+    lee = clone(class_remote, tmp_path / "lee", "lee")
+    result = open_repo(lee).sync()
+    assert result.ok, result.message
+    ws = open_repo(lee)
+    assert isinstance(ws, Workspace) and ws.present() == sorted(ids)
+    for sid in ("s03", "s17", "ana"):
+        ClassStore(lee).apply(ops.Tick(sid, "ratios", "thirty"))
+    again = ws.sync()
+    assert again.ok and again.pushed == 3, again.message
+    assert "30 student record(s)" in again.message
+
+
+def test_a_failing_student_repository_is_named_and_the_rest_sync(privacy: Privacy) -> None:
+    lee2 = privacy.clone("lee2", "lee")
+    ben_remote = privacy.server / "math6-students/ben.git"
+    ben_remote.rename(ben_remote.with_suffix(".gone"))
+    ClassStore(lee2).apply(ops.Tick("cy", "ratios", "video"))
+    ClassStore(lee2).apply(ops.Tick("ben", "ratios", "video"))
+    result = open_repo(lee2).sync()
+    assert not result.ok
+    assert "ben's repository" in result.message and "cy's" not in result.message
+    assert "ratios/video" in ticks(privacy.lee, "cy") or open_repo(privacy.lee).sync()
+    assert "ratios/video" in ticks(lee2, "ben")  # kept here, sent next time
+
+
+def test_sync_refuses_privacy_mode_before_migration(tmp_path: Path) -> None:
+    remote, seed = seed_class(tmp_path)
+    (seed / "class.toml").write_text((seed / "class.toml").read_text()
+                                     + '\n[repositories]\nstudents = "../s/{id}"\n')
+    result = open_repo(seed).sync()
+    assert not result.ok and "privacy migrate" in result.message
+
+
+def test_student_git_folders_live_inside_the_class_repository(privacy: Privacy) -> None:
+    ana_git = student_git_dir(privacy.lee, "ana")
+    assert ana_git.is_relative_to(privacy.lee / ".git")
+    identify(privacy.lee, "lee")
+    # the class repository ignores students/, the student repository everything else
+    assert git(privacy.lee, "status", "--porcelain").strip() == ""
