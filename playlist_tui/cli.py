@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "audit": "playlist_tui.commands.audit",
     "merge-driver": "playlist_tui.commands.merge_driver",
     "setup-git": "playlist_tui.commands.setup_git",
+    "privacy": "playlist_tui.commands.privacy",
+    "server": "playlist_tui.commands.server",
 }
 
 

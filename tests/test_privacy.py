@@ -145,7 +145,7 @@ def test_the_daily_loop_works_in_privacy_mode(privacy: Privacy) -> None:
 
 
 def test_a_teacher_syncs_thirty_student_repositories(tmp_path: Path) -> None:
-    remote, seed = seed_class(tmp_path)
+    _remote, seed = seed_class(tmp_path)
     extra = "".join(f'\n[[students]]\nid = "s{k:02d}"\nname = "Student {k}"\n'
                     for k in range(27))
     (seed / "class.toml").write_text((seed / "class.toml").read_text() + extra)
@@ -185,7 +185,7 @@ def test_a_failing_student_repository_is_named_and_the_rest_sync(privacy: Privac
 
 
 def test_sync_refuses_privacy_mode_before_migration(tmp_path: Path) -> None:
-    remote, seed = seed_class(tmp_path)
+    _remote, seed = seed_class(tmp_path)
     (seed / "class.toml").write_text((seed / "class.toml").read_text()
                                      + '\n[repositories]\nstudents = "../s/{id}"\n')
     result = open_repo(seed).sync()

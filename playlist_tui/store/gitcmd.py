@@ -63,10 +63,7 @@ def repository(git_dir: Path | None, work_tree: Path) -> Iterator[None]:
     """Within the block (in this thread), every git command of the store runs in the
     repository whose git folder is ``git_dir`` and whose work tree is ``work_tree``.
     ``git_dir=None``: the ordinary repository found from the folder."""
-    if git_dir is None:
-        yield
-        return
-    token = _REPOSITORY.set((str(git_dir), str(work_tree)))
+    token = _REPOSITORY.set(None if git_dir is None else (str(git_dir), str(work_tree)))
     try:
         yield
     finally:

@@ -199,6 +199,17 @@ def _runnable(command: str) -> bool:
     return shutil.which(program) is not None
 
 
+def _denied(stderr: str) -> str | None:
+    """The line in which a server with access control (gitolite: 'FATAL: W any repo
+    user DENIED by fallthru') refused, shown safely; None when it did not say so."""
+    for line in stderr.splitlines():
+        text = line.removeprefix("remote:").strip()
+        if "DENIED" in text or text.startswith("FATAL:"):
+            text = text.replace("<<newline>>", " ")
+            return "".join(c if c.isprintable() else " " for c in text)[:300]
+    return None
+
+
 def _age(path: Path) -> float:
     try:
         return time.time() - path.stat().st_mtime
@@ -891,6 +902,11 @@ class GitRepo:
             except GitError as exc:
                 return offline(exc.message)
             remote_exists = True
+            if not out.ok and _denied(out.stderr):
+                return SyncResult(False, f"{remote} refused access: {_denied(out.stderr)}. "
+                                  "Nothing was lost: your work is saved on this device. Ask "
+                                  "a teacher to check that the server knows your key.",
+                                  committed, fetched, merged, pushed, attempts)
             if not out.ok:
                 if "couldn't find remote ref" in out.stderr:
                     remote_exists = False  # an empty remote: the first push creates it
@@ -1076,7 +1092,8 @@ class GitRepo:
                     if line[:1] in "!* +-=" and line.count("\t") >= 2]
         rejected = [parts[2] for parts in statuses if parts[0] == "!"]
         if not statuses:
-            return "offline"
+            denied = _denied(out.stderr)
+            return denied or "offline"
         retry = ("fetch first", "non-fast-forward", "stale info", "lock", "update ref",
                  "old value")
         if rejected and all(any(r in reason for r in retry) for reason in rejected):

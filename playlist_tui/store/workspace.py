@@ -27,6 +27,7 @@ commits of the app's changes, sync, repair, history) over all of these repositor
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from collections.abc import Sequence
@@ -486,10 +487,8 @@ def open_repo(root: Path | str) -> GitRepo | Workspace:
         return GitRepo(folder)
     workspace = Workspace(folder, template)
     if workspace.is_repo():
-        try:
+        with contextlib.suppress(OSError, GitError):  # sync does it again, and says
             workspace.exclude_students()
-        except (OSError, GitError):
-            pass  # said again by sync, which needs it
     return workspace
 
 

@@ -1,0 +1,65 @@
+"""``playlist-tui server setup [FOLDER] --admin URL [--name NAME]``"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from playlist_tui.commands.common import add_folder_argument, class_folder
+
+HELP = ("Set up a gitolite server for privacy mode from the roster: a class repository "
+        "(teachers write, students read) and one repository per student (the student "
+        "writes only their student.toml, teachers only teacher.toml), with everyone's SSH "
+        "key from class.toml (signing_key). Run it again after roster changes. Exit 0, 1 "
+        "when the server refused, 2 on usage errors. See docs/privacy.md.")
+
+EPILOG = """examples:
+  playlist-tui server setup --admin ssh://git@git.school.example/gitolite-admin --name math6
+  playlist-tui server setup ~/classes/math6 --admin git@git.school.example:gitolite-admin
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("action", choices=["setup"], help="what to do (setup: write the "
+                        "server's configuration from the roster)")
+    add_folder_argument(parser)
+    parser.add_argument("--admin", required=True, metavar="URL",
+                        help="address of the server's gitolite-admin repository (you need "
+                             "its admin key)")
+    parser.add_argument("--migrating", action="store_true",
+                        help="let teachers send students' files once, to move an existing "
+                             "class into privacy mode with its history; run setup again "
+                             "without it afterwards")
+    parser.add_argument("--name", metavar="NAME",
+                        help="the class repository's name on the server (default: the class "
+                             "folder's name); students' repositories are NAME-students/ID")
+
+
+def run(args: argparse.Namespace) -> int:
+    from playlist_tui.model.safetext import safe_line
+    from playlist_tui.store.gitcmd import GitError
+    from playlist_tui.store.server import setup
+
+    folder = class_folder(args.folder)
+    if folder is None:
+        return 2
+    name = args.name or folder.resolve().name
+    try:
+        plan, done = setup(folder, name, args.admin, migrating=args.migrating)
+    except GitError as exc:
+        print(f"playlist-tui: {safe_line(exc.message)}", file=sys.stderr)
+        return 1
+    for line in done or ["the server is set up already: nothing to do"]:
+        print(safe_line(line))
+    if plan.without_key:
+        print("no SSH key in class.toml (signing_key), so the server will not let them in: "
+              + ", ".join(plan.without_key))
+    if args.migrating:
+        print("Teachers may now send students' files (to move a class with its history): "
+              "after 'playlist-tui privacy migrate' and 'playlist-tui sync', run this "
+              "again without --migrating.")
+    print(f"class repository: {name}; student repositories: {name}-students/ID. In "
+          f"class.toml: [repositories] students = \"../{name}-students/{{id}}\"")
+    return 0
