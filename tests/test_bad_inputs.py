@@ -757,7 +757,7 @@ CASES: list[Case] = [
           ticks("ana", "ratios/video", "ratios/practice"), decisions("ana", "d1"))),
     Case("class_toml_is_a_folder",
          {CLASS: FOLDER},
-         (Expect(CLASS, (1, 1), "cannot read", hint=""),),
+         (Expect(CLASS, (1, 1), "class.toml is a folder", hint="cannot be a folder"),),
          (playlists("ratios"), frameworks("grade6"), records("ana", "ben"))),
     # ---------------------------------------------------------------- rules and values
     Case("mastered_decision_below_mastered_at",

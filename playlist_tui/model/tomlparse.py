@@ -1,62 +1,132 @@
 """The one guarded way to parse TOML text that may come from anyone.
 
 ``tomllib`` recurses once per level of nested arrays and inline tables, so a 1 KB file
-nested a few hundred levels deep raises ``RecursionError`` instead of a parse error.
-:func:`loads` scans the text first (brackets outside strings and comments, a cheap pass)
-and refuses anything nested deeper than :data:`MAX_DEPTH` with a :class:`TooDeep` error
-that carries the line and column where the limit is crossed. ``TooDeep`` is a
-``tomllib.TOMLDecodeError``, so every reader that handles bad TOML handles it too, and its
-message has the same ``(at line L, column C)`` form tomllib uses. ``RecursionError`` is
-caught as a last resort. Every reader of class files, git blobs and imports uses this.
+nested a few hundred levels deep raises ``RecursionError`` instead of a parse error; and
+dotted keys or table headers with thousands of parts (``a.a.a.a... = 1``) parse fine into
+data nested thousands deep, which every reader after the parser (validation, the cache,
+interning, history) would then recurse into. :func:`loads` refuses anything nested deeper
+than :data:`MAX_DEPTH` with a :class:`TooDeep` error that carries the depth and the line
+and column where the limit is crossed:
+
+- before parsing, a cheap bound of how deep arrays and inline tables nest (a count of
+  brackets, or when there are many, the brackets left once strings and comments are
+  removed, at C speed), and only when that bound is over the limit the exact scan of
+  :func:`nesting_depth`, so the parser never recurses past the limit;
+- after parsing, the depth of the data itself, walked without recursion (dotted keys and
+  headers are nested tables too).
+
+``TooDeep`` is a ``tomllib.TOMLDecodeError``, so every reader that handles bad TOML
+handles it too, and its message has the same ``(at line L, column C)`` form tomllib uses.
+``RecursionError`` is caught as a last resort. Every reader of class files, git blobs and
+imports uses this.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+from itertools import accumulate
 from typing import Any
 
-
-#: The deepest nesting of arrays and inline tables accepted. Class files use at most 3.
+#: The deepest nesting accepted: tables, arrays and inline tables inside one another
+#: (a dotted key ``a.b.c`` is three tables). Class files nest at most 5 deep.
 MAX_DEPTH = 64
 
-__all__ = ["MAX_DEPTH", "TOMLDecodeError", "TooDeep", "loads", "nesting_depth"]
+__all__ = ["MAX_DEPTH", "TOMLDecodeError", "TooDeep", "data_depth", "loads",
+           "nesting_depth"]
 
 TOMLDecodeError = tomllib.TOMLDecodeError
 
 
 class TooDeep(tomllib.TOMLDecodeError):
-    """Arrays or inline tables nested deeper than the limit."""
+    """Arrays, tables or inline tables nested deeper than the limit."""
 
     def __init__(self, depth: int, line: int, col: int, limit: int = MAX_DEPTH) -> None:
         self.depth, self.line, self.col, self.limit = depth, line, col, limit
         super().__init__(
-            f"arrays or inline tables nested more than {limit} deep (at line {line}, "
+            f"values nested {depth} deep; the limit is {limit} (at line {line}, "
             f"column {col})")
 
 
-def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int, int]:
-    """The deepest nesting of ``[``/``{`` inside values, and where it is first passed.
+# Strings and comments, as tomllib reads them (an unclosed one ends at the end of its line,
+# or of the text for a multi-line string). Possessive quantifiers: no backtracking.
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""(?:[^"\\]++|\\[\s\S]|"(?!""))*+(?:"{3,5}|\Z)'
+    r"|'''[\s\S]*?(?:'{3,5}|\Z)"
+    r'|"(?:[^"\\\n]++|\\.)*+"?'
+    r"|'[^'\n]*+'?"
+    r"|#[^\n]*+")
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]++")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
-    Gives ``(depth, line, col)``: when ``depth > limit`` the position is where the limit
-    was first crossed (the scan stops there), otherwise the position of the deepest point.
-    Brackets inside strings and comments are skipped; table headers (``[a]``, ``[[a]]``)
-    at the start of a line outside any value are not counted. Tolerant of invalid TOML:
-    it only needs to be an upper bound good enough to protect the parser.
+
+def _bracket_bound(text: str) -> int:
+    """An upper bound of how deep arrays and inline tables nest in ``text``: fast, exact
+    enough for any real file (headers count too, by one or two)."""
+    openers = text.count("[") + text.count("{")
+    if openers <= MAX_DEPTH:
+        return openers
+    brackets = _NOT_BRACKETS.sub("", _STRINGS_AND_COMMENTS.sub('""', text))
+    if not brackets:
+        return 0
+    prefix = list(accumulate(map(_STEP.__getitem__, brackets)))
+    lowest = accumulate(prefix, min, initial=0)  # a stray closer does not lower the depth
+    return max(map(int.__sub__, prefix, lowest))
+
+
+_TOKEN = re.compile(r"[\[\]{}\"'#\n=,.]")
+_STRING = re.compile(_STRINGS_AND_COMMENTS.pattern.rsplit("|", 1)[0])
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int, int]:
+    """How deep the text nests, and where: ``(depth, line, col)``.
+
+    The depth is the number of tables and arrays a value is inside, the way the parsed
+    data nests: each ``[`` or ``{`` of a value, each part of a dotted key but the last
+    (``a.b.c = 1`` puts ``c`` in two tables), each part of a table header (one more for an
+    array of tables). It follows the data ``tomllib`` would build closely enough to point
+    at the place where a text goes too deep.
+
+    When ``depth > limit`` the position is where the limit was first crossed (the scan
+    still goes on to the end to give the full depth); otherwise it is where the deepest
+    point is. Brackets, dots and ``=`` inside strings and comments are skipped. Tolerant
+    of invalid TOML: it never raises and runs in one pass over the text.
     """
-    depth = best = 0
+    best = 0
     best_line = best_col = 1
+    crossed: tuple[int, int] | None = None
     line, line_start = 1, 0
+    stack: list[tuple[str, int]] = []  # open brackets of values: (bracket, its depth)
+    table = 0  # depth of the current [table]
+    key = 1  # parts of the key being read
+    header = 0  # parts of the table header being read; 0: not in a header
+    array_header = False
+    value = 0  # depth of the value after the last '='
+    after_eq = False  # the previous token was '=' (a bracket now opens the value)
+    expect = True  # a key (or, at the top level, a header) may start here
     i, n = 0, len(text)
-    at_line_start = True  # only whitespace seen since the last newline (outside values)
-    while i < n:
+
+    def reach(depth: int, at: int) -> None:
+        nonlocal best, best_line, best_col, crossed
+        if depth > best:
+            best, best_line, best_col = depth, line, at - line_start + 1
+            if depth > limit and crossed is None:
+                crossed = (best_line, best_col)
+
+    search, string = _TOKEN.search, _STRING.match
+    while True:
+        match = search(text, i)
+        if match is None:
+            break
+        i = match.start()
         ch = text[i]
         if ch == "\n":
             line, line_start = line + 1, i + 1
-            if depth == 0:
-                at_line_start = True
-            i += 1
-            continue
-        if ch in " \t\r":
+            if header:
+                table = header + array_header
+                header = 0
+            if not stack:
+                expect, key, after_eq = True, 1, False
             i += 1
             continue
         if ch == "#":
@@ -64,67 +134,83 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> tuple[int, int, int]:
             i = n if j < 0 else j
             continue
         if ch in "\"'":
-            triple = text.startswith(ch * 3, i)
-            if triple:
-                j = i + 3
-                while True:
-                    k = text.find(ch * 3, j)
-                    if k < 0:
-                        j = n
-                        break
-                    if ch == '"' and _escaped(text, k):
-                        j = k + 1
-                        continue
-                    j = k + 3
-                    while j < n and text[j] == ch:  # up to two quotes may close it
-                        j += 1
-                    break
-                line += text.count("\n", i, j)
-                last = text.rfind("\n", i, j)
-                if last >= 0:
-                    line_start = last + 1
-                i = j
-            else:
-                j = i + 1
-                while j < n and text[j] != ch and text[j] != "\n":
-                    if ch == '"' and text[j] == "\\":
-                        j += 1
-                    j += 1
-                i = j + 1 if j < n and text[j] == ch else j
-            at_line_start = False
+            found = string(text, i)
+            j = found.end() if found is not None else i + 1
+            newlines = text.count("\n", i, j)
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", i, j) + 1
+            i = j
+            after_eq = False
+            continue
+        i += 1
+        if header:
+            if ch == ".":
+                header += 1
+                reach(header, i - 1)
             continue
         if ch in "[{":
-            if ch == "[" and at_line_start and depth == 0:
-                # a table header: skip to the end of the line
-                j = text.find("\n", i)
-                i = n if j < 0 else j
+            if ch == "[" and expect and not stack:  # a table header: [a.b] or [[a.b]]
+                header, array_header = 1, text.startswith("[", i)
+                reach(1 + array_header, i - 1)
                 continue
-            depth += 1
-            if depth > best:
-                best, best_line, best_col = depth, line, i - line_start + 1
-                if depth > limit:
-                    return depth, best_line, best_col
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        at_line_start = False
-        i += 1
+            depth = value if after_eq or not stack else stack[-1][1] + 1
+            stack.append((ch, depth))
+            reach(depth, i - 1)
+            after_eq = False
+            expect, key = ch == "{", 1
+            continue
+        after_eq = False
+        if ch in "]}":
+            if stack:
+                stack.pop()
+            expect = False
+        elif ch == ",":
+            expect, key = bool(stack) and stack[-1][0] == "{", 1
+        elif ch == "." and expect:
+            base = stack[-1][1] if stack else table
+            reach(base + key, i - 1)  # one more table
+            key += 1
+        elif ch == "=" and expect:
+            value = (stack[-1][1] if stack else table) + key
+            expect, key, after_eq = False, 1, True
+    if crossed is not None:
+        return best, crossed[0], crossed[1]
     return best, best_line, best_col
 
 
-def _escaped(text: str, k: int) -> bool:
-    backslashes = 0
-    while k - backslashes - 1 >= 0 and text[k - backslashes - 1] == "\\":
-        backslashes += 1
-    return backslashes % 2 == 1
+def data_depth(data: object) -> int:
+    """How many dicts and lists deep ``data`` nests below its top (walked without
+    recursion): ``{"a": 1}`` is 0, ``{"a": {"b": [1]}}`` is 2."""
+    best = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        inner = depth + 1
+        items = value.values() if type(value) is dict else value
+        for item in items:
+            kind = type(item)
+            if kind is dict or kind is list:
+                if inner > best:
+                    best = inner
+                stack.append((item, inner))
+    return best
 
 
 def loads(text: str, limit: int = MAX_DEPTH) -> dict[str, Any]:
-    """``tomllib.loads`` that never recurses without bound: refuses nesting deeper than
-    ``limit`` with :class:`TooDeep` (a ``TOMLDecodeError``)."""
-    depth, line, col = nesting_depth(text, limit)
-    if depth > limit:
-        raise TooDeep(depth, line, col, limit)
+    """``tomllib.loads`` that never recurses without bound, and never gives data nested
+    deeper than ``limit``: raises :class:`TooDeep` (a ``TOMLDecodeError``) instead."""
+    if _bracket_bound(text) > limit:
+        depth, line, col = nesting_depth(text, limit)
+        if depth > limit:
+            raise TooDeep(depth, line, col, limit)
     try:
-        return tomllib.loads(text)
-    except RecursionError:  # pragma: no cover - the scan above is an upper bound
-        raise TooDeep(depth, line, col, limit) from None
+        data = tomllib.loads(text)
+    except RecursionError:  # pragma: no cover - the checks above are an upper bound
+        depth, line, col = nesting_depth(text, limit)
+        raise TooDeep(max(depth, limit + 1), line, col, limit) from None
+    depth = data_depth(data)
+    if depth > limit:
+        _, line, col = nesting_depth(text, limit)
+        raise TooDeep(depth, line, col, limit)
+    return data

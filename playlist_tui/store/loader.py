@@ -36,7 +36,15 @@ from playlist_tui.model.ids import id_error
 from playlist_tui.model.klass import ClassData, Lazy
 from playlist_tui.model.problems import Loc, Problem, Severity
 from playlist_tui.store import layout
-from playlist_tui.store.reading import Parsed, decode, parse_bytes
+from playlist_tui.store.reading import (
+    FOLDER_LINK_HINT,
+    Parsed,
+    kind_of,
+    parse_bytes,
+    read_problem,
+    read_regular,
+    read_text,
+)
 from playlist_tui.store.tomlpos import Positions, scan
 
 M = TypeVar("M", bound=BaseModel)
@@ -108,14 +116,7 @@ class _DiskTexts(Mapping[str, str]):
 
 
 def _text_of(root: Path, rel: str, max_bytes: int) -> str | None:
-    try:
-        with open(root / rel, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError:
-        return None
-    if len(raw) > max_bytes:
-        return None
-    return decode(rel, raw, max_bytes)[0]
+    return read_text(root, rel, max_bytes)
 
 
 @contextlib.contextmanager
@@ -135,12 +136,40 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _list_toml(folder: Path | str) -> list[str]:
+    """The ``.toml`` entries of a folder that are not folders, whatever else they are: a
+    link, a pipe or a device named like a class file is listed, so that reading it reports
+    it (and never reads it). Not a folder, or one that cannot be listed: nothing."""
     try:
         return sorted(e.name for e in os.scandir(folder)
                       if e.name.endswith(".toml") and not e.name.startswith(".")
-                      and e.is_file())
-    except (FileNotFoundError, NotADirectoryError):
+                      and not e.is_dir(follow_symlinks=False))
+    except OSError:
         return []
+
+
+def _folder_problem(root: Path, rel: str) -> Problem | None:
+    """A problem when the class-folder path ``rel`` is there but is not a real folder (a
+    symbolic link to one is refused: it could lead outside the class folder)."""
+    try:
+        mode = os.lstat(os.path.join(root, rel)).st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return Problem(rel, 1, 1, f"{rel} is a symbolic link; class folders must be real "
+                       "folders", FOLDER_LINK_HINT)
+    return Problem(rel, 1, 1, f"{rel} is {kind_of(mode)}, not a folder",
+                   "remove it, or make it a folder holding the class's files")
+
+
+def _list_top(root: Path, top: str) -> tuple[list[str], list[Problem]]:
+    """The class files in ``frameworks/`` or ``playlists/``, and the problem of the folder
+    itself (a link is not listed)."""
+    problem = _folder_problem(root, top)
+    if problem is not None:
+        return [], [problem]
+    return [f"{top}/{n}" for n in _list_toml(root / top)], []
 
 
 def _student_entry(root: Path, name: str) -> tuple[bool, list[Problem]]:
@@ -169,10 +198,22 @@ class _Folder:
     playlists: list[str]
     students: dict[str, str]  # id -> folder, in the order of the folder names
     entry_problems: dict[str, list[Problem]]  # name in students/ -> its problems
+    top_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    """frameworks/, playlists/ or students/ -> the problems of the folder itself"""
     _paths: list[tuple[str, str, str]] | None = None
 
     def problems(self) -> list[Problem]:
-        return [p for name in sorted(self.entry_problems) for p in self.entry_problems[name]]
+        return [*(p for top in sorted(self.top_problems) for p in self.top_problems[top]),
+                *(p for name in sorted(self.entry_problems) for p in self.entry_problems[name])]
+
+    def relist(self, root: Path, top: str) -> None:
+        """List ``frameworks/`` or ``playlists/`` again."""
+        names, problems = _list_top(root, top)
+        if top == layout.FRAMEWORKS_DIR:
+            self.frameworks = names
+        else:
+            self.playlists = names
+        self.top_problems[top] = problems
 
     def files(self) -> list[str]:
         out = [layout.CLASS_FILE, *self.frameworks, *self.playlists]
@@ -192,8 +233,9 @@ class _Folder:
         """Look at one entry of ``students/`` again."""
         self.entry_problems.pop(name, None)
         was_student = name in self.students
-        is_dir = not name.startswith(".") and (root / layout.STUDENTS_DIR / name).is_dir()
-        is_student, problems = _student_entry(root, name) if is_dir else (False, [])
+        is_dir, problems = _student_folder(root, name)
+        is_student, more = _student_entry(root, name) if is_dir else (False, [])
+        problems += more
         if problems:
             self.entry_problems[name] = problems
         if is_student and not was_student:
@@ -205,24 +247,48 @@ class _Folder:
             self._paths = None
 
 
+def _student_folder(root: Path, name: str) -> tuple[bool, list[Problem]]:
+    """Is the entry ``name`` of ``students/`` a real folder (a link to one is a problem,
+    never a student folder: nothing is read or written through it)?"""
+    if name.startswith("."):
+        return False, []
+    rel = f"{layout.STUDENTS_DIR}/{name}"
+    try:
+        mode = os.lstat(os.path.join(root, rel)).st_mode
+    except OSError:
+        return False, []
+    if stat.S_ISLNK(mode):
+        problem = _folder_problem(root, rel)
+        return False, [problem] if problem is not None else []
+    return stat.S_ISDIR(mode), []
+
+
 def _scan(root: Path) -> _Folder:
-    frameworks = [f"{layout.FRAMEWORKS_DIR}/{n}" for n in _list_toml(root / layout.FRAMEWORKS_DIR)]
-    playlists = [f"{layout.PLAYLISTS_DIR}/{n}" for n in _list_toml(root / layout.PLAYLISTS_DIR)]
+    frameworks, framework_problems = _list_top(root, layout.FRAMEWORKS_DIR)
+    playlists, playlist_problems = _list_top(root, layout.PLAYLISTS_DIR)
+    top_problems = {layout.FRAMEWORKS_DIR: framework_problems,
+                    layout.PLAYLISTS_DIR: playlist_problems}
     students: dict[str, str] = {}
     entry_problems: dict[str, list[Problem]] = {}
-    try:
-        entries = sorted(os.scandir(root / layout.STUDENTS_DIR), key=lambda e: e.name)
-    except (FileNotFoundError, NotADirectoryError):
+    problem = _folder_problem(root, layout.STUDENTS_DIR)
+    if problem is not None:
+        top_problems[layout.STUDENTS_DIR] = [problem]
         entries = []
+    else:
+        try:
+            entries = sorted(os.scandir(root / layout.STUDENTS_DIR), key=lambda e: e.name)
+        except OSError:
+            entries = []
     for entry in entries:
-        if entry.name.startswith(".") or not entry.is_dir():
-            continue
-        is_student, problems = _student_entry(root, entry.name)
-        if is_student:
-            students[entry.name] = f"{layout.STUDENTS_DIR}/{entry.name}"
+        is_dir, problems = _student_folder(root, entry.name)
+        if is_dir:
+            is_student, more = _student_entry(root, entry.name)
+            problems += more
+            if is_student:
+                students[entry.name] = f"{layout.STUDENTS_DIR}/{entry.name}"
         if problems:
             entry_problems[entry.name] = problems
-    return _Folder(frameworks, playlists, students, entry_problems)
+    return _Folder(frameworks, playlists, students, entry_problems, top_problems)
 
 
 def discover(root: Path) -> tuple[list[str], list[str], dict[str, str], list[Problem]]:
@@ -244,23 +310,17 @@ def _read(root: Path, rel: str, max_bytes: int) -> tuple[Parsed | None, Ident | 
     not changed in the last RACY_NS."""
     ident: Ident | None = None
     try:
-        with open(os.path.join(root, rel), "rb") as handle:
-            before = os.fstat(handle.fileno())
-            raw = handle.read(max_bytes + 1)
-            if len(raw) > max_bytes:
-                size = os.fstat(handle.fileno()).st_size
-                return Parsed(rel, None, None, [Problem(
-                    rel, 1, 1, f"the file is {size:,} bytes, more than the limit of "
-                    f"{max_bytes:,}",
-                    "class files are small text files; split it, or check that this is "
-                    "the right file")]), None
-            after = os.fstat(handle.fileno())
+        raw, before, after = read_regular(root, rel, max_bytes)
     except FileNotFoundError:
         return None, None
-    except OSError as exc:
-        return Parsed(rel, None, None, [Problem(rel, 1, 1, f"cannot read the file: "
-                                                f"{exc.strerror or exc}",
-                                                "check the file's permissions")]), None
+    except OSError as exc:  # not a regular file (NotRegular), or cannot be read
+        return Parsed(rel, None, None, [read_problem(rel, exc)]), None
+    if len(raw) > max_bytes:
+        return Parsed(rel, None, None, [Problem(
+            rel, 1, 1, f"the file is {after.st_size:,} bytes, more than the limit of "
+            f"{max_bytes:,}",
+            "class files are small text files; split it, or check that this is "
+            "the right file")]), None
     if (_ident(before) == _ident(after) and stat.S_ISREG(after.st_mode)
             and time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) >= RACY_NS):
         ident = _ident(after)
@@ -426,7 +486,7 @@ def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
     if not root.is_dir():
         problems.append(Problem(str(root), 1, 1, "this class folder does not exist",
                                 "give the path of a folder that holds class.toml"))
-    elif not (root / layout.CLASS_FILE).exists():
+    elif not os.path.lexists(root / layout.CLASS_FILE):
         problems.append(Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
                                 "a class folder starts with a class.toml (see docs/formats.md)"))
     files.class_file = cast("ClassFile | None", take(layout.CLASS_FILE))
@@ -572,7 +632,7 @@ class FolderLoader:
     def _lookup(self, rel: str, previous: Entry | None) -> Entry | None:
         if previous is not None and previous.ident is not None:
             try:
-                st = os.stat(os.path.join(self.root, rel))
+                st = os.lstat(os.path.join(self.root, rel))
             except OSError:
                 pass
             else:
@@ -637,12 +697,8 @@ class FolderLoader:
             entries.pop(rel, None)  # its identity says (see RACY_NS)
         for name in student_entries:
             folder.set_student_entry(self.root, name)
-        if layout.FRAMEWORKS_DIR in lists:
-            folder.frameworks = [f"{layout.FRAMEWORKS_DIR}/{n}"
-                                 for n in _list_toml(self.root / layout.FRAMEWORKS_DIR)]
-        if layout.PLAYLISTS_DIR in lists:
-            folder.playlists = [f"{layout.PLAYLISTS_DIR}/{n}"
-                                for n in _list_toml(self.root / layout.PLAYLISTS_DIR)]
+        for top in lists:
+            folder.relist(self.root, top)
         touched = [layout.CLASS_FILE] if layout.CLASS_FILE in reread else []
         for top in lists:
             touched += folder.frameworks if top == layout.FRAMEWORKS_DIR else folder.playlists
