@@ -10,6 +10,7 @@ every action that was done (checked against a log of the actions).
 from __future__ import annotations
 
 import random
+import subprocess
 import tomllib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -18,11 +19,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from playlist_tui.model.files import Result
 from playlist_tui.store import ops
 from playlist_tui.store.audit import audit
 from playlist_tui.store.gitrepo import GitRepo, SyncResult, commit_message
 from playlist_tui.store.store import ClassStore
+from playlist_tui.store.workspace import Workspace, migrate, open_repo
 from tests.conftest import git
 from tests.gitutil import clone, head, seed_class
 
@@ -40,7 +44,7 @@ class Device:
     person: str
     index: int  # which device of this person
     path: Path
-    repo: GitRepo
+    repo: GitRepo | Workspace
     store: ClassStore
     teacher: bool
 
@@ -133,19 +137,39 @@ def act(device: Device, rng: random.Random, log: Log, now: datetime, n: int,
     return ["read feedback"]
 
 
-def test_eight_clones_sync_for_many_rounds_without_losing_anything(tmp_path: Path) -> None:
+def _privacy(tmp_path: Path, seed: Path) -> Path:
+    """Move the seeded class into privacy mode (docs/privacy.md), with the class and a
+    repository per student on this machine; returns the new class remote."""
+    server = tmp_path / "private"
+    for name in ("class", "s/ana", "s/ben", "s/cy"):
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main",
+                        str(server / f"{name}.git")], check=True)
+    migrate(seed, "../s/{id}.git", str(server / "class.git"))
+    assert open_repo(seed).sync().ok
+    return server / "class.git"
+
+
+@pytest.mark.parametrize("privacy", [False, True], ids=["one-repository", "privacy-mode"])
+def test_eight_clones_sync_for_many_rounds_without_losing_anything(tmp_path: Path,
+                                                                   privacy: bool) -> None:
     rng = random.Random(SEED)
     bare, seed = seed_class(tmp_path)
+    if privacy:
+        bare = _privacy(tmp_path, seed)
     people = [("ana", 0), ("ana", 1), ("ben", 0), ("ben", 1), ("cy", 0), ("lee", 0),
               ("lee", 1), ("kim", 0)]
     devices = []
     for person, index in people:
         name = f"{person}{index}"
         path = clone(bare, tmp_path / name, person, f"device {index}")
-        devices.append(Device(name, person, index, path,
-                              GitRepo(path, push_attempts=len(people) + 2, backoff=0.02,
-                                      rng=random.Random(f"{SEED}{name}")),
-                              ClassStore(path), person in ("lee", "kim")))
+        options: dict[str, Any] = {"push_attempts": len(people) + 2, "backoff": 0.02,
+                                   "rng": random.Random(f"{SEED}{name}")}
+        repo: GitRepo | Workspace = Workspace(path, **options) if privacy else \
+            GitRepo(path, **options)
+        if privacy:
+            assert repo.sync().ok  # fetches this person's student repositories
+        devices.append(Device(name, person, index, path, repo, ClassStore(path),
+                              person in ("lee", "kim")))
     multi = {"ana", "ben"}
     log = Log()
     # What the seed files already hold counts as done.
@@ -203,7 +227,15 @@ def test_eight_clones_sync_for_many_rounds_without_losing_anything(tmp_path: Pat
     for device in devices:
         assert git(device.path, "status", "--porcelain") == ""
         assert not (device.path / ".git" / "MERGE_HEAD").exists()
-    final = devices[0].path
+        if isinstance(device.repo, Workspace):  # each student repository converged too
+            for sid, repo in device.repo.repos():
+                remote = bare.parent / "s" / f"{sid}.git"
+                assert repo.git("rev-parse", "HEAD").stdout.strip() == \
+                    git(remote, "rev-parse", "main").strip(), (device.name, sid)
+                assert repo.pending_class_files() == []
+    if privacy:  # a student's devices hold only their own record
+        assert sorted(p.name for p in (devices[0].path / "students").iterdir()) == ["ana"]
+    final = devices[5].path  # lee's first device: every record
     for student in ("ana", "ben", "cy"):
         record = read(final / f"students/{student}/student.toml")
         decisions = read(final / f"students/{student}/teacher.toml").get("decisions", {})
@@ -241,4 +273,6 @@ def test_eight_clones_sync_for_many_rounds_without_losing_anything(tmp_path: Pat
     # Every clone wrote only what it may write.
     report = audit(final)
     assert report.violations == [], [v.line() for v in report.violations[:5]]
-    assert report.commits > ROUNDS
+    # (in privacy mode the class repository holds only the class's own commits; the
+    # server's per-file rules guard the student repositories: tests/test_gitolite.py)
+    assert report.commits > (1 if privacy else ROUNDS)

@@ -152,9 +152,11 @@ class Workspace:
     """A class folder in privacy mode: the class repository and the students' own."""
 
     def __init__(self, root: Path | str, template: str | None = None,
-                 parallel: int = PARALLEL) -> None:
+                 parallel: int = PARALLEL, **options: Any) -> None:
+        """``options`` go to every :class:`GitRepo` (push attempts, back-off)."""
         self.root = Path(root).resolve()
-        self.class_repo = GitRepo(self.root)
+        self.options = options
+        self.class_repo = GitRepo(self.root, **options)
         self.template = template or privacy_template(self.root)
         self.parallel = max(1, parallel)
 
@@ -215,7 +217,8 @@ class Workspace:
         return self.present()
 
     def student_repo(self, student: str) -> GitRepo:
-        return GitRepo(self.root, git_dir=self._git_root() / f"{student}.git")
+        return GitRepo(self.root, git_dir=self._git_root() / f"{student}.git",
+                       **self.options)
 
     def repos(self) -> list[tuple[str, GitRepo]]:
         return [(sid, self.student_repo(sid)) for sid in self.present()]
