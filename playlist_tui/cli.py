@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "setup-git": "playlist_tui.commands.setup_git",
     "privacy": "playlist_tui.commands.privacy",
     "server": "playlist_tui.commands.server",
+    "conflicts": "playlist_tui.commands.conflicts",
 }
 
 

@@ -203,19 +203,53 @@ def test_a_hand_edited_conflict_is_aborted_and_named(remote: Path, tmp_path: Pat
     lee = clone(remote, tmp_path / "lee", "lee")
     kim = clone(remote, tmp_path / "kim", "kim")
     for repo, words in ((lee, "Lee's words"), (kim, "Kim's words")):
+        (repo / "README.md").write_text(f"{words}\n")  # not a class file: by hand
+        git(repo, "add", "README.md")
+        git(repo, "commit", "-qm", "README")
         text = (repo / "playlists/ratios.toml").read_text()
-        (repo / "playlists/ratios.toml").write_text(
-            text.replace('title = "What is a ratio?"', f'title = "{words}"'))
+        (repo / "playlists/ratios.toml").write_text(text.replace("minutes = 8", "minutes = 9"))
     assert GitRepo(lee).sync().ok
     before_head, before_files = head(kim), snapshot(kim)
     result = GitRepo(kim).sync()
-    assert not result.ok and result.conflicts == ("playlists/ratios.toml",)
-    assert "playlists/ratios.toml" in result.message and "Nothing was changed here" in result.message
+    assert not result.ok and result.conflicts == ("README.md",)
+    assert "README.md" in result.message and "Nothing was changed here" in result.message
     assert git(kim, "status", "--porcelain") == ""
     assert not (kim / ".git" / "MERGE_HEAD").exists()
     assert head(kim) != before_head  # the pending edit was committed ...
     assert git(kim, "rev-parse", "HEAD^") == before_head + "\n"
     assert snapshot(kim) == before_files  # ... and every file is as it was
+
+
+def test_two_teachers_editing_a_playlist_are_merged_by_meaning(remote: Path, tmp_path: Path
+                                                               ) -> None:
+    from playlist_tui.store.merge_shared import read_conflicts
+
+    lee = clone(remote, tmp_path / "lee", "lee")
+    kim = clone(remote, tmp_path / "kim", "kim")
+    path = "playlists/ratios.toml"
+    text = (lee / path).read_text()
+    (lee / path).write_text(text.replace("minutes = 8", "minutes = 12")
+                            .replace('title = "Tape diagrams"', 'title = "Tape diagrams!"'))
+    text = (kim / path).read_text()
+    (kim / path).write_text(text.replace("minutes = 8", "minutes = 15")
+                            .replace("# The practice tier: students pick two.",
+                                     "# The practice tier: students pick two (Kim).")
+                            + '\n[[tiers.activities]]\nid = "kims"\ntitle = "Kim\'s quiz"\n'
+                              'kind = "practice"\n')
+    assert GitRepo(lee).sync().ok
+    result = GitRepo(kim).sync()
+    assert result.ok, result.message
+    merged = (kim / path).read_text()
+    assert "minutes = 15" in merged  # a true conflict keeps ours ...
+    assert 'title = "Tape diagrams!"' in merged and 'id = "kims"' in merged  # both kept
+    assert "(Kim)" in merged  # comments survive
+    conflicts = read_conflicts(kim / ".git" / "playlist-tui")
+    assert [(c["file"], c["where"], c["ours"], c["theirs"]) for c in conflicts] == \
+        [(path, "tiers[core].activities[video].minutes", "15", "12")]
+    assert conflicts[0].get("theirs_by") == "Ms Lee"  # ... and offers theirs, with who
+    assert "1 value was changed on both sides" in result.message
+    assert GitRepo(lee).sync().ok
+    assert (lee / path).read_text() == merged
 
 
 def test_a_broken_class_file_is_not_committed(remote: Path, tmp_path: Path) -> None:

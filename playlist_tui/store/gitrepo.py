@@ -56,6 +56,7 @@ from playlist_tui.store.history import (
     read_history,
 )
 from playlist_tui.store.lock import LockBusy, class_lock
+from playlist_tui.store.merge_shared import read_conflicts, write_conflicts
 from playlist_tui.store.reading import parse_bytes
 
 __all__ = [
@@ -69,7 +70,13 @@ DRIVER = "playlist-tui"
 ATTRIBUTES = (
     f"{layout.STUDENTS_DIR}/*/{layout.STUDENT_FILE} merge={DRIVER}",
     f"{layout.STUDENTS_DIR}/*/{layout.TEACHER_FILE} merge={DRIVER}",
+    f"/{layout.CLASS_FILE} merge={DRIVER}",
+    f"{layout.FRAMEWORKS_DIR}/*.toml merge={DRIVER}",
+    f"{layout.PLAYLISTS_DIR}/*.toml merge={DRIVER}",
 )
+"""The files the merge driver merges by meaning: every student's two files
+(:mod:`playlist_tui.store.merge`) and the files teachers share
+(:mod:`playlist_tui.store.merge_shared`)."""
 DRIVER_DESCRIPTION = "playlist-tui: merge student and teacher files by meaning"
 STATE_DIR = "playlist-tui"
 """Folder inside ``.git`` for the app's own files (last sync time, allowed signers)."""
@@ -586,7 +593,8 @@ class GitRepo:
         if info is None:
             return done
         attributes = info.common_dir / "info" / "attributes"
-        wanted = [f"{self.prefix}{line}" for line in ATTRIBUTES]
+        wanted = [f"/{self.prefix}{line.lstrip('/')}" if self.prefix else line
+                  for line in ATTRIBUTES]
         try:
             text = attributes.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -882,7 +890,7 @@ class GitRepo:
                               "add one with 'git remote add origin URL'.", committed=committed)
         remote, remote_branch, configured = target
         tracking = f"refs/remotes/{remote}/{remote_branch}"
-        fetched = merged = pushed = attempts = 0
+        fetched = merged = pushed = attempts = conflicts = 0
 
         def offline(reason: str) -> SyncResult:
             waiting = self._count(f"{tracking}..HEAD") if self._rev(tracking) else \
@@ -923,7 +931,10 @@ class GitRepo:
                         if isinstance(made, SyncResult):
                             return replace(made, committed=committed, fetched=fetched)
                         committed += made
+                        known = len(read_conflicts(self.state_dir()))
                         result = self._merge(tracking, remote)
+                        if not isinstance(result, SyncResult):
+                            conflicts += self._annotate_conflicts(known, tracking)
                     if isinstance(result, SyncResult):
                         return SyncResult(result.ok, result.message, committed, fetched,
                                           merged, pushed, attempts, conflicts=result.conflicts)
@@ -972,7 +983,29 @@ class GitRepo:
             done.append(f"sent {_plural(pushed, 'commit')}")
         text = f"Synced with {remote}: " + ", ".join(done) + "." if done else \
             f"Up to date with {remote}."
+        if conflicts:
+            verb = "was" if conflicts == 1 else "were"
+            text += (f" {_plural(conflicts, 'value')} {verb} changed on both sides: yours "
+                     f"{verb} kept, and the other is offered ('playlist-tui conflicts').")
         return SyncResult(True, text, committed, fetched, merged, pushed, attempts)
+
+    def _annotate_conflicts(self, known: int, tracking: str) -> int:
+        """Say who wrote each side of the true conflicts the merge just recorded (the
+        merge driver cannot know). Returns how many there are."""
+        state = self.state_dir()
+        records = read_conflicts(state)
+        fresh = records[known:]
+        if not fresh:
+            return 0
+        for record in fresh:
+            path = f"{self.prefix}{record['file']}" if not str(record["file"]).startswith(
+                self.prefix) else str(record["file"])
+            for side, spec in (("theirs_by", f"HEAD^1..{tracking}"),
+                               ("ours_by", f"{tracking}..HEAD^1")):
+                out = self.git("log", "-1", "--format=%an", spec, "--", path, check=False)
+                record[side] = out.stdout.strip() or record.get(side, "")
+        write_conflicts(state, records)
+        return len(fresh)
 
     def _merge(self, tracking: str, remote: str) -> int | SyncResult:
         """Merge the remote branch (call with the class lock held). The number of merge

@@ -26,6 +26,7 @@ pydantic, no loader).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -402,8 +403,56 @@ def merge_file_fallback(base: Path, ours: Path, theirs: Path) -> int:
     return 0 if out.returncode == 0 else 1
 
 
+def _state_dir() -> Path | None:
+    """``.git/playlist-tui`` of the repository git is merging in (the driver runs in the
+    work tree, with git's environment)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--git-common-dir"], capture_output=True,
+                             text=True, check=False)
+    except OSError:
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    return Path(out.stdout.strip()).resolve() / "playlist-tui"
+
+
+def run_shared(base: Path, ours: Path, theirs: Path, path: str) -> int:
+    """class.toml, a framework or a playlist: merged by meaning; a true conflict keeps
+    ours and is recorded for the app (``playlist-tui conflicts``)."""
+    from playlist_tui.store.merge_shared import (
+        SharedMergeError,
+        merge_shared,
+        record_conflicts,
+    )
+
+    try:
+        base_text, _, _ = _decode(base.read_bytes(), "the common ancestor")
+        ours_text, bom, crlf = _decode(ours.read_bytes(), "our version")
+        theirs_text, _, _ = _decode(theirs.read_bytes(), "their version")
+        result = merge_shared(base_text, ours_text, theirs_text)
+    except (OSError, MergeError, SharedMergeError) as exc:
+        _say(f"playlist-tui merge-driver: {path}: not merged by meaning ({exc}); "
+             "merging line by line")
+        return merge_file_fallback(base, ours, theirs)
+    text = result.text.replace("\n", "\r\n") if crlf else result.text
+    atomic_write(ours, ((BOM if bom else "") + text).encode("utf-8"))
+    state = _state_dir()
+    if state is not None and result.conflicts:
+        with contextlib.suppress(OSError):
+            record_conflicts(state, path, result.conflicts)
+    for conflict in result.conflicts:
+        _say(f"playlist-tui merge-driver: {path}: {conflict.where} was changed on both "
+             "sides; kept ours, the other value is offered in the app "
+             "('playlist-tui conflicts')")
+    return 0
+
+
 def run_driver(base: Path, ours: Path, theirs: Path, path: str) -> int:
     """Git's custom merge driver protocol: result into ``ours``; 0 when clean."""
+    from playlist_tui.store.merge_shared import merged_as_shared
+
+    if merged_as_shared(path):
+        return run_shared(base, ours, theirs, path)
     if not merged_by_meaning(path):
         return merge_file_fallback(base, ours, theirs)
     try:
