@@ -20,6 +20,7 @@ from typing import Any
 
 from playlist_tui.model import tomlparse
 from playlist_tui.model.klass import ClassData
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import (
     BlobReader,
@@ -185,7 +186,9 @@ def file_changes(path: str, old: Mapping[str, Any] | None, new: Mapping[str, Any
 
 
 def parse_version(raw: bytes | None) -> dict[str, Any] | None:
-    if raw is None:
+    """The data of one version of a class file from git (None when it is missing, larger
+    than a class file may be, not UTF-8, or not TOML within the nesting limit)."""
+    if raw is None or len(raw) > layout.MAX_FILE_BYTES:
         return None
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
@@ -369,11 +372,16 @@ def event_for(change: Change, names: Names, *, commit: str, author: str, email: 
     actor = names.person(teacher) if teacher else (person[1] if person else author)
     about_self = change.student is not None and actor_id == change.student \
         and not change.kind.startswith("decision")
+    # Every word shown comes from files and commits anyone in the class may write: made
+    # safe here, once, so that no screen or command can print a control character or a
+    # forged line from them (a newline in a competency id is shown as ⏎).
+    text, actor = safe_line(text), safe_line(actor)
     sentence = text if about_self else f"{actor}: {text}"
     return HistoryEvent(
-        when=change.at or when, commit=commit, author=author, actor=actor, text=text,
-        sentence=sentence, kind=change.kind, path=change.path, summary=change.summary,
-        student=change.student, playlist=playlist, competency=competency)
+        when=change.at or when, commit=commit, author=safe_line(author), actor=actor,
+        text=text, sentence=sentence, kind=change.kind, path=change.path,
+        summary=safe_line(change.summary), student=change.student, playlist=playlist,
+        competency=competency)
 
 
 def _matches(event: HistoryEvent, change: Change, names: Names, student: str | None,
@@ -485,10 +493,11 @@ class Review:
             return f"No commits in {self.rev_range}."
         n = len(self.commits)
         lines = [f"{n} commit{'s' if n != 1 else ''} in {self.rev_range}:"]
-        lines += [f"  {c.sha[:8]} {c.author}: {c.subject}" for c in self.commits]
+        lines += [f"  {c.sha[:8]} {safe_line(c.author)}: {safe_line(c.subject)}"
+                  for c in self.commits]
         for group in self.groups:
             lines.append("")
-            lines.append(f"{group.student_name}, {group.playlist_title}:")
+            lines.append(f"{safe_line(group.student_name)}, {safe_line(group.playlist_title)}:")
             for event in group.events:
                 lines.append(f"  {event.line(tz)}")
         return "\n".join(lines)

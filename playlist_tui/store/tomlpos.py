@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import re
 from dataclasses import dataclass, field
 
 Path = tuple[str | int, ...]
 
 _BARE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _VALUE_END = set(" \t\r\n,]}#")
+MAX_NESTING = 100
+"""Arrays and inline tables deeper than this are skipped whole, without recording the
+positions inside them (and without recursing: any text is scanned in bounded depth)."""
+_FLAT = re.compile(r"[\[\]{}\"'#]")
 
 
 @dataclass
@@ -85,6 +90,7 @@ class _Scanner:
         self.aot: dict[Path, int] = {}  # arrays of tables: resolved path -> last index
         self.current_table: Path | None = ()
         self.pos.tables[()] = Table(0, 0, 0, True)
+        self.depth = 0  # arrays and inline tables open
 
     # ---------------------------------------------------------------- helpers
     def peek(self) -> str:
@@ -205,10 +211,16 @@ class _Scanner:
             end = self.t.find("'", self.i + 1)
             nl = self.t.find("\n", self.i + 1)
             self.i = end + 1 if end >= 0 and not (0 <= nl < end) else (self.n if nl < 0 else nl)
+        elif ch in "[{" and self.depth >= MAX_NESTING:
+            self.skip_nested()
         elif ch == "[":
+            self.depth += 1
             self.skip_array(path)
+            self.depth -= 1
         elif ch == "{":
+            self.depth += 1
             self.skip_inline_table(path)
+            self.depth -= 1
         else:
             start = self.i
             while self.i < self.n and self.t[self.i] not in _VALUE_END:
@@ -220,6 +232,28 @@ class _Scanner:
                 self.i += 1
                 while self.i < self.n and self.t[self.i] not in _VALUE_END:
                     self.i += 1
+
+    def skip_nested(self) -> None:
+        """Skip a whole array or inline table, however deep, without looking inside."""
+        depth = 0
+        while True:
+            match = _FLAT.search(self.t, self.i)
+            if match is None:
+                self.i = self.n
+                return
+            self.i = match.start()
+            ch = self.t[self.i]
+            if ch == "#":
+                self.skip_to_eol()
+            elif ch in "\"'":
+                before = self.i
+                self.skip_value(())  # a string
+                self.i = max(self.i, before + 1)
+            else:
+                self.i += 1
+                depth += 1 if ch in "[{" else -1
+                if depth <= 0:
+                    return
 
     def skip_array(self, path: Path) -> None:
         self.i += 1

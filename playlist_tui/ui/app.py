@@ -30,7 +30,7 @@ from playlist_tui.ui.commands import BindingsProvider
 from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.theme import DEFAULT_THEME, HIGH_CONTRAST
-from playlist_tui.ui.widgets import ProblemsPanel
+from playlist_tui.ui.widgets import ControlFilter, ProblemsPanel
 
 # The store, the models and the screens are imported by the loader thread after the
 # first frame is painted (importing them costs more than starting Textual does): this
@@ -91,6 +91,7 @@ class PlaylistApp(App[None]):
                  clock: Callable[[], datetime] | None = None, autocommit: bool = True,
                  git_sync: bool = True) -> None:
         super().__init__()
+        self._filters.append(ControlFilter())  # no control character reaches the terminal
         self.autocommit = autocommit
         self.git_sync = git_sync
         self.folder = Path(folder)

@@ -32,6 +32,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from playlist_tui.model.safetext import has_unsafe, safe_line
+
 
 @dataclass(frozen=True)
 class Column:
@@ -118,7 +120,14 @@ class Grid(ScrollView, can_focus=True):
         """Show these rows and columns; ``cells(row_key)`` makes one row's texts, one per
         column, when the row is first drawn. Rows already made for which ``keep(row_key)``
         is true are not made again (for new data where only a few rows changed). The
-        cursor stays where it was if it can."""
+        cursor stays where it was if it can. Labels and texts are shown as plain text
+        with control characters made visible (they come from class files)."""
+        if any(has_unsafe(text) for _, text in rows):
+            rows = [(key, safe_line(text)) for key, text in rows]
+        if any(has_unsafe(c.label) for c in columns):
+            columns = [Column(c.key, safe_line(c.label), c.width) for c in columns]
+        if label is not None:
+            label = safe_line(label)
         same = (cursor_type == self.cursor_type and label in (None, self.label)
                 and columns == self.columns and rows == self.rows)
         self.columns = list(columns)
@@ -173,6 +182,8 @@ class Grid(ScrollView, can_focus=True):
         made = self._made.get(key)
         if made is None:
             made = self._make(key)
+            if any(has_unsafe(text) for text in made):
+                made = [safe_line(text) for text in made]
             self._made[key] = made
             if len(self._made) > self.KEEP_ROWS:
                 self._made.popitem(last=False)

@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual.containers import VerticalScroll
+from textual.filter import LineFilter
 from textual.widgets import Static
 
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line, safe_text
+
+if TYPE_CHECKING:
+    from textual.color import Color
+
+# What must never reach the terminal from a widget's text: C0 (tab included: the terminal
+# would move the cursor), DEL, C1, bidi controls, line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069\u2028\u2029\ufeff\ufff9-\ufffb]")
+
+
+def _blank(match: re.Match[str]) -> str:
+    """A control character replaced by as many cells as the screen layout gave it (zero
+    for most: removed), so that the line keeps its width."""
+    return "?" * cell_len(match.group(0))
+
+
+class ControlFilter(LineFilter):
+    """The last guard between class data and the terminal: every line the app draws is
+    cleared of control characters (an ESC sequence in a name could otherwise recolour,
+    hide or rewrite the screen, write the clipboard with OSC 52 or make a link with OSC
+    8). Screens show such characters as visible escapes first (ui/format.py); this catches
+    whatever one forgot. The app installs it."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        search = _CONTROL.search
+        if not any(search(text) for text, _, control in segments if not control):
+            return segments
+        return [Segment(_CONTROL.sub(_blank, text), style, control)
+                if not control and search(text) else Segment(text, style, control)
+                for text, style, control in segments]
 
 
 class ProblemsPanel(VerticalScroll):
@@ -51,9 +88,9 @@ class ProblemsPanel(VerticalScroll):
         if self.expanded:
             for p in problems:
                 mark = "✗ error" if p.severity == "error" else "! warning"
-                hint = f"\n    hint: {p.hint}" if p.hint else ""
-                self.mount(Static(f"{mark}  {p.path}:{p.line}:{p.col}: {p.message}{hint}",
-                                  markup=False))
+                hint = f"\n    hint: {safe_text(p.hint)}" if p.hint else ""
+                self.mount(Static(f"{mark}  {safe_line(p.path)}:{p.line}:{p.col}: "
+                                  f"{safe_line(p.message)}{hint}", markup=False))
 
 
 class GitBar(Static):
@@ -77,4 +114,4 @@ class GitBar(Static):
 
     def show_status(self, words: str | None) -> None:
         self.set_class(not words, "hidden")
-        self.update(words or "")
+        self.update(safe_line(words or ""))

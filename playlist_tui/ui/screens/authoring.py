@@ -25,7 +25,7 @@ from playlist_tui.model.files import Framework, Playlist, Scale, Tier
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store import layout, ops
-from playlist_tui.ui.format import cell
+from playlist_tui.ui.format import block, cell
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.forms import (
@@ -213,7 +213,7 @@ class AuthoringScreen(DataScreen):
     def show_details(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one("#item-details", Static).update(self.details_text())
+        self.query_one("#item-details", Static).update(block(self.details_text()))
         path = self.file
         box = self.query_one("#file-problems", Static)
         box.update(file_problems_text(self.problems, path) if path else "")

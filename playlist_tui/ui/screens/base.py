@@ -6,13 +6,26 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line, safe_text
 from playlist_tui.ui.widgets import GitBar, ProblemsPanel
 
 if TYPE_CHECKING:  # the models are imported after the first paint (see ui/app.py)
+    from textual.notifications import SeverityLevel
+
     from playlist_tui.model.klass import ClassData
+
+
+def safe_notify(widget: Widget, message: str, *, title: str = "",
+                severity: SeverityLevel = "information", timeout: float | None = None,
+                markup: bool = False) -> None:
+    """A notification whose words may come from class files: never read as markup unless
+    asked (``[/]`` in a title cannot break the app), control characters shown."""
+    Widget.notify(widget, safe_text(message) if not markup else message,
+                  title=safe_line(title), severity=severity, timeout=timeout, markup=markup)
 
 
 class DataScreen(Screen[None]):
@@ -28,6 +41,20 @@ class DataScreen(Screen[None]):
         super().__init__()
         self.data = data
         self.problems = problems
+
+    def validate_title(self, title: str | None) -> str | None:
+        """A screen's title names class data: shown safe (see playlist_tui.ui.format)."""
+        return None if title is None else safe_line(title)
+
+    def validate_sub_title(self, sub_title: str | None) -> str | None:
+        return None if sub_title is None else safe_line(sub_title)
+
+    def notify(self, message: str, *, title: str = "",
+               severity: SeverityLevel = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Notifications of screens show data: plain text by default (see safe_notify)."""
+        safe_notify(self, message, title=title, severity=severity, timeout=timeout,
+                    markup=markup)
 
     def update_data(self, data: ClassData, problems: list[Problem]) -> None:
         self.data = data

@@ -13,7 +13,7 @@ from playlist_tui.model.files import Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store import ops
-from playlist_tui.ui.format import day, when
+from playlist_tui.ui.format import block, day, line, when
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 
@@ -64,8 +64,8 @@ class CompetenciesScreen(DataScreen):
         found = statuses(data, self.student, wanted)
         for competency in wanted:
             status = found[competency]
-            table.add_row(Text(status.symbol), Text(competency), Text(status.describe()),
-                          Text(data.competencies[competency].label), key=competency)
+            table.add_row(Text(status.symbol), line(competency), line(status.describe()),
+                          line(data.competencies[competency].label), key=competency)
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self.show_history()
@@ -114,7 +114,7 @@ class CompetenciesScreen(DataScreen):
                     lines.append(f"    Feedback: {decision.feedback}")
                 if decision.next_steps:
                     lines.append(f"    Next steps: {decision.next_steps}")
-        box.update("\n".join(lines))
+        box.update(block("\n".join(lines)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_history()

@@ -30,6 +30,7 @@ from playlist_tui.engine.mastery import WORD, State, pending_requests, state_of,
 from playlist_tui.engine.progress import playlist_progress
 from playlist_tui.model.klass import ClassData, Records
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.ui.grid import Column, Grid
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.queue import Clock
@@ -174,8 +175,8 @@ class DashboardScreen(DataScreen):
         chosen = data.playlists.get(self.playlist or "")
         playlist = chosen.title if chosen is not None else "all playlists"
         view = "competencies" if self.view == "grid" else "playlists"
-        self.query_one("#filters", Static).update(
-            f"Group: {group} (g) · Playlist: {playlist} (f) · View: {view} (v)", layout=False)
+        self.query_one("#filters", Static).update(safe_line(
+            f"Group: {group} (g) · Playlist: {playlist} (f) · View: {view} (v)"), layout=False)
         stale = self.summary is None or self.summary.key != self.summary_key()
         if stale and not self.recount_changed():
             self.summary = None
@@ -296,7 +297,7 @@ class DashboardScreen(DataScreen):
                 (f" ({status.level_name})" if status.level_name else "") + \
                 (f" · {found.label}" if found else "")
         # one line, cut to the width: no new layout at every keypress
-        self.query_one("#cursor-words", Static).update(words, layout=False)
+        self.query_one("#cursor-words", Static).update(safe_line(words), layout=False)
 
     def on_grid_moved(self, event: Grid.Moved) -> None:
         event.stop()

@@ -29,6 +29,8 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 from playlist_tui.model.ids import ID_RULE, id_error
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line
+from playlist_tui.ui.format import line
 
 Check = Callable[[dict[str, Any]], dict[str, str]]
 
@@ -102,7 +104,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
             area.styles.height = spec.lines
             return area
         if spec.kind == "select":
-            return Select([(label, value) for label, value in spec.options], id=wid,
+            return Select([(line(label), value) for label, value in spec.options], id=wid,
                           value=spec.value, allow_blank=False, compact=True)
         if spec.kind == "ids":
             with_button = Horizontal(
@@ -328,7 +330,7 @@ def file_problems_text(problems: Sequence[Problem], path: str, limit: int = 20) 
     """The problems of one file, one per line as ``path:line:col``, or that there are none."""
     mine = sorted((p for p in problems if p.path == path), key=lambda p: p.sort_key())
     if not mine:
-        return Text(f"✓ No problems in {path}.")
+        return line(f"✓ No problems in {path}.")
     errors = sum(1 for p in mine if p.severity == "error")
     lines = [f"{len(mine)} problem{'s' if len(mine) != 1 else ''} in {path} "
              f"({errors} error{'s' if errors != 1 else ''}); press e to fix it in your "
@@ -336,7 +338,7 @@ def file_problems_text(problems: Sequence[Problem], path: str, limit: int = 20) 
     for p in mine[:limit]:
         mark = "✗ error" if p.severity == "error" else "! warning"
         hint = f" (hint: {p.hint})" if p.hint else ""
-        lines.append(f"{mark}  {p.path}:{p.line}:{p.col}: {p.message}{hint}")
+        lines.append(safe_line(f"{mark}  {p.path}:{p.line}:{p.col}: {p.message}{hint}"))
     if len(mine) > limit:
         lines.append(f"… and {len(mine) - limit} more (press p for all problems)")
     return Text("\n".join(lines))

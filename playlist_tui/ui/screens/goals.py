@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store import ops
-from playlist_tui.ui.format import OPEN, TICKED, day
+from playlist_tui.ui.format import OPEN, TICKED, day, line
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 
@@ -49,7 +49,7 @@ class GoalsScreen(DataScreen):
         table.add_column("Done", key="done", width=12)
         goals = self.data.record(self.student).student.goals
         for gid, goal in goals.items():
-            table.add_row(Text(TICKED if goal.done else OPEN), Text(goal.text),
+            table.add_row(Text(TICKED if goal.done else OPEN), line(goal.text),
                           Text(day(goal.target)), Text(day(goal.done)), key=gid)
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -15,6 +16,7 @@ from playlist_tui.engine.grouping import Suggestion, suggest_groups
 from playlist_tui.model.ids import id_error
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.store import ops
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
@@ -58,7 +60,8 @@ class GroupsScreen(DataScreen):
         for n, suggestion in enumerate(self.suggestions()):
             names = ", ".join(self.data.students[s].name if s in self.data.students else s
                               for s in suggestion.students)
-            options.add_option(Option(f"{suggestion.reason}\n    {names}", id=str(n)))
+            prompt = f"{safe_line(suggestion.reason)}\n    {safe_line(names)}"
+            options.add_option(Option(Text(prompt), id=str(n)))
         if not options.option_count:
             options.add_option(Option("No two students share a next step right now.",
                                       disabled=True))

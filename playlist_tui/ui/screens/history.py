@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_text
 from playlist_tui.store.gitrepo import GitError, GitRepo
 from playlist_tui.store.workspace import Workspace
 from playlist_tui.ui.screens.base import DataScreen
@@ -60,7 +61,8 @@ class HistoryScreen(DataScreen):
                 text = "\n".join(e.line() for e in reversed(events)) or "Nothing yet."
         except GitError as exc:
             text = f"The history cannot be read: {exc}"
-        self.app.call_from_thread(self.query_one("#timeline", Static).update, text)
+        # event lines are made safe by the history itself; the diff and errors are not
+        self.app.call_from_thread(self.query_one("#timeline", Static).update, safe_text(text))
 
     def _range(self) -> str:
         """'auto': what the last sync brought in (ORIG_HEAD..HEAD), else the last commits."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,6 +13,11 @@ from textual.widgets import Button, Footer, Input, Label, OptionList, Static, Te
 from textual.widgets.option_list import Option
 
 from playlist_tui.engine.readiness import Readiness
+from playlist_tui.ui.format import line
+from playlist_tui.ui.screens.base import safe_notify
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
 
 T = TypeVar("T")
 
@@ -20,6 +25,13 @@ T = TypeVar("T")
 class Dialog(ModalScreen[T]):
     """A dialog: ``escape`` or the Cancel button closes it with None; the button with id
     ``save``/``send`` runs ``action_save``/``action_send``."""
+
+    def notify(self, message: str, *, title: str = "",
+               severity: SeverityLevel = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Plain text by default: the words may come from class files (see safe_notify)."""
+        safe_notify(self, message, title=title, severity=severity, timeout=timeout,
+                    markup=markup)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -47,7 +59,7 @@ class NoteDialog(Dialog[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Reflection on: {self.activity_title}", classes="dialog-title")
+            yield Label(line(f"Reflection on: {self.activity_title}"), classes="dialog-title")
             yield TextArea(self.reflection, id="reflection", soft_wrap=True,
                            show_line_numbers=False)
             yield Label("Evidence link (optional)")
@@ -86,7 +98,7 @@ class RequestDialog(Dialog[tuple[str, str] | None]):
             for readiness in self.options:
                 label = self.labels.get(readiness.competency, "")
                 mark = "ready" if readiness.ready else "not ready"
-                items.append(Option(f"[{mark}] {readiness.competency} {label}",
+                items.append(Option(line(f"[{mark}] {readiness.competency} {label}"),
                                     id=readiness.competency, disabled=not readiness.ready))
             yield OptionList(*items, id="competencies")
             yield Static("", id="why", markup=False)
@@ -198,7 +210,7 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
                    if (n >= self.mastered_at) == self.mastered]
         default = self.mastered_at if self.mastered else max(1, self.mastered_at - 1)
         with Vertical(classes="dialog"):
-            yield Label(f"{word}: {self.heading}", classes="dialog-title")
+            yield Label(line(f"{word}: {self.heading}"), classes="dialog-title")
             yield Label("Level")
             yield Select(allowed, value=default, allow_blank=not self.mastered, id="level")
             yield Label("Feedback for the student")
@@ -258,10 +270,11 @@ class AssignDialog(Dialog[tuple[str, str, str] | None]):
         with Vertical(classes="dialog"):
             yield Label("Assign a playlist", classes="dialog-title")
             yield Label("Playlist")
-            yield Select([(title, pid) for pid, title in self.playlists], id="playlist",
+            yield Select([(line(title), pid) for pid, title in self.playlists], id="playlist",
                          allow_blank=False)
             yield Label("To")
-            yield Select(targets, id="target", allow_blank=False, value="everyone")
+            yield Select([(line(words), value) for words, value in targets], id="target",
+                         allow_blank=False, value="everyone")
             with Horizontal(classes="buttons"):
                 yield Button("Assign (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -304,18 +317,19 @@ class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], st
         from textual.widgets import Select, SelectionList
 
         with Vertical(classes="dialog"):
-            yield Label(f"Adjust {self.heading}", classes="dialog-title")
+            yield Label(line(f"Adjust {self.heading}"), classes="dialog-title")
             yield Label("Start at tier (placement)")
-            start: Select[str] = Select([(title, tid) for tid, title in self.tiers], id="start",
+            start: Select[str] = Select([(line(title), tid) for tid, title in self.tiers],
+                                        id="start",
                                         prompt="the start (no placement)")
             if self.start:
                 start.value = self.start
             yield start
             yield Label("Skip (not required for this student): space to mark")
-            yield SelectionList[str](*[(title, aid, aid in self.skip)
+            yield SelectionList[str](*[(line(title), aid, aid in self.skip)
                                        for aid, title in self.activities], id="skip")
             yield Label("Add (required, from optional tiers): space to mark")
-            yield SelectionList[str](*[(title, aid, aid in self.add)
+            yield SelectionList[str](*[(line(title), aid, aid in self.add)
                                        for aid, title in self.activities], id="add")
             yield Label("Note for the student (accommodations)")
             yield Input(self.note, id="note", placeholder="e.g. Extra time on quizzes")

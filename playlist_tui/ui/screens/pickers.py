@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from playlist_tui.model.files import Competency
 from playlist_tui.model.klass import ClassData
+from playlist_tui.model.safetext import safe_line
 
 CHOSEN = "[x]"
 NOT_CHOSEN = "[ ]"
@@ -101,7 +102,7 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
             if not found:
                 continue
             if len(self.data.frameworks) > 1:
-                items.append(Option(Text(f"── {framework.title}", style="bold"),
+                items.append(Option(Text(f"── {safe_line(framework.title)}", style="bold"),
                                     disabled=True))
             for competency in found:
                 items.append(Option(self._prompt(competency), id=competency.id))
@@ -121,10 +122,10 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
         else:
             mark = CHOSEN if competency.id in self.chosen else NOT_CHOSEN
         text = Text(f"{mark} ")
-        text.append(competency.id, style="bold")
+        text.append(safe_line(competency.id), style="bold")
         if competency.name:
-            text.append(f"  {competency.name}")
-        text.append(f" · {competency.statement}", style="dim")
+            text.append(f"  {safe_line(competency.name)}")
+        text.append(f" · {safe_line(competency.statement)}", style="dim")
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text

@@ -17,13 +17,16 @@ from playlist_tui.model.files import Activity, Playlist
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.store import ops
 from playlist_tui.ui.format import (
     LOCKED,
     OPEN,
     TICKED,
     bar,
+    block,
     cell,
+    link_problem,
     progress_words,
     tier_line,
 )
@@ -76,7 +79,7 @@ class PlaylistScreen(DataScreen):
         adjustment = self.data.record(self.student).teacher.adjustments.get(playlist.id)
         if adjustment is not None and adjustment.note:
             summary += f"\nNote from your teacher: {adjustment.note}"
-        self.query_one("#summary", Static).update(summary)
+        self.query_one("#summary", Static).update(block(summary))
         record = self.data.record(self.student).student
         row = table.cursor_row
         table.clear(columns=True)
@@ -127,7 +130,7 @@ class PlaylistScreen(DataScreen):
         progress = playlist_progress(self.data, playlist, self.student)
         if found[0] == "tier":
             status = next(s for s in progress.tiers if s.tier.id == found[1])
-            details.update(status.why)
+            details.update(block(status.why))
             return
         located = playlist.activity(found[1])
         if located is None:
@@ -152,7 +155,7 @@ class PlaylistScreen(DataScreen):
             lines.append(f"My evidence: {note.evidence}")
         if not status.unlocked:
             lines.append(f"Locked: {status.why}")
-        details.update("\n".join(lines))
+        details.update(block("\n".join(lines)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_details()
@@ -190,6 +193,11 @@ class PlaylistScreen(DataScreen):
         activity = self.current_activity()
         if activity is None or not activity.link:
             self.notify("This activity has no link.")
+            return
+        why = link_problem(activity.link)
+        if why is not None:  # shown as plain text, never handed to a browser
+            self.notify(f"This link is not opened: {why}. It reads: {safe_line(activity.link)}",
+                        title="Link not opened", severity="warning", timeout=15)
             return
         try:
             opened = webbrowser.open(activity.link)

@@ -18,8 +18,9 @@ from playlist_tui.model.files import Request, Result
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.store import ops
-from playlist_tui.ui.format import day, when
+from playlist_tui.ui.format import block, day, line, when
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 
@@ -116,8 +117,8 @@ class QueueScreen(DataScreen):
         now = self.clock()
         for sid, rid, request in items:
             name = self.data.students[sid].name if sid in self.data.students else sid
-            table.add_row(Text(waited(now, request.at)), Text(name), Text(request.competency),
-                          Text(request.note), key=f"{sid}/{rid}")
+            table.add_row(Text(waited(now, request.at)), line(name), line(request.competency),
+                          line(request.note), key=f"{sid}/{rid}")
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         self.show_work()
@@ -143,7 +144,8 @@ class QueueScreen(DataScreen):
         head = [f"{name} asks for a check on {request.competency}"
                 + (f": {item.statement}" if item else ""),
                 f"Asked {when(request.at)}" + (f": “{request.note}”" if request.note else "")]
-        box.update("\n".join(head + evidence(self.data, sid, request.competency)))
+        box.update(block("\n".join([safe_line(h) for h in head]
+                                    + evidence(self.data, sid, request.competency))))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_work()

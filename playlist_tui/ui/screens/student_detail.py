@@ -17,7 +17,7 @@ from playlist_tui.model.files import Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store import ops
-from playlist_tui.ui.format import bar, day, progress_words, tier_line
+from playlist_tui.ui.format import bar, block, day, line, progress_words, tier_line
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.competencies import student_competencies
@@ -85,7 +85,7 @@ class StudentDetailScreen(DataScreen):
             lines.append(f"  {mark} {goal.text}{target}")
         if not record.student.goals:
             lines.append("  none yet")
-        self.query_one("#detail", Static).update("\n".join(lines))
+        self.query_one("#detail", Static).update(block("\n".join(lines)))
 
     def action_adjust(self) -> None:
         playlists = self.data.assigned_playlists(self.student)
@@ -135,7 +135,7 @@ class PlaylistChoice(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Which playlist?", classes="dialog-title")
-            yield OptionList(*[Option(title, id=pid) for pid, title in self.options],
+            yield OptionList(*[Option(line(title), id=pid) for pid, title in self.options],
                              id="choice")
         yield Footer()
 

@@ -15,7 +15,8 @@ from playlist_tui.engine.progress import next_activities, playlist_progress
 from playlist_tui.model.files import Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
-from playlist_tui.ui.format import bar, day, progress_words
+from playlist_tui.model.safetext import safe_line
+from playlist_tui.ui.format import bar, block, day, line, progress_words
 from playlist_tui.ui.messages import OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
 
@@ -73,29 +74,30 @@ class StudentHome(DataScreen):
         rows: list[Option] = []
         for playlist in data.assigned_playlists(student):
             progress = playlist_progress(data, playlist, student)
-            rows.append(Option(
+            rows.append(Option(line(
                 f"{bar(progress.done, progress.total)} {progress_words(progress):<22} "
-                f"{playlist.title}", id=playlist.id))
+                f"{playlist.title}"), id=playlist.id))
             todo = next_activities(data, playlist, student, limit=1)
             if todo:
                 tier, activity = todo[0]
-                next_lines.append(f"  → {activity.title} ({playlist.title} · {tier.title})")
+                next_lines.append(
+                    safe_line(f"  → {activity.title} ({playlist.title} · {tier.title})"))
         options.add_options(rows)  # (at once: one by one, each redid the list's lines)
         if options.option_count:
             options.highlighted = min(highlighted or 0, options.option_count - 1)
         else:
             options.add_option(Option("No playlists assigned yet.", disabled=True))
         waiting_work = "\n".join(next_lines) if next_lines else "  Nothing waiting: well done!"
-        self.query_one("#next", Static).update("Next up\n" + waiting_work)
+        self.query_one("#next", Static).update(block("Next up\n" + waiting_work))
         waiting = pending_requests(data.record(student))
-        lines = [f"  … {r.competency} (asked {day(r.at)})" for _, r in waiting]
-        self.query_one("#waiting", Static).update(
-            "Checks waiting for a teacher\n" + ("\n".join(lines) if lines else "  none"))
+        lines = [f"  … {safe_line(r.competency)} (asked {day(r.at)})" for _, r in waiting]
+        self.query_one("#waiting", Static).update(block(
+            "Checks waiting for a teacher\n" + ("\n".join(lines) if lines else "  none")))
         fresh = new_feedback(data, student)
-        self.query_one("#feedback", Static).update(
+        self.query_one("#feedback", Static).update(block(
             f"New feedback ({len(fresh)})\n"
-            + ("\n".join(f"  ★ {w}" for _, w in fresh[:5]) if fresh else "  nothing new")
-            + ("\n  (press c to read it all)" if fresh else ""))
+            + ("\n".join(f"  ★ {safe_line(w)}" for _, w in fresh[:5]) if fresh else "  nothing new")
+            + ("\n  (press c to read it all)" if fresh else "")))
 
     def action_open_playlist(self) -> None:
         options = self.query_one("#playlists", OptionList)
