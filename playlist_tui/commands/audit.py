@@ -32,10 +32,12 @@ def run(args: argparse.Namespace) -> int:
     except (AuditError, GitError) as exc:
         print(f"playlist-tui: {exc}", file=sys.stderr)
         return 2
+    from playlist_tui.model.safetext import safe_line  # authors and paths: untrusted
+
     for violation in report.violations:
-        print(violation.line())
+        print(safe_line(violation.line()))
     for note in report.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {safe_line(note)}", file=sys.stderr)
     sys.stdout.flush()
     commits = f"{report.commits} commit{'s' if report.commits != 1 else ''}"
     if report.violations:

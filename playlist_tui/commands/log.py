@@ -44,8 +44,10 @@ def run(args: argparse.Namespace) -> int:
     except GitError as exc:
         print(f"playlist-tui: {exc.message}", file=sys.stderr)
         return 2
-    for event in events:
-        print(event.line())
+    from playlist_tui.model.safetext import safe_line
+
+    for event in events:  # (sentences are safe lines already: this is the last guard)
+        print(safe_line(event.line()))
     if not events:
         print("No history yet.", file=sys.stderr)
     return 0

@@ -87,16 +87,21 @@ def print_table(grid: Grid, output: str | None) -> None:
     """The report as a rich table (rich is imported here only: commands stay UI-free)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from playlist_tui.model.safetext import safe_line
+
+    # Every word comes from the class files: plain text (a "[/]" in a name is not markup)
+    # with control characters shown as visible escapes.
     numeric = {"mastered", "not yet", "pending", "not started", "assigned", "started",
                "complete", "average %"}
-    table = Table(title=grid.title, title_justify="left")
+    table = Table(title=Text(safe_line(grid.title)), title_justify="left")
     for column in grid.columns:
         right = column in numeric or column.endswith(" %")
-        table.add_column(column, justify="right" if right else "left",
+        table.add_column(Text(safe_line(column)), justify="right" if right else "left",
                          no_wrap=column in ("student", "competency", "playlist"))
     for row in grid.rows:
-        table.add_row(*row)
+        table.add_row(*(Text(safe_line(cell)) for cell in row))
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             Console(file=handle, width=200, color_system=None).print(table)
@@ -107,4 +112,4 @@ def print_table(grid: Grid, output: str | None) -> None:
         console.print("Nothing to report.")
     if grid.legend:
         for key, name in grid.legend:
-            console.print(f"  {key}: {name}", highlight=False, markup=False)
+            console.print(safe_line(f"  {key}: {name}"), highlight=False, markup=False)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from playlist_tui.commands.common import add_folder_argument, class_folder, display_path
+from playlist_tui.model.safetext import json_text, safe_line
 
 HELP = ("Check every file of a class folder. Prints each problem as path:line:col: message. "
         "Exit 0 when clean, 1 when there are problems, 2 on usage errors.")
@@ -35,16 +35,19 @@ def run(args: argparse.Namespace) -> int:
 
         result = ClassStore(folder).load()
     problems = result.problems
-    if args.format == "json":
+    if args.format == "json":  # (JSON escapes control characters; json_text C1 and bidi)
         out = [dict(p.as_dict(), path=display_path(folder, p.path)) for p in problems]
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(json_text(out))
     else:
+        # Messages quote keys and values of the files, paths may hold any character: one
+        # safe line each (no escape sequence reaches the terminal, no forged line).
         for p in problems:
-            print(f"{display_path(folder, p.path)}:{p.line}:{p.col}: {p.severity}: {p.message}")
+            print(safe_line(f"{display_path(folder, p.path)}:{p.line}:{p.col}: {p.severity}: "
+                            f"{p.message}"))
             if p.hint:
-                print(f"    hint: {p.hint}")
+                print(f"    hint: {safe_line(p.hint)}")
         errors = sum(1 for p in problems if p.severity == "error")
-        summary = (f"{folder}: {len(result.data.playlists)} playlists, "
+        summary = (f"{safe_line(folder)}: {len(result.data.playlists)} playlists, "
                    f"{len(result.data.competencies)} competencies, "
                    f"{len(result.data.info.students)} students; ")
         summary += (f"{len(problems)} problems ({errors} errors, {len(problems) - errors} "

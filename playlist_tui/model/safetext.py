@@ -17,9 +17,11 @@ or hide text are shown as ``\\u202e``; in a single-line field a newline is shown
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-__all__ = ["NEWLINE_MARK", "has_unsafe", "safe_line", "safe_text"]
+__all__ = ["NEWLINE_MARK", "has_unsafe", "json_text", "safe_line", "safe_text"]
 
 NEWLINE_MARK = "⏎"
 
@@ -57,6 +59,18 @@ def safe_text(text: object) -> str:
     if not _UNSAFE.search(value):
         return value
     return _UNSAFE.sub(_escape, value.replace("\r\n", "\n"))
+
+
+# JSON escapes C0 controls itself; C1 controls (an 8-bit CSI) and bidi controls are kept
+# by ensure_ascii=False: they are escaped too (the values are the same once parsed).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f" + _UNSAFE.pattern[len("[\x00-\x08\x0b-\x1f\x7f-\x9f"):])
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` safe to print: no control character
+    (DEL, C1 and bidi controls as ``\\u`` escapes too)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def has_unsafe(text: str, single_line: bool = True) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from playlist_tui.engine.mastery import CompetencyStatus, State, statuses
 from playlist_tui.engine.progress import PlaylistProgress, playlist_progress
 from playlist_tui.model.files import Playlist, Student
 from playlist_tui.model.klass import ClassData
+from playlist_tui.model.safetext import json_text, safe_line
 
 By = Literal["student", "competency", "playlist"]
 BY: tuple[By, ...] = ("student", "competency", "playlist")
@@ -258,22 +259,44 @@ def build(data: ClassData, by: By, sel: Selection) -> Grid:
 # --------------------------------------------------------------------------- output
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that no spreadsheet runs as a formula: a cell starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe (as OWASP
+    recommends; spreadsheets show the text as it was), except a plain negative number
+    like ``-5`` or ``-2.5``, which stays a number. Control characters are shown as visible
+    escapes and a newline as ``⏎`` (every cell of these reports is one line)."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        text = "'" + text
+    return safe_line(text)
+
+
 def to_csv(grid: Grid) -> str:
-    """CSV with a header row; opens in any spreadsheet or gradebook import."""
+    """CSV with a header row; opens in any spreadsheet or gradebook import. Cells from the
+    class files are neutralised (see :func:`csv_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(grid.columns)
-    writer.writerows(grid.rows)
+    writer.writerow([csv_cell(c) for c in grid.columns])
+    writer.writerows([csv_cell(c) for c in row] for row in grid.rows)
     return out.getvalue()
 
 
 def to_json(grid: Grid) -> str:
-    return json.dumps(grid.data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(grid.data) + "\n"
+
+
+_MD_SPECIAL = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]",
+                             "`": "\\`", "&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def md_cell(text: str) -> str:
-    """A Markdown table cell: pipes escaped, line breaks flattened."""
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+    """Text from the class files in Markdown (a table cell, a list item): pipes, brackets
+    and backticks escaped, HTML escaped (``<img onerror=...>`` stays text, never a tag),
+    line breaks flattened, control characters shown as visible escapes."""
+    return safe_line(" ".join(text.translate(_MD_SPECIAL).split()))
 
 
 def md_table(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:

@@ -10,6 +10,8 @@ from html import escape
 
 import segno
 
+from playlist_tui.model.safetext import safe_text
+
 BASE_CSS = """\
 @page { size: auto; margin: 12mm; }
 * { box-sizing: border-box; }
@@ -35,8 +37,9 @@ a { color: #000; }
 
 
 def e(text: object) -> str:
-    """Escape text for HTML (quotes too, so it is safe in attributes)."""
-    return escape(str(text), quote=True)
+    """Escape text for HTML (quotes too, so it is safe in attributes); control characters
+    from the class files are shown as visible escapes."""
+    return escape(safe_text(text), quote=True)
 
 
 def page(title: str, body: str, css: str = "", lang: str = "en") -> str:

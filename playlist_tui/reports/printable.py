@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from playlist_tui.model.files import Activity, Playlist, Tier
 from playlist_tui.model.klass import ClassData
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.reports.gradebook import md_cell
 from playlist_tui.reports.html import e, is_web_link, page, qr_svg
+
+
+def md_link(link: str) -> str:
+    """A web link as a Markdown autolink ``<https://...>`` when it is one that cannot
+    break out of it (no space, bracket or control character); anything else as text."""
+    if is_web_link(link) and not any(ch.isspace() or ch in "<>" for ch in link) \
+            and safe_line(link) == link:
+        return f"<{link}>"
+    return md_cell(link)
 
 
 def completion_words(tier: Tier) -> str:
@@ -89,8 +99,7 @@ def to_markdown(data: ClassData, playlist: Playlist) -> str:
             if activity.description:
                 item += f"  \n  {md_cell(activity.description)}"
             if activity.link:
-                link = md_cell(activity.link)
-                item += f"  \n  <{link}>" if is_web_link(activity.link) else f"  \n  {link}"
+                item += f"  \n  {md_link(activity.link)}"
             items.append(item)
         if items:
             blocks.append("\n".join(items))
