@@ -8,7 +8,9 @@ lines over the store and the engine. To add one, write the module and list it in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -63,7 +65,23 @@ def build_command_parser(name: str) -> argparse.ArgumentParser:
     return parser
 
 
+def has_terminal() -> bool:
+    """Can the app draw here: standard input and output are a terminal, or a Textual
+    driver was chosen for it (``playlist-tui serve`` runs the app over pipes with the web
+    driver, through TEXTUAL_DRIVER)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or missing streams
+        return False
+
+
 def run_app(args: argparse.Namespace) -> int:
+    if not has_terminal():
+        print("playlist-tui: the app needs a terminal, and standard input or output is not "
+              "one; use a command instead (playlist-tui --help lists them)", file=sys.stderr)
+        return 2
     folder = class_folder(args.folder)
     if folder is None:
         return 2
@@ -80,11 +98,32 @@ def run_app(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] in COMMANDS:
-        name = args_list[0]
-        args = build_command_parser(name).parse_args(args_list[1:])
-        return int(_module(name).run(args))
-    return run_app(build_parser().parse_args(args_list))
+    try:
+        if args_list and args_list[0] in COMMANDS:
+            name = args_list[0]
+            args = build_command_parser(name).parse_args(args_list[1:])
+            code = int(_module(name).run(args))
+        else:
+            code = run_app(build_parser().parse_args(args_list))
+        sys.stdout.flush()
+    except BrokenPipeError:  # 'playlist-tui log | head': the reader is gone, quietly
+        return closed_pipe()
+    return code
+
+
+PIPE_CLOSED = 141
+"""The exit code when the output was closed early (128 + SIGPIPE, as a shell reports a
+program like ``git log`` stopped by ``| head``)."""
+
+
+def closed_pipe() -> int:
+    """Standard output was closed by its reader: no traceback, no 'Exception ignored'
+    when Python flushes it at exit (it now goes to /dev/null)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return PIPE_CLOSED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ behaviour we have: a failing case here is a bug report.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -943,3 +944,108 @@ def test_every_truncation_of_a_file_loads_without_raising(path: str, tmp_path: P
             assert problem.line >= 1 and problem.col >= 1, str(problem)
             if problem.path == path:
                 assert problem.line <= lines, f"cut at {cut}: {problem} is past the end"
+
+
+# --------------------------------------------------------------------------- hostile files
+
+DEEP_CASES = [
+    # (name, text put first in ana's student.toml, line, col of the problem, depth)
+    ("arrays_600_deep", "deep = " + "[" * 600 + "]" * 600 + "\n", 1, 72, 600),
+    ("inline_tables_3000_deep", "deep = " + "{a=" * 3000 + "1" + "}" * 3000 + "\n", 1, 200,
+     3000),
+    ("dotted_key_3000_parts", "a." * 2999 + "a = 1\n", 1, 130, 2999),
+    ("table_header_3000_parts", "[" + ".".join(["a"] * 3000) + "]\nx = 1\n", 1, 129, 3000),
+]
+
+
+@pytest.mark.parametrize("name, text, line, col, depth", DEEP_CASES,
+                         ids=[c[0] for c in DEEP_CASES])
+def test_deep_nesting_is_a_problem_at_its_place(name: str, text: str, line: int, col: int,
+                                                depth: int, tmp_path: Path) -> None:
+    write_class(tmp_path, {ANA: text + ANA_STUDENT_TOML if not text.startswith("[") else
+                           ANA_STUDENT_TOML + text})
+    result = load_class(tmp_path)
+    found = [p for p in result.problems if p.path == ANA]
+    assert len(found) == 1, listing(result)
+    shift = 0 if not text.startswith("[") else ANA_STUDENT_TOML.count("\n")
+    assert (found[0].line, found[0].col) == (line + shift, col), str(found[0])
+    assert found[0].message == f"values nested {depth:,} deep; the limit is 64"
+    assert found[0].hint
+    assert not [p for p in result.errors if p.path != ANA], listing(result)
+    assert set(result.data.record("ben").student.ticks) == {"ratios/video"}
+
+
+@pytest.mark.parametrize("name, text, line, col, depth", DEEP_CASES[:2],
+                         ids=[c[0] for c in DEEP_CASES[:2]])
+def test_deep_nesting_through_validate_report_log_and_the_app(
+        name: str, text: str, line: int, col: int, depth: int, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from playlist_tui.cli import main
+    from playlist_tui.ui.app import PlaylistApp
+    from tests.conftest import git, init_repo
+
+    write_class(tmp_path)
+    init_repo(tmp_path)
+    (tmp_path / ANA).write_text(text + ANA_STUDENT_TOML)
+    git(tmp_path, "commit", "-qam", "deep")
+    where = f"{tmp_path}/{ANA}:{line}:{col}: error: values nested {depth:,} deep"
+    for argv in (["validate", str(tmp_path)], ["validate", str(tmp_path), "--no-cache"]):
+        assert main(argv) == 1
+        assert where in capsys.readouterr().out
+    assert main(["report", str(tmp_path), "--format", "csv"]) == 0
+    assert "Ben" in capsys.readouterr().out
+    assert main(["log", str(tmp_path)]) == 0
+    assert "which does not parse" in capsys.readouterr().out
+
+    async def app_load() -> list[Problem]:
+        app = PlaylistApp(tmp_path, role="teacher", person="t-rivera", watch=False)
+        async with app.run_test() as pilot:
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app.result is not None:
+                    break
+            assert app.result is not None
+            return app.result.problems
+
+    problems = asyncio.run(app_load())  # the app's load: the same problem, no crash
+    assert [(p.line, p.col) for p in problems if p.path == ANA] == [(line, col)]
+
+
+@pytest.mark.parametrize("kind", ["symlink_to_a_file_outside", "symlink_to_dev_stdin",
+                                  "fifo", "socket", "folder_link"])
+def test_what_is_not_a_regular_file_is_never_read(kind: str, tmp_path: Path) -> None:
+    import socket
+
+    root = tmp_path / "class"
+    write_class(root)
+    outside = tmp_path / "outside.toml"
+    outside.write_text('[goals.g1]\ntext = "read from outside"\n')
+    target = root / BEN
+    target.unlink()
+    if kind == "symlink_to_a_file_outside":
+        os.symlink(outside, target)
+    elif kind == "symlink_to_dev_stdin":
+        os.symlink("/dev/stdin", target)
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(target))
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        os.replace(outside, tmp_path / "elsewhere/student.toml")
+        os.rmdir(root / "students/ben")
+        os.symlink(tmp_path / "elsewhere", root / "students/ben")
+    result = load_class(root)  # never opens the FIFO (it would block) nor follows a link
+    what = {"fifo": "a named pipe (FIFO)", "socket": "a socket"}.get(kind, "a symbolic link")
+    if kind == "folder_link":
+        expect = Problem("students/ben", 1, 1, "students/ben is a symbolic link; class "
+                         "folders must be real folders", "")
+    else:
+        expect = Problem(BEN, 1, 1, f"{BEN} is {what}; class files must be regular files", "")
+    found = [p for p in result.problems if (p.path, p.message) == (expect.path, expect.message)]
+    assert found and found[0].hint, listing(result)
+    assert "read from outside" not in repr(result.data.record("ben"))
+    assert set(result.data.record("ana").student.ticks) == {"ratios/video", "ratios/practice"}

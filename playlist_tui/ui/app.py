@@ -26,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
+from playlist_tui.model.safetext import safe_line
 from playlist_tui.ui.commands import BindingsProvider
 from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
@@ -167,7 +168,7 @@ class PlaylistApp(App[None]):
         self.result = result
         self.query_one("#loading").display = False
         self.query_one(ProblemsPanel).show(result.problems)
-        self.title = result.data.info.name
+        self.title = safe_line(result.data.info.name)
         if self.role is not None:
             found = identity.find(result.data, "student" if self.role == "student"
                                   else "teacher", self.person or "")
