@@ -23,6 +23,7 @@ import stat
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,14 @@ def hostile_class(root: Path, text: str) -> Path:
     if done.returncode != 0:  # git refused that author name: commit under a plain one
         git(root, "commit", "-q", "-m", text)
     return root
+
+
+def no_browser(opened: list[str]) -> Callable[..., bool]:
+    """webbrowser.open that records the link and opens nothing (as under serve)."""
+    def open_(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        return False
+    return open_
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -217,7 +226,7 @@ async def test_the_app_shows_every_hostile_string_safely(tmp_path: Path,
     everything = " ".join(HOSTILE.values())
     folder = hostile_class(tmp_path / "class", everything)
     opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or False)
+    monkeypatch.setattr("webbrowser.open", no_browser(opened))
 
     teacher = PlaylistApp(folder, role="teacher", person="t-rivera", watch=False)
     async with teacher.run_test(size=(100, 30)) as pilot:
@@ -267,7 +276,7 @@ async def test_the_open_link_key(small_class: Path, monkeypatch: pytest.MonkeyPa
     assert text.count(old) == 1
     path.write_text(text.replace(old, f"link = {toml_str(link)}"))
     opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or False)
+    monkeypatch.setattr("webbrowser.open", no_browser(opened))
     app = PlaylistApp(small_class, role="student", person="ana", watch=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_ratios(pilot)
@@ -343,7 +352,7 @@ def test_csv_formula_neutralisation(value: str, shown: str) -> None:
 # --------------------------------------------------------------------------- files
 
 
-def special_cases(tmp_path: Path) -> dict[str, tuple[str, object]]:
+def special_cases(tmp_path: Path) -> dict[str, tuple[str, Path | str]]:
     outside = tmp_path / "outside.toml"
     outside.write_text('secret = "the teacher\'s other file"\n')
     return {"symlink_outside": ("a symbolic link", outside),
