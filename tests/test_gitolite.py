@@ -298,3 +298,23 @@ def test_a_teacher_syncs_thirty_students_on_the_server(server: Server, tmp_path:
     ws = open_repo(kim)
     assert isinstance(ws, Workspace) and len(ws.present()) == 30
     assert EMAILS["kim"] in git(kim, "config", "user.email")
+    # a student joins: the roster changes, the server follows, the teacher's sync gets her
+    text = (kim / "class.toml").read_text()
+    (kim / "class.toml").write_text(text + '\n[[students]]\nid = "zoe"\nname = "Zoe Li"\n')
+    unknown = _cli("server", "add-student", str(kim), "--student", "nobody", "--admin",
+                   server.url("gitolite-admin"), "--name", "big6",
+                   env=server.env(server.admin_key))
+    assert unknown.returncode == 2 and "not a student" in unknown.stderr
+    added = _cli("server", "add-student", str(kim), "--student", "zoe", "--admin",
+                 server.url("gitolite-admin"), "--name", "big6", env=server.env(server.admin_key))
+    assert added.returncode == 0, added.stderr
+    ClassStore(kim).apply(ops.RecordDecision(
+        student="zoe", result=Result.NOT_YET, by="kim", competency="RP.1",
+        feedback="Welcome: start with the video"))
+    joined = ws.sync()
+    assert joined.ok, joined.message
+    assert "zoe" in ws.present()
+    remote = subprocess.run(["git", "ls-remote", server.url("big6-students/zoe")],
+                            capture_output=True, text=True, env=server.env(server.keys["kim"]),
+                            check=False)
+    assert "refs/heads/main" in remote.stdout, remote.stderr

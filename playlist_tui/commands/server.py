@@ -1,4 +1,4 @@
-"""``playlist-tui server setup [FOLDER] --admin URL [--name NAME]``"""
+"""``playlist-tui server setup|add-student [FOLDER] --admin URL [--name NAME]``"""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ HELP = ("Set up a gitolite server for privacy mode from the roster: a class repo
 
 EPILOG = """examples:
   playlist-tui server setup --admin ssh://git@git.school.example/gitolite-admin --name math6
+  playlist-tui server add-student --student zoe-li --admin git@git.school.example:gitolite-admin
   playlist-tui server setup ~/classes/math6 --admin git@git.school.example:gitolite-admin
 """
 
@@ -22,9 +23,13 @@ EPILOG = """examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("action", choices=["setup"], help="what to do (setup: write the "
-                        "server's configuration from the roster)")
+    parser.add_argument("action", choices=["setup", "add-student"],
+                        help="setup: write the server's configuration from the roster; "
+                             "add-student: the same, after checking that --student is in the "
+                             "roster (its repository is made, its key let in)")
     add_folder_argument(parser)
+    parser.add_argument("--student", metavar="ID", help="with add-student: the student added "
+                        "to class.toml (e.g. with 'playlist-tui roster add')")
     parser.add_argument("--admin", required=True, metavar="URL",
                         help="address of the server's gitolite-admin repository (you need "
                              "its admin key)")
@@ -46,6 +51,21 @@ def run(args: argparse.Namespace) -> int:
     if folder is None:
         return 2
     name = args.name or folder.resolve().name
+    if args.action == "add-student":
+        from playlist_tui.store.server import plan as roster_plan
+
+        if not args.student:
+            print("playlist-tui: add-student needs --student ID", file=sys.stderr)
+            return 2
+        try:
+            known = roster_plan(folder, name).students
+        except GitError as exc:
+            print(f"playlist-tui: {safe_line(exc.message)}", file=sys.stderr)
+            return 2
+        if args.student not in known:
+            print(f"playlist-tui: {safe_line(args.student)} is not a student in class.toml: "
+                  "add them to the roster first", file=sys.stderr)
+            return 2
     try:
         plan, done = setup(folder, name, args.admin, migrating=args.migrating)
     except GitError as exc:

@@ -607,13 +607,11 @@ class GitRepo:
             if missing:
                 body = text if not text or text.endswith("\n") else text + "\n"
                 header = "# playlist-tui: merge student and teacher files by meaning\n"
+                # Quietly: this is set-up, not a repair a person needs to hear about.
                 with contextlib.suppress(OSError):
                     attributes.parent.mkdir(parents=True, exist_ok=True)
                     atomic_write(attributes, (body + header + "\n".join(missing) + "\n"
                                               ).encode("utf-8"))
-                    if not (self.root / ".gitattributes").is_file():
-                        done.append("set up the merge driver for this clone "
-                                    "(.git/info/attributes)")
         command = self._config(f"merge.{DRIVER}.driver")
         if command is None or not _runnable(command):
             self.git("config", f"merge.{DRIVER}.name", DRIVER_DESCRIPTION)
