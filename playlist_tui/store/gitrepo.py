@@ -57,7 +57,7 @@ from playlist_tui.store.history import (
 )
 from playlist_tui.store.lock import LockBusy, class_lock
 from playlist_tui.store.merge_shared import read_conflicts, write_conflicts
-from playlist_tui.store.reading import parse_bytes
+from playlist_tui.store.reading import parse_bytes, read_text
 
 __all__ = [
     "ATTRIBUTES", "DRIVER", "GitError", "GitRepo", "GitStatus", "HistoryEvent", "Review",
@@ -520,7 +520,7 @@ class GitRepo:
         else its name and None."""
         email = (self._config("user.email") or "").lower()
         try:
-            data = tomlparse.loads((self.root / layout.CLASS_FILE).read_text(encoding="utf-8"))
+            data = tomlparse.loads(read_text(self.root, layout.CLASS_FILE) or "")
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             data = {}
         for kind in ("teachers", "students"):

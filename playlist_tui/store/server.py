@@ -30,6 +30,7 @@ from pathlib import Path
 from playlist_tui.model import tomlparse
 from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import NETWORK_TIMEOUT, GitError, run_git
+from playlist_tui.store.reading import read_text
 
 __all__ = ["Plan", "gitolite_conf", "plan", "setup"]
 
@@ -57,9 +58,13 @@ def plan(root: Path, name: str) -> Plan:
     if not _NAME.match(name):
         raise GitError(f"{name!r} cannot name a repository: use letters, digits, '.', '-'"
                        " and '_'")
+    text = read_text(root, layout.CLASS_FILE)
+    if text is None:
+        raise GitError("class.toml cannot be read (missing, not a regular file, or not "
+                       "UTF-8): run 'playlist-tui validate'")
     try:
-        data = tomlparse.loads((root / layout.CLASS_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomlparse.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise GitError(f"class.toml cannot be read ({exc}): run 'playlist-tui validate'"
                        ) from exc
     result = Plan(name)

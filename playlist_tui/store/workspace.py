@@ -51,6 +51,7 @@ from playlist_tui.store.gitrepo import (
     SyncResult,
 )
 from playlist_tui.store.lock import class_lock
+from playlist_tui.store.reading import read_text
 
 __all__ = [
     "PARALLEL", "Workspace", "open_repo", "privacy_template", "student_git_dir",
@@ -81,7 +82,7 @@ def privacy_template(root: Path) -> str | None:
     """The student repositories' address template from ``class.toml`` (None: the
     single-repository mode, or class.toml cannot be read)."""
     try:
-        data = tomlparse.loads((root / layout.CLASS_FILE).read_text(encoding="utf-8"))
+        data = tomlparse.loads(read_text(root, layout.CLASS_FILE) or "")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     section = data.get("repositories")
@@ -181,7 +182,7 @@ class Workspace:
 
     def _roster(self) -> _Roster:
         try:
-            data = tomlparse.loads((self.root / layout.CLASS_FILE).read_text(encoding="utf-8"))
+            data = tomlparse.loads(read_text(self.root, layout.CLASS_FILE) or "")
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             data = {}
         roster = _Roster()
