@@ -70,6 +70,7 @@ def main(argv: list[str]) -> int:
         [str(PY), "-m", "ruff", "check",
          *[p for p in ("playlist_tui", "tests", "bench", "tasks.py") if (ROOT / p).exists()]],
         [str(PY), "-m", "mypy"],
+        [str(BIN / "lint-imports")],
         [str(PY), "-m", "pytest", *rest],
     ]
     failed = 0
