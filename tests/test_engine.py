@@ -905,7 +905,8 @@ def _history(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     decisions: dict[str, Any] = {}
     for i in range(draw(st.integers(0, 6))):
         extra: dict[str, Any] = {}
-        if requests and draw(st.booleans()):
+        through_request: bool = draw(st.booleans())
+        if requests and through_request:
             extra["request"] = draw(st.sampled_from(sorted(requests)))
         else:
             extra["competency"] = draw(st.sampled_from(COMPETENCIES))

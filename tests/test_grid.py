@@ -20,7 +20,7 @@ class GridApp(App[None]):
     def __init__(self, rows: int, columns: int) -> None:
         super().__init__()
         self.made: list[str] = []
-        self.selected: list[tuple[str, str | None]] = []
+        self.selected: list[tuple[str | None, str | None]] = []
         self.n_rows = rows
         self.n_columns = columns
 
