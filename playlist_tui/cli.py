@@ -16,7 +16,12 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from playlist_tui import __version__
-from playlist_tui.commands.common import DEMO, add_folder_argument, class_folder
+from playlist_tui.commands.common import (
+    DEMO,
+    add_folder_argument,
+    class_folder,
+    has_class_file,
+)
 
 COMMANDS: dict[str, str] = {
     "validate": "playlist_tui.commands.validate",
@@ -33,7 +38,51 @@ COMMANDS: dict[str, str] = {
     "privacy": "playlist_tui.commands.privacy",
     "server": "playlist_tui.commands.server",
     "conflicts": "playlist_tui.commands.conflicts",
+    "init": "playlist_tui.commands.init",
+    "roster": "playlist_tui.commands.roster",
+    "demo": "playlist_tui.commands.demo",
+    "completion": "playlist_tui.commands.completion",
 }
+
+EXAMPLES: dict[str, str] = {
+    "validate": "playlist-tui validate\n  playlist-tui validate ~/classes/math6 --format json",
+    "report": "playlist-tui report --by competency\n"
+              "  playlist-tui report --by student --group advisory-a --format csv -o grades.csv\n"
+              "  playlist-tui report --student ana-souza --format html -o ana.html",
+    "print": "playlist-tui print ratios-intro -o ratios.html\n"
+             "  playlist-tui print ratios-intro --format md",
+    "serve": "playlist-tui serve --teacher lee\n"
+             "  playlist-tui serve ~/classes/math6 --student ana-souza --port 8001",
+    "import": "playlist-tui import case standards.json --id math-6\n"
+              "  playlist-tui import oneroster export.zip --class math6-2026 --dry-run",
+    "export": "playlist-tui export case math-6-rp -o math-6-rp.json",
+    "sync": "playlist-tui sync\n  playlist-tui sync ~/classes/math6",
+    "log": "playlist-tui log --student ana-souza\n  playlist-tui log --competency RP.1 --limit 20",
+    "audit": "playlist-tui audit\n  playlist-tui audit --since v2026-term1",
+    "merge-driver": "(run by git, registered by 'playlist-tui setup-git'):\n"
+                    "  playlist-tui merge-driver %O %A %B %P",
+    "setup-git": "playlist-tui setup-git\n  playlist-tui setup-git ~/classes/math6",
+    "privacy": "playlist-tui privacy migrate --students '../math6-students/{id}'",
+    "server": "playlist-tui server setup --admin git@school.example:gitolite-admin\n"
+              "  playlist-tui server add-student --student new-kid --admin "
+              "git@school.example:gitolite-admin",
+    "conflicts": "playlist-tui conflicts\n  playlist-tui conflicts --take 1 theirs",
+    "init": "playlist-tui init math6            (asks in a short form)\n"
+            "  playlist-tui init math6 --name \"Grade 6 Math\" --teacher-name \"Jane Lee\" "
+            "--teacher-email j.lee@school.org --co-teacher \"Dan Okafor:d.okafor@school.org\"",
+    "roster": "playlist-tui roster add student \"Ana Souza\" --email ana@school.org\n"
+              "  playlist-tui roster edit student ana-souza --add-email ana.s@home.example\n"
+              "  playlist-tui roster add group \"Math support\" --member ana-souza\n"
+              "  playlist-tui roster edit group math-support --add ben-ito --name \"WIN time\"\n"
+              "  playlist-tui roster remove student ana-souza\n"
+              "  playlist-tui roster edit class --name \"Grade 6 Math (2026-27)\"\n"
+              "  playlist-tui roster list -C ~/classes/math6",
+    "demo": "playlist-tui demo\n  playlist-tui demo ~/try-playlists --teacher lee",
+    "completion": "eval \"$(playlist-tui completion bash)\"      (in ~/.bashrc)\n"
+                  "  eval \"$(playlist-tui completion zsh)\"       (in ~/.zshrc)\n"
+                  "  playlist-tui completion fish | source     (in config.fish)",
+}
+"""Examples shown at the end of each command's --help (one place for all commands)."""
 
 
 def _module(name: str) -> ModuleType:
@@ -60,8 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_command_parser(name: str) -> argparse.ArgumentParser:
     module = _module(name)
-    parser = argparse.ArgumentParser(prog=f"playlist-tui {name}", description=module.HELP)
+    example = EXAMPLES.get(name)
+    parser = argparse.ArgumentParser(prog=f"playlist-tui {name}", description=module.HELP,
+                                     epilog=f"examples:\n  {example}" if example else None,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     module.add_arguments(parser)
+    if name == "completion":  # its script is made from the parsers of every command
+        parser.set_defaults(parsers=lambda: (build_parser(), {
+            n: build_command_parser(n) for n in COMMANDS}))
     return parser
 
 
@@ -83,7 +138,7 @@ def run_app(args: argparse.Namespace) -> int:
               "one; use a command instead (playlist-tui --help lists them)", file=sys.stderr)
         return 2
     folder = class_folder(args.folder)
-    if folder is None:
+    if folder is None or not has_class_file(folder):
         return 2
     from playlist_tui.ui.app import PlaylistApp
 
@@ -99,6 +154,9 @@ def run_app(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
+        if args_list and (unknown := not_a_command(args_list[0])):
+            print(unknown, file=sys.stderr)
+            return 2
         if args_list and args_list[0] in COMMANDS:
             name = args_list[0]
             args = build_command_parser(name).parse_args(args_list[1:])
@@ -109,6 +167,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # 'playlist-tui log | head': the reader is gone, quietly
         return closed_pipe()
     return code
+
+
+def not_a_command(word: str) -> str | None:
+    """Why ``word`` (the first argument) is neither a command nor a folder, with the
+    command it may be a typo of ('valdate': did you mean 'validate'?); None if it is one."""
+    import difflib
+
+    if word in COMMANDS or word.startswith("-") or os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
+    hint = (f"did you mean 'playlist-tui {close[0]}'?" if close
+            else "commands: " + ", ".join(COMMANDS))
+    return f"playlist-tui: {word!r} is neither a command nor a folder; {hint}"
 
 
 PIPE_CLOSED = 141
