@@ -47,8 +47,9 @@ def test_validate_json(small_class: Path) -> None:
     (small_class / "students/ana/student.toml").write_text('[ticks]\n"ratios/video" = "soon"\n')
     out = run("validate", str(small_class), "--format", "json")
     assert out.returncode == 1
-    problems = json.loads(out.stdout)
-    assert problems == [{
+    report = json.loads(out.stdout)
+    assert report["version"] == 1
+    assert report["problems"] == [{
         "path": f"{small_class}/students/ana/student.toml", "line": 2, "col": 1,
         "severity": "error",
         "message": "ticks.\"ratios/video\": expected a date-time like 2026-11-03T10:15:00Z "
@@ -63,9 +64,10 @@ def test_validate_with_and_without_the_cache_agree(small_class: Path) -> None:
     path.write_text(path.read_text() + '\n[goals]\ng1 = { text = 3 }\n')
     cached = run("validate", str(small_class), "--format", "json")
     cold = run("validate", str(small_class), "--format", "json", "--no-cache")
-    assert json.loads(first.stdout) == []
+    assert json.loads(first.stdout) == {"version": 1, "problems": []}
     assert cached.returncode == cold.returncode == 1
-    assert json.loads(cached.stdout) == json.loads(cold.stdout) != []
+    assert json.loads(cached.stdout) == json.loads(cold.stdout) != {"version": 1,
+                                                                     "problems": []}
     assert "students/ben/student.toml" in cached.stdout
 
 

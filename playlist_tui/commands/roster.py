@@ -149,14 +149,12 @@ def _operation(args: argparse.Namespace, data: dict[str, Any]) -> tuple[Operatio
     what = args.what
     if args.action == "add":
         if what == "group":
-            gid = args.ident or r.suggest_id(args.name, {
-                str(g.get("id")) for g in _tables(data, "groups")})
+            gid = args.ident or r.suggest_id(args.name)  # (taken: refused, never "-2")
             return (r.MakeGroup(id=gid, name=args.name, members=tuple(args.member)),
                     f"made group {gid} ({args.name})")
         if args.member:
             raise ValueError("--member is for groups")
-        taken = {str(p.get("id")) for k in ("students", "teachers") for p in _tables(data, k)}
-        pid = args.ident or r.suggest_id(args.name, taken)
+        pid = args.ident or r.suggest_id(args.name)  # (taken: refused, never "-2")
         return (r.AddPerson(role=what, id=pid, name=args.name, emails=tuple(args.email),
                             signing_key=args.signing_key or ""),
                 f"added {what} {pid} ({args.name})")
@@ -229,7 +227,9 @@ def _apply(folder: Path, op: Operation, words: str, args: argparse.Namespace) ->
     try:
         applied = ClassStore(folder).apply(op)
     except OperationError as exc:
-        return _error(f"{exc.path}: {exc.message}")
+        hint = (" (give one with --id ID)" if args.action == "add" and not args.ident
+                and "already" in exc.message else "")
+        return _error(f"{exc.path}: {exc.message}{hint}")
     if not applied.changed:
         print(f"nothing to change: {safe_line(words)} is already so")
         return 0
@@ -240,12 +240,15 @@ def _apply(folder: Path, op: Operation, words: str, args: argparse.Namespace) ->
     if getattr(args, "what", "") == "student" and args.action == "remove":
         student_dir = folder / "students" / args.ident
         if args.delete_files and student_dir.is_dir() and not student_dir.is_symlink():
+            paths += [p.relative_to(folder).as_posix() for p in student_dir.rglob("*")
+                      if p.is_file()]
             shutil.rmtree(student_dir)
-            paths.append(f"students/{args.ident}")
             print(f"Deleted students/{args.ident}/ (git history still has it).")
         elif student_dir.exists():
             print(f"Kept students/{args.ident}/ (their record and the teachers' decisions) "
-                  "and its history; delete it with --delete-files.")
+                  "and its history. 'playlist-tui validate' reports the folder as belonging "
+                  "to no student until it is deleted (run again with --delete-files; git "
+                  "keeps the history) or the student is added again.")
         else:
             print(f"(students/{args.ident}/ does not exist: they had no record yet)")
     if not commit:

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     problems = result.problems
     if args.format == "json":  # (JSON escapes control characters; json_text C1 and bidi)
         out = [dict(p.as_dict(), path=display_path(folder, p.path)) for p in problems]
-        print(json_text(out))
+        print(json_text({"version": 1, "problems": out}))  # version: of this JSON's shape
     else:
         # Messages quote keys and values of the files, paths may hold any character: one
         # safe line each (no escape sequence reaches the terminal, no forged line).

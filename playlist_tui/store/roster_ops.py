@@ -137,7 +137,8 @@ def add_block(text: str, array: str, item: dict[str, Any]) -> str:
         f"{tomltext.format_key(k)} = {tomltext.format_value(v)}\n" for k, v in item.items())
     head = text[:at]
     gap = "" if not head.strip() or head.endswith("\n\n") else "\n"
-    candidate = head + gap + block + ("\n" if text[at:].strip() else "") + text[at:]
+    rest = text[at:].lstrip("\n")
+    candidate = head + gap + block + ("\n" + rest if rest.strip() else "")
     expected = dict(data)
     expected[array] = [item]
     try:
@@ -146,6 +147,107 @@ def add_block(text: str, array: str, item: dict[str, Any]) -> str:
     except tomllib.TOMLDecodeError:
         pass
     return tomltext.append_table(text, (array,), item)
+
+
+# ---- values of arrays, edited in place (a long members list keeps its lines)
+
+
+def _expect(text: str, loc: tuple[str | int, ...], values: list[Any]) -> dict[str, Any]:
+    expected = _data(text)
+    target: Any = expected
+    for part in loc[:-1]:
+        target = target[part]
+    target[loc[-1]] = values
+    return expected
+
+
+def _verified(candidate: str, expected: dict[str, Any]) -> bool:
+    try:
+        return tomlparse.loads(candidate) == expected
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def _current(text: str, loc: tuple[str | int, ...]) -> list[Any]:
+    target: Any = _data(text)
+    for part in loc:
+        target = target[part]
+    return list(target) if isinstance(target, list) else []
+
+
+def _drop_blank_line(text: str, at: int) -> str:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    end = len(text) if end < 0 else end + 1
+    return text[:start] + text[end:] if not text[start:end].strip() else text
+
+
+def remove_from_array(text: str, loc: tuple[str | int, ...], value: str) -> str:
+    """Take one string out of the array at ``loc`` where it is written (with its comma;
+    a line left empty goes), so the other lines of a long list stay as they are."""
+    values = [v for v in _current(text, loc) if v != value]
+    expected = _expect(text, loc, values)
+    entry = scan(text).entries.get(loc)
+    literal = tomltext.format_value(value)
+    if entry is not None:
+        segment = text[entry.value_start:entry.value_end]
+        if segment.count(literal) == 1:
+            s = segment.index(literal)
+            e = s + len(literal)
+            after = re.match(r"[ \t]*,[ \t]*", segment[e:])
+            cut = s
+            if after:
+                new = segment[:s] + segment[e + after.end():]
+            else:
+                before = re.search(r",[ \t]*$", segment[:s])
+                cut = before.start() if before else s
+                new = segment[:cut] + segment[e:]
+            candidate = _drop_blank_line(text[:entry.value_start] + new
+                                         + text[entry.value_end:], entry.value_start + cut)
+            if _verified(candidate, expected):
+                return candidate
+    return tomltext.set_value(text, loc, values)
+
+
+def append_to_array(text: str, loc: tuple[str | int, ...], value: str) -> str:
+    """Add one string at the end of the array at ``loc``, written where the last value
+    ends (a long list spread over lines keeps its lines)."""
+    values = [*_current(text, loc), value]
+    expected = _expect(text, loc, values)
+    entry = scan(text).entries.get(loc)
+    literal = tomltext.format_value(value)
+    if entry is not None:
+        segment = text[entry.value_start:entry.value_end]
+        close = segment.rstrip().rfind("]")
+        body = segment[:close].rstrip()
+        if body.endswith("["):
+            new = f"[{literal}" + segment[close:]
+        elif body.endswith(","):
+            new = body + f" {literal}," + segment[len(body):close].rstrip(" \t") \
+                + segment[close:]
+        else:
+            new = body + f", {literal}" + segment[len(body):]
+        candidate = text[:entry.value_start] + new + text[entry.value_end:]
+        if _verified(candidate, expected):
+            return candidate
+    return tomltext.set_value(text, loc, values)
+
+
+def replace_in_array(text: str, loc: tuple[str | int, ...], old: str, new: str) -> str:
+    """Write ``new`` in place of ``old`` in the array at ``loc`` (nothing else moves)."""
+    values = _unique([new if v == old else v for v in _current(text, loc)])
+    expected = _expect(text, loc, values)
+    entry = scan(text).entries.get(loc)
+    literal = tomltext.format_value(old)
+    if entry is not None:
+        segment = text[entry.value_start:entry.value_end]
+        if segment.count(literal) == 1:
+            candidate = (text[:entry.value_start]
+                         + segment.replace(literal, tomltext.format_value(new))
+                         + text[entry.value_end:])
+            if _verified(candidate, expected):
+                return candidate
+    return tomltext.set_value(text, loc, values)
 
 
 def _without_in_assignments(text: str, key: str, ident: str) -> tuple[str, int]:
@@ -164,7 +266,7 @@ def _without_in_assignments(text: str, key: str, ident: str) -> tuple[str, int]:
         rest = [v for v in values if v != ident]
         others = any(item.get(k) for k in ("everyone", "groups", "students") if k != key)
         if rest:
-            text = tomltext.set_value(text, ("assignments", n, key), rest)
+            text = remove_from_array(text, ("assignments", n, key), ident)
         elif others:
             text = tomltext.remove_value(text, ("assignments", n, key))
         else:
@@ -178,8 +280,7 @@ def _rename_in_assignments(text: str, old: str, new: str) -> str:
     for n, item in enumerate(found):
         groups = item.get("groups") if isinstance(item, dict) else None
         if isinstance(groups, list) and old in groups:
-            text = tomltext.set_value(text, ("assignments", n, "groups"),
-                                      _unique([new if g == old else g for g in groups]))
+            text = replace_in_array(text, ("assignments", n, "groups"), old, new)
     return text
 
 
@@ -305,8 +406,7 @@ class RemovePerson(RosterOp):
             for n, group in enumerate(_tables(data, "groups")):
                 members = group.get("members") if isinstance(group, dict) else None
                 if isinstance(members, list) and self.id in members:
-                    text = tomltext.set_value(text, ("groups", n, "members"),
-                                              [m for m in members if m != self.id])
+                    text = remove_from_array(text, ("groups", n, "members"), self.id)
             text, _ = _without_in_assignments(text, "students", self.id)
         index = _index(_data(text), array, self.id)
         assert index is not None
@@ -381,7 +481,13 @@ class EditGroup(RosterOp):
             _check_name(self.name, "group")
             if current.get("name") != self.name.strip():
                 text = tomltext.set_value(text, ("groups", index, "name"), self.name.strip())
-        if members != old:
+        if members != old and self.members is None and "members" in current:
+            for m in self.remove:  # where they are written: a long list keeps its lines
+                text = remove_from_array(text, ("groups", index, "members"), m)
+            for m in self.add:
+                if m not in old:
+                    text = append_to_array(text, ("groups", index, "members"), m)
+        elif members != old:
             text = tomltext.set_value(text, ("groups", index, "members"), members)
         if self.new_id is not None and self.new_id != self.group:
             _check_id(self.new_id, "group")
