@@ -222,3 +222,92 @@ def test_the_first_student_of_a_new_class_goes_before_its_groups() -> None:
                    '# groups\n\n[[groups]]\nid = "g"\nname = "G"\n')
     with pytest.raises(EditError, match="already a student"):
         r.AddPerson(role="teacher", id="s", name="S").edit(out)
+
+
+# --------------------------------------------------------------------------- the app
+
+
+async def test_the_roster_screen_each_change_one_small_diff(small_class: Path) -> None:
+    """Teachers manage the roster in the app (R on the dashboard): each action is one
+    small diff of class.toml, and the comment at the top of the file stays."""
+    from textual.widgets import DataTable, Input, TextArea
+
+    from playlist_tui.ui.app import PlaylistApp
+    from playlist_tui.ui.screens.roster import RosterScreen
+    from tests.conftest import changes
+    from tests.test_student_app import settle
+
+    def step(expected: tuple[int, int]) -> None:
+        assert changes(small_class) == {"class.toml": expected}
+        git(small_class, "commit", "-qam", "step")
+
+    app = PlaylistApp(small_class, role="teacher", person="lee", watch=False,
+                      autocommit=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 1 + 3 + 1  # lee; ana, ben, cy; table-1
+
+        await pilot.press("s")  # add a student
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "Dee Diaz"
+        app.screen.query_one("#field-emails", Input).value = "dee@students.example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        step((5, 0))
+
+        table.move_cursor(row=2)  # ben: edit his name and give him an email
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "Ben O."
+        app.screen.query_one("#field-emails", Input).value = "ben@students.example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        step((2, 1))
+
+        await pilot.press("g")  # make a group
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "Table 2"
+        app.screen.query_one("#field-members", TextArea).text = "cy dee-diaz"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        step((5, 0))
+
+        rows = [row[:2] for row in screen.rows()]
+        table.move_cursor(row=rows.index(("group", "table-1")))  # rename and edit a group
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "Table one"
+        app.screen.query_one("#field-members", TextArea).text = "ana"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        step((2, 2))
+
+        rows = [row[:2] for row in screen.rows()]
+        table.move_cursor(row=rows.index(("student", "cy")))  # remove a student
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert changes(small_class)["class.toml"][1] >= 4
+        git(small_class, "commit", "-qam", "step")
+
+        await pilot.press("c")  # rename the class
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).value = "Class 6B (2027)"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        step((1, 1))
+    text = (small_class / "class.toml").read_text()
+    assert text.startswith("# A small class for the tests. Hand-written: comments must")
+    info = tomllib.loads(text)
+    assert [s["id"] for s in info["students"]] == ["ana", "ben", "dee-diaz"]
+    assert info["groups"][1] == {"id": "table-2", "name": "Table 2", "members": ["dee-diaz"]}
+    from playlist_tui.store.loader import load_class
+
+    problems = load_class(small_class).problems  # only Cy's kept folder, as roster says
+    assert problems and {p.path.split("/")[1] for p in problems} == {"cy"}

@@ -103,6 +103,7 @@ class DashboardScreen(DataScreen):
         Binding("s", "groups", "Suggest groups"),
         Binding("a", "curriculum", "Curriculum"),
         Binding("n", "assign", "Assign playlist"),
+        Binding("R", "roster", "Roster", show=False),
     ]
     YIELD_EVERY = 25
     """Students counted between two pauses that let the screen answer keys at once."""
@@ -479,6 +480,11 @@ class DashboardScreen(DataScreen):
             [(p.id, p.title) for p in data.playlists.values()],
             [(g.id, g.name) for g in data.info.groups],
             [(s.id, s.name) for s in data.info.students]), save)
+
+    def action_roster(self) -> None:
+        from playlist_tui.ui.screens.roster import RosterScreen
+
+        self.app.push_screen(RosterScreen(self.data, self.problems, self.teacher))
 
     def action_curriculum(self) -> None:
         try:
