@@ -135,7 +135,9 @@ def test_the_cli_opens_the_demo_without_git() -> None:
     from playlist_tui.cli import main
     from playlist_tui.commands.common import DEMO
 
-    with mock.patch("playlist_tui.ui.app.PlaylistApp") as app:
+    # (the app needs a terminal, which pytest does not give: pretend, as serve does)
+    with mock.patch("playlist_tui.ui.app.PlaylistApp") as app, \
+            mock.patch("playlist_tui.cli.has_terminal", return_value=True):
         assert main([str(DEMO), "--student", "ana-souza"]) == 0
     kwargs = app.call_args.kwargs
     assert kwargs["autocommit"] is False and kwargs["git_sync"] is False
