@@ -1,22 +1,39 @@
-"""Who wrote what: check a range of commits against the one-writer-per-file rule.
+"""Who wrote what: judge commits by rules they cannot change themselves.
 
-For every commit, each changed file must have been written by someone allowed to
+Every commit must change only files its writer may write
 (:func:`playlist_tui.store.layout.writer_of`): a student only their own
 ``students/ID/student.toml``; teachers the curriculum, ``class.toml``, every
-``students/ID/teacher.toml`` and files that are not class files.
+``students/ID/teacher.toml`` and files that are not class files. Only regular files
+(modes 100644 and 100755) may be in the class folder: a symbolic link or a submodule is
+refused whoever commits it.
 
-People are recognised through the roster in ``class.toml`` **as it was before the
-commit** (so nobody can make themself a teacher and be judged by that): by the commit
-author's email (``emails``) and, when the roster gives a person a ``signing_key`` (an SSH
-public key), by the commit's SSH signature. A person with a key must sign their commits
-with it; a commit signed with one person's key but authored in someone else's name is
-reported. Signatures are checked by git itself against an allowed-signers file generated
-from the roster (``.git/playlist-tui/allowed_signers``).
+**Where the rules come from.** A range of commits ``old..new`` is judged against the
+roster (``class.toml``: who is a teacher or a student, their emails and signing keys) of
+``old``, the side the receiver already has and trusts: a server's branch before a push,
+a clone's HEAD before a sync merges what it fetched. Never by a commit's own tree. The
+roster in force advances along each first-parent chain, in order, and only through
+commits that were themselves allowed: a roster change counts once a teacher made it
+(signed, when the roster in force gives them a key). A history with nothing trusted
+(``audit`` without ``--since``) starts from its first commit, which must be a teacher's
+by its own roster; it is the only root allowed. With a trusted ``old``, a root commit that
+``old`` does not have is refused, and (for a push) so is ``new`` not descending from
+``old`` (a force push).
 
-A merge commit is judged only on the files it made different from all of its parents
-(what the person merging wrote, e.g. two versions of their own file merged); the rest
-is judged in the commits that brought it in. The first commit of a history (which
-creates the class) must be made by a teacher.
+**Merges** are judged by their diff against their first parent, as the work of the
+merge's author and signer, except what the merged side already brings: for each file the
+merge changes, if exactly one side changed it since the merge base and the merge took
+that side's version, the change is the work of the commits on that side, each judged on
+its own (and refused there if it breaks a rule). Anything else (a version that is in no
+parent, a side's change dropped, an old version brought back, files from an unrelated
+history) is the merger's own work. So an honest ``sync`` merge of other people's work
+passes, and a merge that reverts a teacher's decision or rolls back the roster does not.
+
+People are recognised by the commit author's email (``emails``) and, when the roster in
+force gives a person a ``signing_key`` (an SSH public key), by the commit's SSH
+signature: a person with a key must sign with it; a commit signed with one person's key
+but authored in someone else's name is reported and judged as the signer's. Signatures
+are checked by git itself against an allowed-signers file generated from the rosters
+(``.git/playlist-tui/allowed_signers``).
 """
 
 from __future__ import annotations
@@ -24,6 +41,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +54,7 @@ from playlist_tui.store.gitcmd import (
     BlobReader,
     GitError,
     check_revs,
+    is_zero,
     log_format,
     parse_log,
     run_git,
@@ -173,7 +193,8 @@ class Violation:
     rule: str
 
     def line(self) -> str:
-        return f"{self.commit[:10]}  {self.author}  {self.file}: {self.rule}"
+        where = f"  {self.file}" if self.file else ""
+        return f"{self.commit[:10]}  {self.author}{where}: {self.rule}"
 
 
 @dataclass
@@ -186,6 +207,20 @@ class AuditReport:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+    @property
+    def refused(self) -> list[str]:
+        """The commits with a violation, in the order they were judged."""
+        return list(dict.fromkeys(v.commit for v in self.violations))
+
+    def summary(self) -> str:
+        """One line for a status bar or a refusal: the first violation, and how many
+        more (empty when there are none)."""
+        if not self.violations:
+            return ""
+        first = self.violations[0].line()
+        more = len(self.violations) - 1
+        return first + (f" (and {more} more: 'playlist-tui audit')" if more else "")
 
 
 def why_not_allowed(person: RosterPerson, path: str, roster: Roster) -> str | None:
@@ -230,89 +265,347 @@ def _identity(author: RosterPerson | None, signer: RosterPerson | None, status: 
     return []
 
 
+# --------------------------------------------------------------------------- reading git
+
+REGULAR_MODES = frozenset({"100644", "100755"})
+_MODE_WORDS = {"120000": "a symbolic link", "160000": "a submodule (gitlink)"}
+
+Value = tuple[str, str] | None
+"""A file as one commit has it: (mode, object id); None when the commit has no such file."""
+
+
+def _oid(value: Value) -> str | None:
+    return value[1] if value else None
+
+
+@dataclass
+class _Commit:
+    sha: str
+    parents: list[str]
+    name: str = ""
+    email: str = ""
+    status: str = "N"
+    key: str = ""
+    diffs: list[dict[str, tuple[Value, Value]]] = field(default_factory=list)
+    """Per parent (one entry against the empty tree for a root): class-folder path ->
+    (the parent's version, this commit's version), for every file that differs."""
+
+    @property
+    def who(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+def _value(mode: str, oid: str) -> Value:
+    return None if not mode.strip("0") else (mode, oid)
+
+
+def _read_diffs(repo: GitRepo, commits: dict[str, _Commit], order: list[str]) -> None:
+    """Fill ``diffs`` of every commit with one ``git diff-tree --stdin`` (a line per
+    commit, or per merge and parent: ``M Pk`` compares Pk with M)."""
+    requests: list[tuple[str, int]] = []
+    lines: list[str] = []
+    for sha in order:
+        parents = commits[sha].parents
+        if len(parents) <= 1:
+            requests.append((sha, 0))
+            lines.append(sha)
+        else:
+            for index, parent in enumerate(parents):
+                requests.append((sha, index))
+                lines.append(f"{sha} {parent}")
+        commits[sha].diffs = [{} for _ in range(max(1, len(parents)))]
+    if not lines:
+        return
+    out = run_git(repo.root, "diff-tree", "--stdin", "--always", "--root", "-m", "-r", "-z",
+                  "--raw", "--no-renames", "--no-abbrev", input="\n".join(lines) + "\n")
+    prefix = repo.prefix
+    record = -1
+    meta: str | None = None
+    for token in out.stdout.split("\0"):
+        if meta is not None:
+            items = meta.lstrip(":").split()
+            meta = None
+            if record < 0 or len(items) < 5 or not token.startswith(prefix):
+                continue
+            sha, index = requests[record]
+            commits[sha].diffs[index][token[len(prefix):]] = (
+                _value(items[0], items[2]), _value(items[1], items[3]))
+            continue
+        token = token.strip("\n")
+        if token.startswith(":"):
+            meta = token
+        elif token:
+            record += 1  # the header of the next request: the commit's id
+            if record >= len(requests) or requests[record][0] != token:
+                raise GitError("git diff-tree answered out of order")
+
+
+def _merge_bases(repo: GitRepo, one: str, other: str) -> list[str]:
+    out = run_git(repo.root, "merge-base", "--all", one, other, check=False)
+    return out.stdout.split() if out.ok else []
+
+
 # --------------------------------------------------------------------------- the audit
 
 
-def audit(root: Path | str, since: str | None = None, until: str = "HEAD") -> AuditReport:
-    """Check every commit in ``since..until`` (all of ``until``'s history without
-    ``since``). Raises AuditError when the range cannot be read."""
-    repo = GitRepo(root)
-    if not repo.is_repo():
-        raise AuditError(f"{root} is not a git repository")
-    revs = [until] + ([f"^{since}"] if since else [])
-    try:
-        check_revs([until, *([since] if since else [])])
-        for rev in [until, *([since] if since else [])]:
-            run_git(repo.root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
-    except GitError as exc:
-        bad = until if since is None else f"{since} or {until}"
-        raise AuditError(f"unknown revision: {bad}") from exc
-    report = AuditReport()
-    listing = run_git(repo.root, "rev-list", "--parents", *revs, "--").stdout.split("\n")
-    parents: dict[str, list[str]] = {}
-    for line in listing:
-        if line.strip():
-            sha, *rest = line.split()
-            parents[sha] = rest
-    if not parents:
-        return report
-    report.commits = len(parents)
+@dataclass
+class _Judge:
+    """Judges the commits of ``old..new`` in order (parents first)."""
 
-    # The roster each commit is judged by: class.toml as of its first parent.
-    prefix = repo.prefix
-    rosters: dict[str, Roster] = {}
-    by_blob: dict[str, Roster] = {}
-    with BlobReader(repo.root) as reader:
-        for sha, ps in parents.items():
-            blob = reader.oid(f"{ps[0] if ps else sha}:{prefix}{layout.CLASS_FILE}")
-            if blob is None:
-                rosters[sha] = Roster()
+    repo: GitRepo
+    trusted: Roster
+    commits: dict[str, _Commit]
+    reader: BlobReader
+    report: AuditReport
+    after: dict[str, Roster] = field(default_factory=dict)
+    """The roster in force after each judged commit."""
+    rosters: dict[str | None, Roster] = field(default_factory=dict)
+
+    def roster_of_blob(self, oid: str | None) -> Roster:
+        if oid not in self.rosters:
+            found = self.reader.read(oid) if oid else None
+            self.rosters[oid] = parse_roster(found[1] if found else None)
+        return self.rosters[oid]
+
+    def after_of(self, sha: str) -> Roster:
+        """The roster in force after a commit: the trusted roster for what the receiver
+        already has (it never goes back to an older one)."""
+        return self.after.get(sha, self.trusted)
+
+    def add(self, commit: _Commit, file: str, rule: str) -> None:
+        self.report.violations.append(Violation(commit.sha, commit.who, file, rule))
+
+    def judge(self, commit: _Commit, roster: Roster, own: dict[str, Value],
+              first: bool = False) -> bool:
+        """Judge ``own`` (path -> the commit's version) as the work of the commit's author
+        and signer under ``roster``. True when allowed."""
+        before = len(self.report.violations)
+        author = roster.by_email(commit.email)
+        signer = roster.by_fingerprint(commit.key) if commit.status == "G" else None
+        identity = _identity(author, signer, commit.status)
+        writer = signer or author
+        if first:
+            for problem in identity:
+                self.add(commit, "", problem)
+            if writer is None or writer.role != "teacher":
+                self.add(commit, "", "the first commit of a class must be made by a teacher "
+                         "(of the roster it creates)")
+        for path in sorted(own):
+            value = own[path]
+            if value is not None and value[0] not in REGULAR_MODES:
+                kind = _MODE_WORDS.get(value[0], f"a file of mode {value[0]}")
+                self.add(commit, path, f"{kind} is not allowed in the class folder: only "
+                         "regular files")
+            if first:
                 continue
-            if blob not in by_blob:
-                found = reader.read(blob)
-                by_blob[blob] = parse_roster(found[1] if found else None)
-            rosters[sha] = by_blob[blob]
-    everyone = [p for r in [*by_blob.values(), current_roster(repo)] for p in r.people]
+            for problem in identity:
+                self.add(commit, path, problem)
+            if writer is None:
+                self.add(commit, path, f"the author {commit.email or commit.name} is not in "
+                         "the roster (no matching email or signing key in class.toml)")
+                continue
+            rule = why_not_allowed(writer, path, roster)
+            if rule is not None:
+                self.add(commit, path, rule)
+        return len(self.report.violations) == before
+
+    def merge_parts(self, commit: _Commit) -> tuple[dict[str, Value], dict[str, int]]:
+        """Split what a merge changes: the merger's own work (path -> merged version),
+        and the files taken cleanly from one side (path -> that parent's index)."""
+        own: dict[str, Value] = {}
+        taken: dict[str, int] = {}
+        paths = sorted({p for diff in commit.diffs for p in diff})
+        if not paths:
+            return own, taken
+        bases: set[str] = set()
+        for parent in commit.parents[1:]:
+            bases.update(_merge_bases(self.repo, commit.parents[0], parent))
+        prefix = self.repo.prefix
+        for path in paths:
+            merged: Value = None
+            versions: list[str | None] = []
+            for diff in commit.diffs:
+                if path in diff:
+                    merged = diff[path][1]
+            for diff in commit.diffs:
+                versions.append(_oid(diff[path][0]) if path in diff else _oid(merged))
+            base = {self.reader.oid(f"{b}:{prefix}{path}") for b in bases} or {None}
+            changed = {v for v in versions if v not in base}
+            if len(changed) == 1 and _oid(merged) in changed:
+                taken[path] = versions.index(_oid(merged))
+            else:
+                own[path] = merged
+        return own, taken
+
+    def run(self, order: list[str], first_root: str | None) -> None:
+        class_file = layout.CLASS_FILE
+        for sha in order:
+            commit = self.commits[sha]
+            if not commit.parents:
+                if sha != first_root:
+                    self.add(commit, "", "a new root commit (a history that starts anew): "
+                             "the class has one first commit, and a push or a merge may not "
+                             "bring in another")
+                    self.after[sha] = self.trusted
+                    continue
+                own = {p: new for p, (_, new) in commit.diffs[0].items()}
+                roster = self.roster_of_blob(_oid(own.get(class_file)))
+                self.judge(commit, roster, own, first=True)
+                self.after[sha] = roster
+                continue
+            roster = self.after_of(commit.parents[0])
+            if len(commit.parents) == 1:
+                own = {p: new for p, (_, new) in commit.diffs[0].items()}
+                allowed = self.judge(commit, roster, own)
+                if allowed and class_file in own:
+                    self.after[sha] = self.roster_of_blob(_oid(own[class_file]))
+                else:
+                    self.after[sha] = roster
+                continue
+            own, taken = self.merge_parts(commit)
+            allowed = self.judge(commit, roster, own)
+            if class_file in own and allowed:
+                self.after[sha] = self.roster_of_blob(_oid(own[class_file]))
+            elif class_file in taken:
+                self.after[sha] = self.after_of(commit.parents[taken[class_file]])
+            else:
+                self.after[sha] = roster
+
+
+def _resolve(repo: GitRepo, rev: str) -> str:
+    check_revs([rev])
+    out = run_git(repo.root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}", check=False)
+    if not out.ok or not out.stdout.strip():
+        raise AuditError(f"unknown revision: {rev}")
+    return out.stdout.strip()
+
+
+def _signing_config(repo: GitRepo, rosters: list[Roster], report: AuditReport
+                    ) -> tuple[list[str], Path | None]:
+    everyone = [p for r in rosters for p in r.people]
     for person in everyone:
         if person.signing_key and person.fingerprint is None:
             note = f"the signing_key of {person.id} in class.toml is not an SSH public key"
             if note not in report.notes:
                 report.notes.append(note)
-    signing = any(p.fingerprint for p in everyone)
-    config: list[str] = []
-    fields = ["%H", "%an", "%ae"]
-    if signing:
-        signers = write_allowed_signers(repo, everyone)
-        config = ["gpg.format=ssh", f"gpg.ssh.allowedSignersFile={signers}"]
-        fields += ["%G?", "%GK"]
-    out = run_git(repo.root, "log", "-c", "--raw", "--root", "--no-renames", "--relative", "-z",
-                  "--no-abbrev", log_format(fields), *revs, "--", ".", config=config)
-    for commit in parse_log(out.stdout, len(fields)):
-        sha, name, email = commit.fields[:3]
-        status, key = (commit.fields[3], commit.fields[4]) if signing else ("N", "")
-        roster = rosters.get(sha, Roster())
-        author = roster.by_email(email)
-        signer = roster.by_fingerprint(key) if status == "G" else None
-        who = f"{name} <{email}>"
-        files = sorted({c.path for c in commit.changes})
-        identity = _identity(author, signer, status)
-        writer = signer or author
-        root_commit = not parents.get(sha)
-        for path in files:
-            for problem in identity:
-                report.violations.append(Violation(sha, who, path, problem))
-            if writer is None:
-                report.violations.append(Violation(
-                    sha, who, path, f"the author {email or name} is not in the roster "
-                    "(no matching email or signing key in class.toml)"))
+    if not any(p.fingerprint for p in everyone):
+        return [], None
+    write_allowed_signers(repo, everyone)  # for 'git log --show-signature' (section 6)
+    folder = repo.state_dir()
+    handle, name = tempfile.mkstemp(prefix="signers-", dir=folder)  # this run's own copy
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(allowed_signers_text(everyone))
+    return ["gpg.format=ssh", f"gpg.ssh.allowedSignersFile={name}"], Path(name)
+
+
+def audit_range(root: Path | str, old: str | None, new: str, *, fast_forward: bool = True
+                ) -> AuditReport:
+    """Judge every commit of ``new`` that ``old`` does not have, by the rules of ``old``.
+
+    ``old`` is the trusted side (None: nothing is trusted, the whole history of ``new`` is
+    judged from its first commit, the only root allowed). With ``fast_forward``, ``new``
+    not containing ``old`` is itself a violation (an update that would drop commits).
+    Raises AuditError when a revision cannot be read."""
+    repo = GitRepo(root)
+    if not repo.is_repo():
+        raise AuditError(f"{root} is not a git repository")
+    try:
+        new_sha = _resolve(repo, new)
+        old_sha = _resolve(repo, old) if old else None
+    except GitError as exc:
+        raise AuditError(f"unknown revision: {exc}") from exc
+    report = AuditReport()
+    listing = run_git(repo.root, "rev-list", "--parents", "--topo-order", "--reverse",
+                      new_sha, *([f"^{old_sha}"] if old_sha else []), "--").stdout
+    commits: dict[str, _Commit] = {}
+    order: list[str] = []
+    for line in listing.split("\n"):
+        if line.strip():
+            sha, *parents = line.split()
+            commits[sha] = _Commit(sha, parents)
+            order.append(sha)
+    report.commits = len(order)
+    prefix = repo.prefix
+    with BlobReader(repo.root) as reader:
+        if old_sha is not None:
+            trusted_blob = reader.oid(f"{old_sha}:{prefix}{layout.CLASS_FILE}")
+            first_root = None
+        else:
+            first_root = new_sha  # the root reached by first parents
+            while commits.get(first_root) and commits[first_root].parents:
+                first_root = commits[first_root].parents[0]
+            trusted_blob = reader.oid(f"{first_root}:{prefix}{layout.CLASS_FILE}")
+        judge = _Judge(repo, Roster(), commits, reader, report)
+        judge.trusted = judge.roster_of_blob(trusted_blob)
+        if old_sha is not None and fast_forward:
+            ancestor = run_git(repo.root, "merge-base", "--is-ancestor", old_sha, new_sha,
+                               check=False)
+            if not ancestor.ok:
+                lost = run_git(repo.root, "rev-list", "--count", old_sha, f"^{new_sha}"
+                               ).stdout.strip()
+                head = commits.get(new_sha) or _Commit(new_sha, [])
+                judge.add(head, "", f"not a fast-forward: {new_sha[:10]} does not contain "
+                          f"{old_sha[:10]}, so this update would drop {lost} commit(s) of the "
+                          "branch (a force push or a rewritten history)")
+        if not order:
+            return report
+        blobs = {reader.oid(f"{sha}:{prefix}{layout.CLASS_FILE}") for sha in order}
+        rosters = [judge.trusted, *(judge.roster_of_blob(b) for b in sorted(
+            b for b in blobs if b))]
+        if old_sha is None:
+            rosters.append(current_roster(repo))
+        config, signers = _signing_config(repo, rosters, report)
+        try:
+            fields = ["%H", "%an", "%ae"] + (["%G?", "%GK"] if config else [])
+            out = run_git(repo.root, "log", "-z", log_format(fields), new_sha,
+                          *([f"^{old_sha}"] if old_sha else []), "--", config=config)
+        finally:
+            if signers is not None:
+                signers.unlink(missing_ok=True)
+        for entry in parse_log(out.stdout, len(fields)):
+            found = commits.get(entry.fields[0])
+            if found is None:
                 continue
-            if root_commit:
-                if writer.role != "teacher":
-                    report.violations.append(Violation(
-                        sha, who, path, "the first commit of a class must be made by a "
-                        "teacher"))
-                continue
-            rule = why_not_allowed(writer, path, roster)
-            if rule is not None:
-                report.violations.append(Violation(sha, who, path, rule))
+            found.name, found.email = entry.fields[1], entry.fields[2]
+            if config:
+                found.status, found.key = entry.fields[3], entry.fields[4]
+        _read_diffs(repo, commits, order)
+        judge.run(order, first_root)
     return report
+
+
+def audit(root: Path | str, since: str | None = None, until: str = "HEAD") -> AuditReport:
+    """Check every commit in ``since..until`` by the rules of ``since`` (without
+    ``since``: the whole history of ``until``, from its first commit). ``until`` must
+    contain ``since``. Raises AuditError when the range cannot be read."""
+    return audit_range(root, since, until, fast_forward=True)
+
+
+def audit_incoming(root: Path | str, old: str, new: str) -> AuditReport:
+    """For ``sync``, before it merges: judge the fetched commits (those of ``new``, the
+    fetched remote branch, that ``old`` does not have) by the rules of ``old`` (this
+    clone's HEAD, which it trusts). ``new`` need not contain ``old`` (this clone's own
+    commits are not on the remote yet). ``report.ok`` says whether merging is safe;
+    ``report.summary()`` is one line naming the first bad commit, who, the file and the
+    rule. Raises AuditError (unknown revision, not a repository)."""
+    return audit_range(root, old, new, fast_forward=False)
+
+
+def audit_push(root: Path | str, old: str, new: str, ref: str) -> AuditReport:
+    """For the server's pre-receive hook: one ref update as git gives it (``old`` all
+    zeros: a new ref; ``new`` all zeros: a deletion). A deletion is refused; a new ref is
+    judged by the rules of the repository's default branch (HEAD) when it has one, else
+    (the first push of a class) from its first commit; an update must be a fast-forward
+    and is judged by the rules of ``old``."""
+    repo = GitRepo(root)
+    report = AuditReport()
+    if is_zero(new):
+        report.violations.append(Violation(old, "(the push)", "", f"deleting {ref} is "
+                                           "refused: a class keeps its history"))
+        return report
+    if not is_zero(old):
+        return audit_range(root, old, new, fast_forward=True)
+    out = run_git(repo.root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False) \
+        if repo.is_repo() else None
+    default = out.stdout.strip() if out is not None and out.ok else None
+    return audit_range(root, default, new, fast_forward=False)
