@@ -1007,6 +1007,8 @@ def test_deep_nesting_through_validate_report_log_and_the_app(
                 if app.result is not None:
                     break
             assert app.result is not None
+            await app.workers.wait_for_complete()  # let the screen finish opening
+            await pilot.pause()
             return app.result.problems
 
     problems = asyncio.run(app_load())  # the app's load: the same problem, no crash

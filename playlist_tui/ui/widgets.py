@@ -75,7 +75,12 @@ class ProblemsPanel(VerticalScroll):
         self.expanded = not self.expanded
         self._render_problems()
 
+    def on_mount(self) -> None:
+        self._render_problems()  # problems given before the panel was mounted
+
     def _render_problems(self) -> None:
+        if not self.is_mounted:
+            return  # drawn by on_mount
         self.remove_children()
         problems = self.problems
         if not problems:
