@@ -375,3 +375,32 @@ def test_a_teachers_roster_change_counts_from_then_on(klass: Class) -> None:
     assert audit(lee).ok
     assert NAMES["cy"] == "Cy Park"
     identify(lee, "lee")
+
+
+# --------------------------------------------------------------------------- sync (attack 6)
+
+
+@pytest.mark.xfail(reason="sync integration pending", strict=False)
+def test_6_sync_does_not_merge_what_breaks_the_rules(klass: Class) -> None:
+    """A plain host (no hook) takes a student's commit adding her email to Ms Lee's entry;
+    Ms Lee's sync fetches it, refuses to merge it, keeps her own work, and says which
+    commit, who and what rule."""
+    from playlist_tui.store.gitrepo import GitRepo
+
+    git(klass.bare, "config", "core.hooksPath", "/dev/null")  # a plain host: no hook
+    ana = klass.ana
+    write(ana, "class.toml", (ana / "class.toml").read_text().replace(
+        'emails = ["lee@school.example"]', 'emails = ["lee@school.example", '
+        '"ana@students.example"]'))
+    bad = commit_all(ana, "ana: ticked ratios/recipe")
+    assert klass.push(ana).returncode == 0
+    lee = klass.lee
+    run(lee, "pull", "-q", "--no-rebase", "origin", f"{klass.honest}")
+    add_line(lee, "students/ben/teacher.toml", "decisions", MASTERED.replace("ana", "ben"))
+    mine = commit_all(lee, "lee: mastered for ben")
+    result = GitRepo(lee).sync()
+    assert not result.ok
+    assert bad[:10] in result.message and "Ana Souza" in result.message
+    assert "only teachers may write class.toml" in result.message
+    assert git(lee, "rev-parse", "HEAD").strip() == mine  # nothing merged, nothing lost
+    assert "ana@students.example" not in (lee / "class.toml").read_text()
