@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     who = parser.add_mutually_exclusive_group()
     who.add_argument("--student", metavar="ID", help="open the student experience for ID")
     who.add_argument("--teacher", metavar="ID", help="open the teacher experience for ID")
+    parser.add_argument("--as", dest="acting", action="store_true",
+                        help="act as the --student or --teacher given even though your git "
+                             "email is not theirs in class.toml (without it the app refuses, "
+                             "in a class with a remote); each commit then says so")
     parser.add_argument("--no-autocommit", action="store_true",
                         help="do not commit the app's changes to git (they are still saved)")
     return parser
@@ -146,8 +150,18 @@ def run_app(args: argparse.Namespace) -> int:
     # The demo class lives inside the playlist-tui project's own repository: never commit
     # to it or push it anywhere.
     demo = folder.resolve() == DEMO.resolve()
+    if role is not None and not demo:  # acting as someone whose email is not yours: --as
+        from playlist_tui.model.safetext import safe_line
+        from playlist_tui.store.identity import acting_refusal
+
+        refusal = acting_refusal(folder, "student" if role == "student" else "teacher",
+                                 args.student or args.teacher, args.acting)
+        if refusal is not None:
+            print(f"playlist-tui: {safe_line(refusal)}", file=sys.stderr)
+            return 2
     PlaylistApp(folder, role=role, person=args.student or args.teacher,
-                autocommit=not args.no_autocommit and not demo, git_sync=not demo).run()
+                autocommit=not args.no_autocommit and not demo, git_sync=not demo,
+                acting=args.acting and role is not None).run()
     return 0
 
 

@@ -518,7 +518,9 @@ def _websocket_origin(public_url: str) -> str:
 
 def app_argv(folder: str, student: str | None, teacher: str | None) -> list[str]:
     """The app for one browser session, started through :mod:`playlist_tui.serve.child`."""
-    argv = [sys.executable, "-m", "playlist_tui.serve.child", str(os.getpid()), folder]
+    # --as: serve was told on its command line who every visitor is (docs/git.md)
+    argv = [sys.executable, "-m", "playlist_tui.serve.child", str(os.getpid()), "--as",
+            folder]
     if student:
         argv += ["--student", student]
     elif teacher:

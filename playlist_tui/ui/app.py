@@ -90,7 +90,7 @@ class PlaylistApp(App[None]):
     def __init__(self, folder: Path | str, role: str | None = None,
                  person: str | None = None, *, watch: bool = True,
                  clock: Callable[[], datetime] | None = None, autocommit: bool = True,
-                 git_sync: bool = True) -> None:
+                 git_sync: bool = True, acting: bool = False) -> None:
         super().__init__()
         self._filters.append(ControlFilter())  # no control character reaches the terminal
         self.autocommit = autocommit
@@ -112,6 +112,10 @@ class PlaylistApp(App[None]):
         self.person = person
         self.watch_disk = watch
         self.user: identity.Person | None = None
+        self.acting = acting  # --as: the commits say the git identity is someone else's
+        self.read_only = False  # a git email not in a shared class's roster: saves nothing
+        self._email: str | None = None
+        self._unknown = False
         self._stop_watch = asyncio.Event()
 
     @property
@@ -159,7 +163,11 @@ class PlaylistApp(App[None]):
 
         self.store.clean()
         result = self.store.load()
-        email = identity.git_email(self.store.root) if self.role is None else None
+        email = identity.git_email(self.store.root)
+        self._email = email
+        # Not in the roster of a shared class: the picker (if it is needed) is read-only.
+        self._unknown = (not self.acting and identity.match_email(result.data, email) is None
+                         and identity.is_shared(self.store.root))
         self.call_from_thread(self.loaded, result, email)
 
     def loaded(self, result: LoadResult, email: str | None) -> None:
@@ -173,7 +181,8 @@ class PlaylistApp(App[None]):
             found = identity.find(result.data, "student" if self.role == "student"
                                   else "teacher", self.person or "")
             if found is None:
-                self.ask_who(f"There is no {self.role} with id {self.person!r} in the roster.")
+                self.ask_who(f"There is no {self.role} with id {self.person!r} in the roster.",
+                             read_only=self._unknown)
             else:
                 self.open_for(found)
         else:
@@ -183,7 +192,7 @@ class PlaylistApp(App[None]):
             else:
                 reason = (f"Your git email ({email}) is not in the roster."
                           if email else "Git does not say who you are here.")
-                self.ask_who(reason)
+                self.ask_who(reason, read_only=self._unknown)
         if self.watch_disk:
             self.watch_files()
         self.update_git_status()
@@ -249,7 +258,8 @@ class PlaylistApp(App[None]):
         actor = self.user.id if self.user else "someone"
         paths = sorted({p for p, _ in burst})
         try:
-            self.git.commit_app_changes(paths, commit_message(actor, [s for _, s in burst]))
+            self.git.commit_app_changes(paths, self._acting_note(
+                commit_message(actor, [s for _, s in burst])))
         except GitError as exc:
             self.call_from_thread(self.notify, f"Saved, but not committed to git: {exc}",
                                   severity="warning", timeout=10, markup=False)
@@ -275,7 +285,8 @@ class PlaylistApp(App[None]):
         self.call_from_thread(lambda: extra.extend(self._take_burst()))
         burst = burst + extra
         actor = self.user.id if self.user else "someone"
-        message = commit_message(actor, [s for _, s in burst]) if burst else None
+        message = self._acting_note(commit_message(actor, [s for _, s in burst])) \
+            if burst else None
         try:
             result = self.git.sync(sorted({p for p, _ in burst}) or None, message)
         except GitError as exc:
@@ -299,11 +310,20 @@ class PlaylistApp(App[None]):
                                        student=student,
                                        review_range=None if student else "auto"))
 
-    def ask_who(self, reason: str) -> None:
+    def _acting_note(self, message: str) -> str:
+        """With --as, every commit says whose git identity made it (docs/git.md)."""
+        if not self.acting or self.user is None:
+            return message
+        from playlist_tui.store import identity
+
+        return f"{message}\n\n{identity.acting_note(self.user.name, self._email)}"
+
+    def ask_who(self, reason: str, read_only: bool = False) -> None:
         from playlist_tui.ui.screens.picker import PickerScreen
 
         assert self.result is not None
-        self.push_screen(PickerScreen(self.result.data, reason), self.open_for)
+        self.read_only = read_only
+        self.push_screen(PickerScreen(self.result.data, reason, read_only), self.open_for)
 
     def open_for(self, person: identity.Person | None) -> None:
         if person is None or self.result is None:
@@ -359,6 +379,11 @@ class PlaylistApp(App[None]):
     @on(ApplyOperation)
     def _apply(self, message: ApplyOperation) -> None:
         message.stop()
+        if self.read_only:
+            self.notify("Read-only: your git email is not in this class's roster, so nothing "
+                        "is saved. Ask a teacher to add it to class.toml.", severity="warning",
+                        timeout=8, markup=False)
+            return
         with self._saves:
             self._pending_saves += 1
         self.save(message.operation, message.done_message)
