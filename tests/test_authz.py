@@ -380,7 +380,6 @@ def test_a_teachers_roster_change_counts_from_then_on(klass: Class) -> None:
 # --------------------------------------------------------------------------- sync (attack 6)
 
 
-@pytest.mark.xfail(reason="sync integration pending", strict=False)
 def test_6_sync_does_not_merge_what_breaks_the_rules(klass: Class) -> None:
     """A plain host (no hook) takes a student's commit adding her email to Ms Lee's entry;
     Ms Lee's sync fetches it, refuses to merge it, keeps her own work, and says which
@@ -403,4 +402,4 @@ def test_6_sync_does_not_merge_what_breaks_the_rules(klass: Class) -> None:
     assert bad[:10] in result.message and "Ana Souza" in result.message
     assert "only teachers may write class.toml" in result.message
     assert git(lee, "rev-parse", "HEAD").strip() == mine  # nothing merged, nothing lost
-    assert "ana@students.example" not in (lee / "class.toml").read_text()
+    assert '"lee@school.example", "ana@students.example"' not in (lee / "class.toml").read_text()

@@ -14,6 +14,9 @@ HELP = ("Save the app's changes as a git commit, then fetch, merge and push the 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_folder_argument(parser)
+    parser.add_argument("--accept", action="store_true",
+                        help="merge fetched commits even if they break the class's writing "
+                             "rules (sync refuses them otherwise and says which)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"playlist-tui: {folder} is not a git repository: run 'git init' there (or "
               "clone the class), then 'playlist-tui setup-git'", file=sys.stderr)
         return 2
-    result = repo.sync()
+    result = repo.sync(accept=args.accept)
     print(result.message, file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1

@@ -802,16 +802,18 @@ class GitRepo:
         return ("origin" if "origin" in remotes else remotes[0]), branch, False
 
     @_in_repo
-    def sync(self, paths: Sequence[str] | None = None, message: str | None = None
-             ) -> SyncResult:
+    def sync(self, paths: Sequence[str] | None = None, message: str | None = None,
+             accept: bool = False) -> SyncResult:
         """Commit the app's pending changes, fetch, merge, push. See the module doc.
 
         ``paths``: the files to commit (default: every changed class file);
-        ``message``: the commit message (default: built from what changed)."""
+        ``message``: the commit message (default: built from what changed);
+        ``accept``: merge fetched commits even when the audit refuses them (a teacher's
+        explicit choice)."""
         with self._lock:
             notes: list[str] = []
             try:
-                result = self._sync(paths, message, notes)
+                result = self._sync(paths, message, notes, accept)
             except GitError as exc:
                 result = SyncResult(False, f"Sync stopped: {exc.message}. Nothing was lost: "
                                     "your changes are still in the class folder.")
@@ -856,8 +858,8 @@ class GitRepo:
         text = message or commit_message(self._actor(), self.describe_pending(pending))
         return 1 if self._commit_files(pending, text) is not None else 0
 
-    def _sync(self, paths: Sequence[str] | None, message: str | None, notes: list[str]
-              ) -> SyncResult:
+    def _sync(self, paths: Sequence[str] | None, message: str | None, notes: list[str],
+              accept: bool = False) -> SyncResult:
         info = self._info()
         if info is None or info.bare:
             return self._refuse("this folder is not a git repository",
@@ -924,6 +926,9 @@ class GitRepo:
                 incoming = self._count(f"HEAD..{tracking}")
                 if incoming:
                     fetched += incoming
+                    refused = None if accept else self._check_incoming(tracking, remote)
+                    if refused is not None:
+                        return replace(refused, committed=committed, fetched=fetched)
                     with lock.hold("syncing: merging"):
                         made = self._commit_pending(paths, None)
                         if isinstance(made, SyncResult):
@@ -1004,6 +1009,29 @@ class GitRepo:
                 record[side] = out.stdout.strip() or record.get(side, "")
         write_conflicts(state, records)
         return len(fresh)
+
+    def _check_incoming(self, tracking: str, remote: str) -> SyncResult | None:
+        """Judge the fetched commits by the rules this clone already has (the audit's
+        trusted side: our HEAD's roster) before merging them: a commit that breaks them
+        is not merged, and the result says which, who and what rule. Student
+        repositories of privacy mode are guarded by the server's per-file rules instead
+        (their history holds no roster)."""
+        if self.git_dir is not None:
+            return None
+        from playlist_tui.store.audit import AuditError, audit_incoming
+
+        try:
+            report = audit_incoming(self.root, "HEAD", tracking)
+        except AuditError as exc:
+            return SyncResult(False, f"Did not merge the changes from {remote}: they could "
+                              f"not be checked ({exc}). Nothing was merged and nothing was "
+                              "lost.")
+        if report.ok:
+            return None
+        return SyncResult(False, f"Did not merge the changes from {remote}: "
+                          f"{report.summary()}. Nothing was merged and nothing was lost: "
+                          "your work is kept here. Look at them in the history; a teacher "
+                          "who accepts them can run 'playlist-tui sync --accept'.")
 
     def _merge(self, tracking: str, remote: str) -> int | SyncResult:
         """Merge the remote branch (call with the class lock held). The number of merge

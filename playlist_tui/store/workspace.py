@@ -403,8 +403,8 @@ class Workspace:
         out = self.class_repo.git("ls-files", "--", f"{layout.STUDENTS_DIR}/", check=False)
         return bool(out.stdout.strip())
 
-    def sync(self, paths: Sequence[str] | None = None, message: str | None = None
-             ) -> SyncResult:
+    def sync(self, paths: Sequence[str] | None = None, message: str | None = None,
+             accept: bool = False) -> SyncResult:
         """Sync the class repository, then every student repository (fetched and pushed
         :data:`PARALLEL` at a time). The result is ok only when all of them synced; its
         message names those that did not, and why."""
@@ -417,7 +417,7 @@ class Workspace:
         groups = self._split(paths) if paths is not None else None
         class_paths = groups.get(None, []) if groups is not None else None
         class_message = message if groups is not None and set(groups) == {None} else None
-        first = self.class_repo.sync(class_paths, class_message)
+        first = self.class_repo.sync(class_paths, class_message, accept)
         failed = [("the class repository", first.message)] if not first.ok else []
         failed += [(f"{sid}'s repository", why) for sid, why in self.connect()]
         repos = self.repos()
