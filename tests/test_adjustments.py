@@ -292,9 +292,11 @@ def test_the_added_activity_ticked_completes_the_tier_and_the_playlist() -> None
     assert readiness(data, "ana", PL, "ratio").ready is True
 
 
-def test_a_locked_optional_tier_with_added_activities_holds_nothing_back() -> None:
+def test_a_locked_optional_tier_with_added_activities_holds_back_the_playlist_only(
+        ) -> None:
     # Extra opens only after mastery of ratio, the competency of the check: the added
-    # activity must not stop the student from asking for that check.
+    # activity must not stop the student from asking for that check, but the playlist is
+    # not complete while it is undone (issue 15: the home said "complete ✓").
     pl = playlist(tier("core", "Core", ["c1"]),
                   tier("extra", "Extra", ["x1", "x2"], complete="optional",
                        unlock={"mastered": "ratio"}))
@@ -305,7 +307,7 @@ def test_a_locked_optional_tier_with_added_activities_holds_nothing_back() -> No
     assert extra.why == ("Tier Extra is locked until mastery of ratio (Ratios): no check yet "
                          "(in this tier: 1 required by your teacher)")
     progress = playlist_progress(data, pl, "ana")
-    assert (progress.done, progress.total, progress.complete) == (1, 1, True)
+    assert (progress.done, progress.total, progress.complete) == (1, 2, False)
     assert readiness(data, "ana", pl, "ratio").ready is True
     mastered = build(pl, ticks=["ratios/c1"], adjust={"add": ["x1"]}, decisions={
         "d1": {"competency": "ratio", "result": "mastered", "by": "lee",
@@ -614,3 +616,13 @@ def test_set_group_members_changes_one_line(small_class: Path) -> None:
     with pytest.raises(OperationError, match="there is no group number 2"):
         store.apply(ops.SetGroupMembers(1, ("ben",)))
     assert changes(small_class) == {}
+
+
+def test_an_added_activity_ticked_in_a_locked_optional_tier_counts() -> None:
+    # (ticked by hand or before the tier locked again): done counts it, as total does
+    pl = playlist(tier("core", "Core", ["c1"]),
+                  tier("extra", "Extra", ["x1", "x2"], complete="optional",
+                       unlock={"mastered": "ratio"}))
+    data = build(pl, ticks=["ratios/c1", "ratios/x1"], adjust={"add": ["x1"]})
+    progress = playlist_progress(data, pl, "ana")
+    assert (progress.done, progress.total, progress.complete) == (2, 2, True)

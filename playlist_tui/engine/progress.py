@@ -19,8 +19,10 @@ teacher.toml) changes these rules for that student only:
 - ``add = [...]``: those activities are required: a ``N`` tier is complete only once they
   are ticked too (and needs at least as many activities as were added); an optional tier
   holding added activities is complete once they are ticked, and is required while it is
-  unlocked (a locked optional tier still holds nothing back). An activity both skipped
-  and added counts as skipped.
+  unlocked. A locked optional tier holds nothing back for readiness (an activity added in
+  a tier that opens on mastery never stops the student from asking for that check), but
+  the playlist is not complete until every added activity is ticked: they count in its
+  "done of total". An activity both skipped and added counts as skipped.
 """
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ class PlaylistProgress:
 
     @property
     def complete(self) -> bool:
-        """Every required tier is complete (an optional tier, even locked, never blocks)."""
-        return all(t.complete for t in self.tiers if not t.optional)
+        """Every required tier is complete and every activity the teacher added for the
+        student is ticked (an optional tier without added activities never blocks)."""
+        return (all(t.complete for t in self.tiers if not t.optional)
+                and not any(t.missing for t in self.tiers))
 
     @property
     def started(self) -> bool:
@@ -233,11 +237,14 @@ def playlist_progress(data: ClassData, playlist: Playlist, student: str) -> Play
     A tier asking for N activities adds N to the total, and at most N to done; ticks in a
     locked tier do not count, as they do not count toward completing it. With an
     adjustment, a placed-out tier adds nothing, skipped activities add nothing, and an
-    activity the teacher added counts once it is ticked.
+    activity the teacher added counts once it is ticked (in a locked optional tier too:
+    it is required for this student even before the tier opens).
     """
     tiers = tier_statuses(data, playlist, student)
-    done = sum(t.needed - t.remaining for t in tiers if t.unlocked)
-    total = sum(t.needed for t in tiers)
+    waiting = [t for t in tiers if t.optional and t.added]  # locked optional, with added
+    done = (sum(t.needed - t.remaining for t in tiers if t.unlocked)
+            + sum(len(t.added) - len(t.missing) for t in waiting))
+    total = sum(t.needed for t in tiers) + sum(len(t.added) for t in waiting)
     return PlaylistProgress(playlist, tiers, done, total)
 
 
