@@ -167,6 +167,7 @@ class PlaylistApp(App[None]):
         self._email = email
         # Not in the roster of a shared class: the picker (if it is needed) is read-only.
         self._unknown = (not self.acting and identity.match_email(result.data, email) is None
+                         and self.git_sync  # the bundled demo is nobody's class
                          and identity.is_shared(self.store.root))
         self.call_from_thread(self.loaded, result, email)
 
@@ -384,9 +385,26 @@ class PlaylistApp(App[None]):
                         "is saved. Ask a teacher to add it to class.toml.", severity="warning",
                         timeout=8, markup=False)
             return
+        refused = self._refused(message.operation.path)
+        if refused is not None:  # said on the student's screens; a tick or a note says it
+            if message.done_message:
+                self.notify(f"Not saved. {refused.removeprefix('! ')}", severity="warning",
+                            timeout=12, markup=False)
+            return
         with self._saves:
             self._pending_saves += 1
         self.save(message.operation, message.done_message)
+
+    def _refused(self, path: str) -> str | None:
+        """Why a save to a student's own file is not even tried: nothing of the file could
+        be read (the store would refuse too; the words are the student's screens' words)."""
+        parts = path.split("/")
+        if self.result is None or len(parts) != 3 or parts[::2] != ["students", "student.toml"]:
+            return None
+        from playlist_tui.ui.screens.student_home import file_trouble
+
+        trouble = file_trouble(self.result.data, self.result.problems, parts[1])
+        return trouble[1] if trouble is not None and trouble[0] else None
 
     def _save_done(self) -> None:
         with self._saves:
