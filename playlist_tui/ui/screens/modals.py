@@ -65,8 +65,8 @@ class NoteDialog(Dialog[tuple[str, str] | None]):
             yield Label("Evidence link (optional)")
             yield Input(self.evidence, placeholder="https://...", id="evidence")
             with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -105,8 +105,8 @@ class RequestDialog(Dialog[tuple[str, str] | None]):
             yield Label("A note for your teacher (optional)")
             yield Input(placeholder="What did you do to show it?", id="note")
             with Horizontal(classes="buttons"):
-                yield Button("Send (ctrl+s)", id="send", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Send (ctrl+s)", id="send", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -159,8 +159,8 @@ class GoalDialog(Dialog[tuple[str, date | None] | None]):
             yield Input(self.target.isoformat() if self.target else "", id="target",
                         placeholder="YYYY-MM-DD")
             with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

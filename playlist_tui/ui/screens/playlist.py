@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
-from playlist_tui.engine.progress import playlist_progress
+from playlist_tui.engine.progress import playlist_progress, rule_words
 from playlist_tui.model.files import Activity, Playlist
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
@@ -32,6 +32,7 @@ from playlist_tui.ui.format import (
 )
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
+from playlist_tui.ui.screens.student_home import file_trouble
 
 
 class PlaylistScreen(DataScreen):
@@ -73,7 +74,12 @@ class PlaylistScreen(DataScreen):
         self.sub_title = self.data.students[self.student].name \
             if self.student in self.data.students else self.student
         progress = playlist_progress(self.data, playlist, self.student)
-        summary = f"{bar(progress.done, progress.total, 16)} {progress_words(progress)}"
+        trouble = file_trouble(self.data, self.problems, self.student)
+        unknown = trouble is not None and trouble[0]  # nothing of the file could be read
+        summary = "" if unknown else \
+            f"{bar(progress.done, progress.total, 16)} {progress_words(progress)}"
+        if trouble is not None:
+            summary = f"{trouble[1]}\n{summary}".rstrip("\n")
         if playlist.summary:
             summary = f"{playlist.summary}\n{summary}"
         adjustment = self.data.record(self.student).teacher.adjustments.get(playlist.id)
@@ -89,12 +95,22 @@ class PlaylistScreen(DataScreen):
         table.add_column("Kind", key="kind", width=9)
         table.add_column("Min", key="min", width=4)
         for status in progress.tiers:
-            table.add_row(Text(""), cell(f"▸ {tier_line(status)}", width, bold=True),
+            tier_words = f"{status.tier.title} · {rule_words(status.tier)}" if unknown \
+                else tier_line(status)
+            table.add_row(Text(""), cell(f"▸ {tier_words}", width, bold=True),
                           Text(""), Text(""), key=f"tier:{status.tier.id}")
             for activity in status.tier.activities:
                 ref = make_ref(playlist.id, activity.id)
                 mark = TICKED if ref in record.ticks else (OPEN if status.unlocked else LOCKED)
                 title = activity.title + (" ✎" if ref in record.notes else "")
+                # The teacher's adjustment in words (cut the title, never the words)
+                words = (" · skipped for you" if activity.id in status.skipped else
+                         " · required for you" if activity.id in status.added else "")
+                if words and len(title) + len(words) + 2 > width:
+                    title = title[: max(1, width - len(words) - 3)] + "…"
+                title += words
+                if unknown:
+                    mark = " ? "
                 table.add_row(Text(mark), cell(f"  {title}", width), Text(str(activity.kind)),
                               Text(str(activity.minutes) if activity.minutes is not None
                                    else ""),
@@ -148,12 +164,21 @@ class PlaylistScreen(DataScreen):
         lines.append(" · ".join(meta))
         if activity.link:
             lines.append(f"Link: {activity.link}")
-        note = self.data.record(self.student).student.notes.get(make_ref(playlist.id, activity.id))
-        if note and note.reflection:
-            lines.append(f"My reflection: {note.reflection}")
-        if note and note.evidence:
-            lines.append(f"My evidence: {note.evidence}")
-        if not status.unlocked:
+        mine = self.data.record(self.student).student.notes.get(make_ref(playlist.id, activity.id))
+        if mine and mine.reflection:
+            lines.append(f"My reflection: {mine.reflection}")
+        if mine and mine.evidence:
+            lines.append(f"My evidence: {mine.evidence}")
+        adjustment = self.data.record(self.student).teacher.adjustments.get(playlist.id)
+        note = f" Note: {adjustment.note}" if adjustment is not None and adjustment.note else ""
+        if activity.id in status.skipped:
+            lines.append(f"Your teacher skipped this for you: it is not required.{note}")
+        elif activity.id in status.added:
+            lines.append(f"Your teacher made this required for you.{note}")
+        trouble = file_trouble(self.data, self.problems, self.student)
+        if trouble is not None and trouble[0]:
+            lines.append("Whether it is done is not known until your file is fixed.")
+        elif not status.unlocked:
             lines.append(f"Locked: {status.why}")
         details.update(block("\n".join(lines)))
 

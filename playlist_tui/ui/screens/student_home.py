@@ -13,8 +13,8 @@ from textual.widgets.option_list import Option
 from playlist_tui.engine.mastery import decision_competency, pending_requests
 from playlist_tui.engine.progress import next_activities, playlist_progress
 from playlist_tui.model.files import Result
-from playlist_tui.model.klass import ClassData
-from playlist_tui.model.problems import Problem
+from playlist_tui.model.klass import EMPTY_STUDENT_FILE, ClassData
+from playlist_tui.model.problems import Problem, Severity
 from playlist_tui.model.safetext import safe_line
 from playlist_tui.ui.format import bar, block, day, line, progress_words
 from playlist_tui.ui.messages import OpenPlaylist
@@ -40,10 +40,36 @@ def new_feedback(data: ClassData, student: str) -> list[tuple[str, str]]:
     return out
 
 
+def file_trouble(data: ClassData, problems: list[Problem], student: str
+                 ) -> tuple[bool, str] | None:
+    """What is wrong with the student's own file, in words for the student, or None.
+
+    (True, words) when nothing of it could be read (not TOML, a conflict left by git...):
+    the progress shown would be false, so the student's screens show none, and nothing
+    is saved to the file until it is fixed (the store refuses, and so does the app). (False,
+    words) when only a part was left out."""
+    path = f"students/{student}/student.toml"
+    errors = [p for p in problems if p.path == path and p.severity == Severity.ERROR]
+    if not errors:
+        return None
+    first = errors[0]
+    where = f"{first.path}:{first.line}:{first.col}"
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    if data.record(student).student == EMPTY_STUDENT_FILE:
+        return True, (
+            f"! Your file {where} cannot be read: {first.message}{more}. So your progress "
+            "cannot be shown. Nothing is lost: your ticks, notes and goals are still in "
+            "the file, and the app saves nothing to it until it is fixed. Ask your "
+            "teacher to fix it (p shows the problem).")
+    return False, (
+        f"! Part of your file could not be read: {where}: {first.message}{more}. What is "
+        "shown here leaves that part out. Ask your teacher to fix it (p shows the problem).")
+
+
 class StudentHome(DataScreen):
     home = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_playlist", "Open playlist", show=True),
+        Binding("enter", "open_playlist", "Open playlist", show=True, priority=True),
         Binding("c", "competencies", "My competencies"),
         Binding("g", "goals", "Goals"),
     ]
@@ -55,6 +81,7 @@ class StudentHome(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="home"):
+            yield Static("", id="broken", classes="section", markup=False)
             yield Static("My playlists", classes="section-title")
             yield OptionList(id="playlists")
             yield Static("", id="next", classes="section", markup=False)
@@ -70,9 +97,18 @@ class StudentHome(DataScreen):
         options = self.query_one("#playlists", OptionList)
         highlighted = options.highlighted
         options.clear_options()
+        trouble = file_trouble(data, self.problems, student)
+        broken = self.query_one("#broken", Static)
+        broken.display = trouble is not None
+        broken.update(block(trouble[1] if trouble else ""))
+        unknown = trouble is not None and trouble[0]  # nothing of the file could be read
         next_lines: list[str] = []
         rows: list[Option] = []
         for playlist in data.assigned_playlists(student):
+            if unknown:
+                rows.append(Option(line(f"{'?' * 10} {'progress not known':<22} "
+                                        f"{playlist.title}"), id=playlist.id))
+                continue
             progress = playlist_progress(data, playlist, student)
             rows.append(Option(line(
                 f"{bar(progress.done, progress.total)} {progress_words(progress):<22} "
@@ -80,14 +116,24 @@ class StudentHome(DataScreen):
             todo = next_activities(data, playlist, student, limit=1)
             if todo:
                 tier, activity = todo[0]
-                next_lines.append(
-                    safe_line(f"  → {activity.title} ({playlist.title} · {tier.title})"))
+                required = " · required for you" if activity.id in next(
+                    (t.added for t in progress.tiers if t.tier.id == tier.id), ()) else ""
+                next_lines.append(safe_line(
+                    f"  → {activity.title} ({playlist.title} · {tier.title}{required})"))
+            elif not progress.complete:  # only added activities of a locked tier are left
+                waiting = next(t for t in progress.tiers if t.missing)
+                located = playlist.activity(waiting.missing[0])
+                title = located[1].title if located else waiting.missing[0]
+                next_lines.append(safe_line(
+                    f"  → {title} ({playlist.title} · {waiting.tier.title}, locked for now · "
+                    "required for you)"))
         options.add_options(rows)  # (at once: one by one, each redid the list's lines)
         if options.option_count:
             options.highlighted = min(highlighted or 0, options.option_count - 1)
         else:
             options.add_option(Option("No playlists assigned yet.", disabled=True))
-        waiting_work = "\n".join(next_lines) if next_lines else "  Nothing waiting: well done!"
+        waiting_work = "\n".join(next_lines) if next_lines else (
+            "  Not known until your file is fixed." if unknown else "  Nothing waiting: well done!")
         self.query_one("#next", Static).update(block("Next up\n" + waiting_work))
         waiting = pending_requests(data.record(student))
         lines = [f"  … {safe_line(r.competency)} (asked {day(r.at)})" for _, r in waiting]
@@ -98,6 +144,11 @@ class StudentHome(DataScreen):
             f"New feedback ({len(fresh)})\n"
             + ("\n".join(f"  ★ {safe_line(w)}" for _, w in fresh[:5]) if fresh else "  nothing new")
             + ("\n  (press c to read it all)" if fresh else "")))
+
+    def on_screen_resume(self) -> None:
+        # Back from a playlist (or any screen): the keys move in the list again (Textual
+        # gave focus to the scrolling page, where Down and Enter did nothing useful).
+        self.query_one("#playlists", OptionList).focus()
 
     def action_open_playlist(self) -> None:
         options = self.query_one("#playlists", OptionList)
