@@ -20,6 +20,7 @@ Export is the reverse, as a CASE 1.1 package.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -34,6 +35,7 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
+from playlist_tui.interop import caseprov
 from playlist_tui.interop.common import (
     REMOVE,
     InputError,
@@ -46,11 +48,12 @@ from playlist_tui.interop.common import (
 )
 from playlist_tui.model import tomlparse
 from playlist_tui.model.errors import validate_lenient
-from playlist_tui.model.files import Competency, Framework, Scale
+from playlist_tui.model.files import CaseSource, Competency, Framework, Scale
 from playlist_tui.model.ids import id_error
 from playlist_tui.store import layout, tomltext
 from playlist_tui.store.ops import Operation
 from playlist_tui.store.render import render_document, to_data
+from playlist_tui.store.tomlpos import scan
 
 NAMESPACE = uuid.UUID("e8cdbb5a-a47e-56a7-ab0f-db5f8e04a1c9")
 """UUID5 namespace for identifiers made up by the export (uuid5(NAMESPACE_URL, ...))."""
@@ -113,9 +116,27 @@ class Package:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     by_identifier: dict[str, Item] = field(default_factory=dict)
+    raw_document: dict[str, Any] = field(default_factory=dict)
+    raw_items: list[Any] = field(default_factory=list)
+    raw_associations: list[Any] = field(default_factory=list)
+    raw_rest: dict[str, Any] = field(default_factory=dict)
+    """The parts of the package besides CFDocument, CFItems and CFAssociations."""
+    raw_by_identifier: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _common: caseprov.Common | None = None
 
     def item(self, identifier: str) -> Item | None:
         return self.by_identifier.get(identifier)
+
+    @property
+    def common(self) -> caseprov.Common:
+        if self._common is None:
+            self._common = caseprov.learn([*self.raw_items, *self.raw_associations])
+        return self._common
+
+    def kept_items(self) -> list[Any]:
+        """The CFItems that did not become competencies (skipped), as they were."""
+        used = {id(self.raw_by_identifier[i.identifier]) for i in self.items}
+        return [raw for raw in self.raw_items if id(raw) not in used]
 
 
 def _text(obj: Mapping[str, Any], key: str) -> str:
@@ -206,7 +227,9 @@ def read_package(data: Any) -> Package:
     package = Package(identifier=identifier, uri=uri, title=title,
                       description=_text(document, "description"),
                       creator=_text(document, "creator"), version="", items=[],
-                      associations=[])
+                      associations=[], raw_document=document, raw_items=items,
+                      raw_associations=associations,
+                      raw_rest={k: v for k, v in data.items() if k not in _PACKAGE_KEYS_USED})
     if not title:
         package.title = f"CASE framework {identifier}"
         package.notes.append(f"the CFDocument has no title; using {package.title!r}")
@@ -232,6 +255,7 @@ def read_package(data: Any) -> Package:
         older = older or bool(_OLDER_DRAFT_KEYS & raw.keys()) or isinstance(
             raw.get("CFDocumentURI"), str)
         unused_fields.update(k for k in raw if k not in _ITEM_KEYS_USED)
+        package.raw_by_identifier[ident] = raw
         package.items.append(Item(identifier=ident, code=code,
                                   statement=_text(raw, "fullStatement"),
                                   abbreviated=_text(raw, "abbreviatedStatement"),
@@ -291,12 +315,13 @@ def read_package(data: Any) -> Package:
     else:
         package.version = "CASE 1.0"
     if unused_fields:
-        package.notes.append("item fields with no place in a framework file, left out: "
+        package.notes.append("item fields with no place in a framework file, kept as they "
+                             "are for export (in each competency's case): "
                              + ", ".join(sorted(unused_fields)))
     extra = sorted(k for k in data if k not in _PACKAGE_KEYS_USED and data[k])
     if extra:
-        package.notes.append("parts of the package that are not imported: "
-                             + ", ".join(extra))
+        package.notes.append("parts of the package that are not imported, kept as they are "
+                             "for export (in [case]): " + ", ".join(extra))
     return package
 
 
@@ -531,9 +556,20 @@ def scan_frameworks(root: Path) -> list[FrameworkFile]:
     return out
 
 
+DEFAULT_ID_LENGTH = 48
+
+
 def default_framework_id(package: Package) -> str:
-    return safe_id(package.title, lower=True)[:48].rstrip("._-") or safe_id(
-        f"case-{package.identifier[:8]}", lower=True) or "case-framework"
+    """The title made into an id. A title longer than 48 characters is cut, and then gets
+    ``-`` and 6 hex digits of a digest of the document's identifier, so that two documents
+    whose titles start alike never get the same id (and the same one always does)."""
+    full = safe_id(package.title, lower=True)
+    if not full:
+        return safe_id(f"case-{package.identifier[:8]}", lower=True) or "case-framework"
+    if len(full) <= DEFAULT_ID_LENGTH:
+        return full
+    tag = hashlib.sha256(package.identifier.encode("utf-8")).hexdigest()[:6]
+    return full[:DEFAULT_ID_LENGTH].rstrip("._-") + "-" + tag
 
 
 @dataclass(frozen=True)
@@ -576,16 +612,48 @@ def choose_target(root: Path, package: Package, framework_id: str | None) -> Tar
     return Target(path, fid, taken)
 
 
+def _value(key: str, value: Any) -> str:
+    if key == "case" and isinstance(value, str):
+        return caseprov.toml_string(value)
+    return tomltext.format_value(value)
+
+
 def _competency_block(competency: Competency) -> str:
     data = to_data(competency)
     return "[[competencies]]\n" + "".join(
-        f"{tomltext.format_key(k)} = {tomltext.format_value(v)}\n" for k, v in data.items())
+        f"{tomltext.format_key(k)} = {_value(k, v)}\n" for k, v in data.items())
+
+
+CASE_COMMENT = ("# [case] and each competency's case: the rest of the CASE package, kept by\n"
+                "# import case so that export case gives the publisher's data back\n"
+                "# (docs/formats.md, \"CASE provenance\"). Written by import case; leave them\n"
+                "# as they are.\n")
+
+
+def case_block(source: CaseSource) -> str:
+    """The ``[case]`` table (without the comment above it), one association a line."""
+    def array(values: Sequence[str]) -> str:
+        if not values:
+            return "[]"
+        return "[\n" + "".join(f"    {caseprov.toml_string(v)},\n" for v in values) + "]"
+
+    return ("[case]\n"
+            f"document = {caseprov.toml_string(source.document)}\n"
+            f"common = {caseprov.toml_string(source.common)}\n"
+            f"package = {caseprov.toml_string(source.package)}\n"
+            f"competencies = {source.competencies}\n"
+            f"items = {array(source.items)}\n"
+            f"associations = {array(source.associations)}\n")
 
 
 def render_framework(framework: Framework, header: str) -> str:
-    """A new framework file: the top with render_document, then one block per competency."""
-    head = render_document(framework.model_copy(update={"competencies": ()}), header)
+    """A new framework file: the top with render_document, then one block per competency,
+    then ``[case]`` when it came from a CASE package."""
+    head = render_document(framework.model_copy(update={"competencies": (), "case": None}),
+                           header)
     text = head + "".join("\n" + _competency_block(c) for c in framework.competencies)
+    if framework.case is not None:
+        text += "\n" + CASE_COMMENT + case_block(framework.case)
     check = Framework.model_validate(tomlparse.loads(text))
     if check != framework:  # pragma: no cover - a bug in rendering, never in the input
         raise tomltext.EditError("the new framework file did not read back as written")
@@ -621,12 +689,34 @@ def _plan(package: Package, shape: Structure, kept: Mapping[str, str], taken: It
         name = item.abbreviated if item.abbreviated and item.abbreviated != statement \
             else local_name.get(item.identifier)
         parent = shape.parent.get(item.identifier)
+        data = caseprov.pack_item(package.raw_by_identifier[item.identifier],
+                                  statement=statement, name=name, cid=ids[item.identifier],
+                                  common=package.common)
         out[item.identifier] = Competency(
             id=ids[item.identifier], statement=statement, name=name,
             parent=ids[parent] if parent else None,
             prerequisites=tuple(ids[p] for p in shape.prerequisites.get(item.identifier, [])),
-            source_id=item.identifier)
+            source_id=item.identifier, case=data)
     return _Plan(out, notes)
+
+
+def case_source(package: Package) -> CaseSource:
+    """``[case]``: what export needs, besides the competencies, to give the package back."""
+    common = package.common
+    parsed = {a.index: a for a in package.associations}
+    return CaseSource(
+        document=caseprov.canonical(package.raw_document), common=common.text(),
+        package=caseprov.canonical(package.raw_rest), competencies=len(package.items),
+        items=tuple(caseprov.canonical(raw) for raw in package.kept_items()),
+        associations=tuple(
+            caseprov.pack_association(raw, common, _item_ends(package, parsed.get(i)))
+            for i, raw in enumerate(package.raw_associations)))
+
+
+def _item_ends(package: Package, a: Association | None) -> tuple[bool, bool]:
+    if a is None:
+        return False, False
+    return a.origin in package.by_identifier, a.destination in package.by_identifier
 
 
 def new_framework(package: Package, framework_id: str, scale: Scale | None,
@@ -637,7 +727,7 @@ def new_framework(package: Package, framework_id: str, scale: Scale | None,
     framework = Framework(id=framework_id, title=package.title,
                           description=package.description, scale=scale or DEFAULT_SCALE,
                           competencies=tuple(plan.competencies.values()),
-                          source=package.identifier)
+                          source=package.identifier, case=case_source(package))
     return framework, plan.notes, shape.skipped
 
 
@@ -715,6 +805,7 @@ def update_text(text: str, package: Package, target: Target, scale: Scale | None
     sets: list[tuple[tuple[str | int, ...], Any]] = []
     updated: list[str] = []
     added: list[Competency] = []
+    case_only = 0
     for sid, wanted in plan.competencies.items():
         if sid not in kept:
             added.append(wanted)
@@ -741,6 +832,10 @@ def update_text(text: str, package: Package, target: Target, scale: Scale | None
         if tuple(prerequisites) != have.prerequisites:
             sets.append(((*base, "prerequisites"), prerequisites or REMOVE))
             changes.append("prerequisites")
+        if wanted.case != have.case:
+            sets.append(((*base, "case"), wanted.case))
+            if have.case is not None and not changes:
+                case_only += 1
         if changes:
             updated.append(f"{have.id} ({', '.join(changes)})")
         item = package.item(sid)
@@ -757,6 +852,7 @@ def update_text(text: str, package: Package, target: Target, scale: Scale | None
                             + f" (mastered at {scale.mastered_at})")
 
     new_text = batch_edit(text, sets, [(("competencies",), to_data(c)) for c in added])
+    new_text = _with_case(new_text, case_source(package))
     _check_size(new_text, target.path)
     check = _existing_framework(new_text, target.path)
     known = {c.id for c in check.competencies} | set(target.taken)
@@ -781,9 +877,38 @@ def update_text(text: str, package: Package, target: Target, scale: Scale | None
         report.notes.append(f"{len(gone)} competenc{'ies are' if len(gone) > 1 else 'y is'} "
                             "no longer in the package and kept in the file (remove by hand "
                             "if retired): " + ", ".join(gone))
+    if current.case is None:
+        report.notes.append("the package's other CASE data (codes, identifiers, URIs, "
+                            "fields and associations the framework has no place for) is now "
+                            "kept in the file, so that export case gives it back")
+    elif case_only or check.case != current.case:
+        report.notes.append("the CASE data kept for export (fields the framework has no place "
+                            "for) was brought up to date"
+                            + (f" for {case_only} competenc{'ies' if case_only > 1 else 'y'}"
+                               if case_only else ""))
     report.notes.extend(package.notes + plan.notes)
     report.skipped.extend(package.skipped + shape.skipped)
     return new_text, report
+
+
+def _with_case(text: str, source: CaseSource) -> str:
+    """``text`` with its ``[case]`` table replaced by ``source`` (added at the end if it
+    has none). The table is written by import case only, so it is written whole."""
+    block = case_block(source)
+    table = scan(text).tables.get(("case",))
+    if table is None:
+        new = text.rstrip("\n") + "\n\n" + CASE_COMMENT + block
+    else:
+        if text[table.header_start:table.last_end] == block:
+            return text
+        new = text[:table.header_start] + block + text[table.last_end:]
+    try:
+        parsed = tomlparse.loads(new)
+    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - defensive
+        raise InputError(f"the [case] table could not be written ({exc})") from exc
+    if CaseSource.model_validate(parsed.get("case")) != source:  # pragma: no cover
+        raise InputError("the [case] table did not read back as written; nothing was written")
+    return new
 
 
 @dataclass(frozen=True)
@@ -844,13 +969,8 @@ def make_scale(levels: Sequence[str] | None, mastered_at: int | None) -> Scale |
 # --------------------------------------------------------------------------- export
 
 
-def _stable_uuid(value: str | None, *parts: str) -> str:
-    """``value`` if it is a UUID; otherwise a UUID5 made from ``parts`` (always the same)."""
-    if value:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            return str(uuid.uuid5(NAMESPACE, value))
+def _own_uuid(*parts: str) -> str:
+    """A UUID made from ``parts`` (always the same for the same parts)."""
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
 
 
@@ -863,6 +983,8 @@ def _moment(at: datetime) -> str:
 class Exported:
     package: dict[str, Any]
     notes: list[str]
+    as_published: bool = False
+    """True when the package is the publisher's, unchanged (an unedited import)."""
 
     def json(self) -> str:
         return json.dumps(self.package, indent=2, ensure_ascii=False) + "\n"
@@ -870,49 +992,82 @@ class Exported:
 
 def export_framework(framework: Framework, *, changed_at: datetime, creator: str,
                      base_uri: str | None = None) -> Exported:
-    """The framework as a CASE 1.1 package (a dict ready for JSON). Deterministic."""
-    doc_id = _stable_uuid(framework.source, "framework", framework.id)
+    """The framework as a CASE package (a dict ready for JSON). Deterministic.
 
-    def uri(identifier: str) -> str:
-        return f"{base_uri}{identifier}" if base_uri else f"urn:uuid:{identifier}"
+    A framework imported from CASE (with ``[case]``) gives the publisher's package back as
+    it was when nothing was changed here; otherwise a package of our own that keeps every
+    part of the publisher's that was not changed and marks what was (see
+    :func:`_export_kept`). A framework made here is a CASE 1.1 package of its own.
+    """
+    if framework.case is not None and framework.source is not None:
+        return _export_kept(framework, framework.case, changed_at=changed_at,
+                            creator=creator, base_uri=base_uri)
+    return _export_new(framework, changed_at=changed_at, creator=creator, base_uri=base_uri)
 
-    when = _moment(changed_at)
-    doc_link = {"title": framework.title, "identifier": doc_id, "uri": uri(doc_id)}
-    document: dict[str, Any] = {
-        "identifier": doc_id, "uri": uri(doc_id), "creator": creator or "playlist-tui",
-        "title": framework.title, "lastChangeDateTime": when, "caseVersion": "1.1"}
-    if framework.description:
-        document["description"] = framework.description
-    ids = {c.id: _stable_uuid(c.source_id, "competency", framework.id, c.id)
-           for c in framework.competencies}
-    links = {c.id: {"title": c.id, "identifier": ids[c.id], "uri": uri(ids[c.id])}
-             for c in framework.competencies}
-    items: list[dict[str, Any]] = []
-    for c in framework.competencies:
+
+class _Writer:
+    """Items and associations of a package of our own (identifiers, links, sequence)."""
+
+    def __init__(self, doc_id: str, title: str, when: str, base_uri: str | None) -> None:
+        self.doc_id, self.when, self.base_uri = doc_id, when, base_uri
+        self.doc_link = {"title": title, "identifier": doc_id, "uri": self.uri(doc_id)}
+        self.associations: list[dict[str, Any]] = []
+
+    def uri(self, identifier: str) -> str:
+        return f"{self.base_uri}{identifier}" if self.base_uri else f"urn:uuid:{identifier}"
+
+    def item(self, c: Competency, identifier: str) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "identifier": ids[c.id], "uri": uri(ids[c.id]), "CFDocumentURI": doc_link,
-            "fullStatement": c.statement, "humanCodingScheme": c.id}
+            "identifier": identifier, "uri": self.uri(identifier),
+            "CFDocumentURI": self.doc_link, "fullStatement": c.statement,
+            "humanCodingScheme": c.id}
         if c.name:
             item["abbreviatedStatement"] = c.name
         item["CFItemType"] = "Competency"
-        item["lastChangeDateTime"] = when
-        items.append(item)
+        item["lastChangeDateTime"] = self.when
+        return item
 
-    notes: list[str] = []
-    associations: list[dict[str, Any]] = []
-
-    def associate(kind: str, origin: dict[str, str], destination: dict[str, str],
+    def associate(self, kind: str, origin: dict[str, str], destination: dict[str, str],
                   sequence: int | None = None) -> None:
-        identifier = str(uuid.uuid5(NAMESPACE, "/".join(
-            (doc_id, kind, origin["identifier"], destination["identifier"]))))
+        identifier = _own_uuid(self.doc_id, kind, origin["identifier"],
+                               destination["identifier"])
         entry: dict[str, Any] = {
-            "identifier": identifier, "uri": uri(identifier), "CFDocumentURI": doc_link,
-            "associationType": kind, "originNodeURI": origin,
-            "destinationNodeURI": destination, "lastChangeDateTime": when}
+            "identifier": identifier, "uri": self.uri(identifier),
+            "CFDocumentURI": self.doc_link, "associationType": kind, "originNodeURI": origin,
+            "destinationNodeURI": destination, "lastChangeDateTime": self.when}
         if sequence is not None:
             entry["sequenceNumber"] = sequence
-        associations.append(entry)
+        self.associations.append(entry)
 
+
+def _scale_export_note(framework: Framework) -> str:
+    return ("the mastery scale (" + ", ".join(framework.scale.levels)
+            + ") is not part of CASE and is not exported")
+
+
+def _export_new(framework: Framework, *, changed_at: datetime, creator: str,
+                base_uri: str | None) -> Exported:
+    """A framework made here (or imported before [case] was kept): a package of our own."""
+    notes: list[str] = []
+    if framework.source is None:
+        doc_id = _own_uuid("framework", framework.id)
+    else:
+        doc_id = _own_uuid("derived", framework.source, framework.id)
+        notes.append("this framework was imported before playlist-tui kept the publisher's "
+                     "CASE data, so it is exported as a document of its own (codes are the "
+                     "ids); import the package again to export it as published")
+    out = _Writer(doc_id, framework.title, _moment(changed_at), base_uri)
+    document: dict[str, Any] = {
+        "identifier": doc_id, "uri": out.uri(doc_id), "creator": creator or "playlist-tui",
+        "title": framework.title, "lastChangeDateTime": out.when, "caseVersion": "1.1"}
+    if framework.description:
+        document["description"] = framework.description
+    # identifiers kept from an import stay as they are, UUIDs or not
+    ids = {c.id: c.source_id or _own_uuid("competency", framework.id, c.id)
+           for c in framework.competencies}
+    links = {c.id: {"title": c.id, "identifier": ids[c.id], "uri": out.uri(ids[c.id])}
+             for c in framework.competencies}
+    items = [out.item(c, ids[c.id]) for c in framework.competencies]
     position: dict[str | None, int] = {}
     for c in framework.competencies:
         parent = c.parent if c.parent in links else None
@@ -920,16 +1075,275 @@ def export_framework(framework: Framework, *, changed_at: datetime, creator: str
             notes.append(f"{c.id}: the parent {c.parent!r} is not in this framework; the "
                          "competency is exported at the top level")
         position[parent] = position.get(parent, 0) + 1
-        associate("isChildOf", links[c.id], links[parent] if parent else doc_link,
-                  position[parent])
+        out.associate("isChildOf", links[c.id], links[parent] if parent else out.doc_link,
+                      position[parent])
     for c in framework.competencies:
         for p in c.prerequisites:
             if p in links:
-                associate("precedes", links[p], links[c.id])
+                out.associate("precedes", links[p], links[c.id])
             else:
                 notes.append(f"{c.id}: the prerequisite {p!r} is not in this framework; "
                              "it is left out")
-    notes.append("the mastery scale (" + ", ".join(framework.scale.levels)
-                 + ") is not part of CASE and is not exported")
-    package = {"CFDocument": document, "CFItems": items, "CFAssociations": associations}
+    notes.append(_scale_export_note(framework))
+    package = {"CFDocument": document, "CFItems": items, "CFAssociations": out.associations}
     return Exported(package, notes)
+
+
+def _loads_kept(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"[case] {what} is not JSON ({exc}); it is written by import case: "
+                         "import the package again to restore it") from exc
+
+
+def _relink(node: Any, identifier: str, uri: str, title: str | None = None) -> Any:
+    """A node link (or a bare URI) pointing at ``identifier`` instead, in the same shape."""
+    if isinstance(node, str):
+        return uri
+    link = dict(node) if isinstance(node, dict) else {}
+    link.update(identifier=identifier, uri=uri)
+    if title is not None or "title" in link:
+        link["title"] = title if title is not None else link["title"]
+    return link
+
+
+def _noted(raw: dict[str, Any], note: str) -> str:
+    before = raw.get("notes")
+    return f"{before}\n\n{note}" if isinstance(before, str) and before.strip() else note
+
+
+def _export_kept(framework: Framework, source: CaseSource, *, changed_at: datetime,
+                 creator: str, base_uri: str | None) -> Exported:
+    """A framework imported from CASE: the publisher's package as it was when nothing was
+    changed here; else a derived document of our own (its own identifier, our creator)
+    that keeps every item and association of the publisher's that was not changed, gives
+    the changed items identifiers of our own (their codes stay), leaves out what was
+    removed here, adds what was added here, and says in ``notes`` what changed."""
+    assert framework.source is not None
+    common = caseprov.Common.parse(source.common)
+    document = _loads_kept(source.document, "document")
+    rest = _loads_kept(source.package, "package")
+    if not isinstance(document, dict) or not isinstance(rest, dict):
+        raise InputError("[case] document and package must be JSON objects; import the "
+                         "package again to restore them")
+    kept_items = [_loads_kept(text, "items") for text in source.items]
+    try:
+        raw_associations = [caseprov.unpack_association(a, common)
+                            for a in source.associations]
+    except ValueError as exc:
+        raise InputError(f"[case] associations cannot be read ({exc}); import the package "
+                         "again to restore them") from exc
+
+    notes: list[str] = []
+    rebuilt: dict[str, dict[str, Any]] = {}
+    changed: list[Competency] = []
+    added: list[Competency] = []
+    sourced: dict[str, Competency] = {}  # by source_id
+    for c in framework.competencies:
+        r = None
+        if c.source_id and c.case and c.source_id not in sourced:
+            r = caseprov.unpack_item(c.case, identifier=c.source_id, statement=c.statement,
+                                     name=c.name, cid=c.id, common=common)
+        if r is None:
+            if c.source_id and c.case:
+                notes.append(f"{c.id}: its case data cannot be read; it is exported as a "
+                             "competency of our own")
+            added.append(c)
+            continue
+        sourced[c.source_id or ""] = c
+        rebuilt[c.source_id or ""] = r.item
+        got = Item(identifier=c.source_id or "", code=_text(r.item, "humanCodingScheme"),
+                   statement=_text(r.item, "fullStatement"),
+                   abbreviated=_text(r.item, "abbreviatedStatement"), index=0)
+        statement = _statement(got, [])
+        name = got.abbreviated if got.abbreviated and got.abbreviated != statement else None
+        if not r.unchanged or c.statement != statement or c.name != name:
+            changed.append(c)
+
+    # The publisher's package as it is now in the file (without what was removed here).
+    current = {"CFDocument": document, "CFItems": [*rebuilt.values(), *kept_items],
+               "CFAssociations": raw_associations, **rest}
+    package = read_package(current)
+    shape = structure(package)
+    doc = package.identifier
+    sid_of = {c.id: sid for sid, c in sourced.items()}
+
+    def key(cid: str | None) -> str | None:
+        """A competency's node: its source identifier, or 'local:ID' for our own."""
+        if cid is None:
+            return None
+        return sid_of.get(cid, f"local:{cid}")
+
+    ids_here = {c.id for c in framework.competencies}
+    wanted_parent = {key(c.id): key(c.parent if c.parent in ids_here else None)
+                     for c in framework.competencies}
+    wanted_pre = {key(c.id): {key(p) for p in c.prerequisites if p in ids_here}
+                  for c in framework.competencies}
+    moved = [c.id for sid, c in sourced.items()
+             if wanted_parent.get(sid) != shape.parent.get(sid)
+             or wanted_pre.get(sid, set()) != set(shape.prerequisites.get(sid, []))]
+    removed = source.competencies - len(sourced)
+    title_now = _text(document, "title") or f"CASE framework {doc}"
+    doc_changed = (framework.title != title_now
+                   or framework.description != _text(document, "description"))
+
+    if not (changed or added or moved or removed > 0 or doc_changed):
+        notes.append("nothing was changed here since the import: this is the publisher's "
+                     "package as it was imported")
+        notes.append(_scale_export_note(framework))
+        ordered = {"CFDocument": document, "CFItems": [*rebuilt.values(), *kept_items],
+                   "CFAssociations": raw_associations, **rest}
+        return Exported(ordered, notes, as_published=True)
+
+    # ---- a derived document of our own
+    doc_id = _own_uuid("derived", framework.source, framework.id)
+    out = _Writer(doc_id, framework.title, _moment(changed_at), base_uri)
+    summary = []
+    if doc_changed:
+        summary.append("the title or description")
+    if changed:
+        summary.append(f"{len(changed)} competenc{'ies' if len(changed) > 1 else 'y'} "
+                       f"reworded ({', '.join(c.id for c in changed)})")
+    if moved:
+        summary.append(f"the parents or prerequisites of {', '.join(moved)}")
+    if added:
+        summary.append(f"{len(added)} added ({', '.join(c.id for c in added)})")
+    if removed > 0:
+        summary.append(f"{removed} removed")
+    publisher = f"{title_now!r} ({doc}{', ' + package.uri if package.uri else ''})"
+    ours = dict(document)
+    ours.update(identifier=doc_id, uri=out.uri(doc_id), creator=creator or "playlist-tui",
+                title=framework.title, lastChangeDateTime=out.when)
+    if framework.description:
+        ours["description"] = framework.description
+    else:
+        ours.pop("description", None)
+    if "CFPackageURI" in ours:
+        ours["CFPackageURI"] = _relink(ours["CFPackageURI"], doc_id, out.uri(doc_id),
+                                       framework.title)
+    ours["notes"] = _noted(document, f"Derived with playlist-tui from the CASE document "
+                                     f"{publisher}. Changed here: {'; '.join(summary)}. "
+                                     "Items and associations that keep the publisher's "
+                                     "identifiers are the publisher's, unchanged.")
+    ours.setdefault("caseVersion", "1.1")
+
+    new_id = {c.source_id or "": _own_uuid(doc_id, c.source_id or "") for c in changed}
+    items: list[dict[str, Any]] = []
+    for sid, raw in rebuilt.items():
+        c = sourced[sid]
+        if sid not in new_id:
+            items.append(raw)
+            continue
+        item = dict(raw)
+        item.update(identifier=new_id[sid], uri=out.uri(new_id[sid]),
+                    fullStatement=c.statement, lastChangeDateTime=out.when)
+        item["CFDocumentURI"] = (_relink(raw["CFDocumentURI"], doc_id, out.uri(doc_id),
+                                         framework.title)
+                                 if "CFDocumentURI" in raw else out.doc_link)
+        if c.name:
+            item["abbreviatedStatement"] = c.name
+        else:
+            item.pop("abbreviatedStatement", None)
+        where = _text(raw, "uri")
+        item["notes"] = _noted(raw, f"Changed with playlist-tui from the item {sid}"
+                                    f"{' (' + where + ')' if where else ''} of {publisher}.")
+        items.append(item)
+    local_ids = {c.id: _own_uuid("competency", framework.id, c.id) for c in added}
+    items += [out.item(c, local_ids[c.id]) for c in added]
+    items += kept_items
+
+    def link_of(node_key: str | None) -> dict[str, str]:
+        if node_key is None:
+            return out.doc_link
+        if node_key.startswith("local:"):
+            cid = node_key[len("local:"):]
+            return {"title": cid, "identifier": local_ids[cid], "uri": out.uri(local_ids[cid])}
+        c = sourced[node_key]
+        identifier = new_id.get(node_key, node_key)
+        raw_uri = _text(rebuilt[node_key], "uri")
+        return {"title": c.id, "identifier": identifier,
+                "uri": out.uri(identifier) if node_key in new_id or not raw_uri else raw_uri}
+
+    imported_ids = {sid for sid in package.by_identifier}
+    associations: list[Any] = []
+    covered: set[tuple[str, str | None, str | None]] = set()
+    for (a, raw), (origin_was_item, destination_was_item) in zip(
+            _paired(package.associations, raw_associations),
+            (caseprov.item_ends(text) for text in source.associations), strict=True):
+        if a is None or not isinstance(raw, dict):
+            associations.append(raw)
+            continue
+        o, d = a.origin, a.destination
+        if (o is None and origin_was_item) or (d is None and destination_was_item):
+            continue  # an item removed here
+        structural = a.kind in ("isChildOf", "precedes") and o in imported_ids and (
+            d in imported_ids or (a.kind == "isChildOf" and d == doc))
+        if structural:
+            dest_key = None if d == doc else d
+            if a.kind == "isChildOf":
+                was = shape.parent.get(o or "") == dest_key
+                still = wanted_parent.get(o) == dest_key
+            else:
+                was = o in shape.prerequisites.get(d or "", [])
+                still = o in wanted_pre.get(d, set())
+            if was and not still:
+                continue  # a parent or prerequisite removed here
+            if still:
+                covered.add((a.kind, o, dest_key))
+        touched = {o, d} & set(new_id) or d == doc or o == doc
+        if not touched:
+            associations.append(raw)
+            continue
+        entry = dict(raw)
+        old = _text(raw, "identifier") or f"{a.index}"
+        identifier = _own_uuid(doc_id, old)
+        entry.update(identifier=identifier, lastChangeDateTime=out.when)
+        if "uri" in raw:
+            entry["uri"] = out.uri(identifier)
+        if "CFDocumentURI" in raw:
+            entry["CFDocumentURI"] = _relink(raw["CFDocumentURI"], doc_id, out.uri(doc_id),
+                                             framework.title)
+        for end, field_name in ((o, "originNodeURI"), (d, "destinationNodeURI")):
+            if end == doc:
+                entry[field_name] = _relink(raw.get(field_name), doc_id, out.uri(doc_id),
+                                            framework.title)
+            elif end in new_id:
+                entry[field_name] = _relink(raw.get(field_name), new_id[end],
+                                            out.uri(new_id[end]))
+        associations.append(entry)
+
+    out.associations = []
+    position: dict[str | None, int] = {}
+    for c in framework.competencies:
+        me = key(c.id)
+        parent = wanted_parent.get(me)
+        position[parent] = position.get(parent, 0) + 1
+        if ("isChildOf", me, parent) not in covered:
+            out.associate("isChildOf", link_of(me), link_of(parent), position[parent])
+    for c in framework.competencies:
+        me = key(c.id)
+        for p in c.prerequisites:
+            if p not in ids_here:
+                notes.append(f"{c.id}: the prerequisite {p!r} is not in this framework; "
+                             "it is left out")
+            elif ("precedes", key(p), me) not in covered:
+                out.associate("precedes", link_of(key(p)), link_of(me))
+        if c.parent is not None and c.parent not in ids_here:
+            notes.append(f"{c.id}: the parent {c.parent!r} is not in this framework; the "
+                         "competency is exported at the top level")
+    associations += out.associations
+    notes.insert(0, f"changed here since the import ({'; '.join(summary)}): exported as a "
+                    f"document of our own ({doc_id}) derived from the publisher's; what was "
+                    "not changed keeps the publisher's identifiers, codes and fields")
+    notes.append(_scale_export_note(framework))
+    result = {"CFDocument": ours, "CFItems": items, "CFAssociations": associations, **rest}
+    return Exported(result, notes)
+
+
+def _paired(parsed: Sequence[Association], raws: Sequence[Any]
+            ) -> Iterable[tuple[Association | None, Any]]:
+    """Each raw association with what read_package made of it (None: it was skipped)."""
+    by_index = {a.index: a for a in parsed}
+    for i, raw in enumerate(raws):
+        yield by_index.get(i), raw

@@ -177,6 +177,9 @@ class Competency(_Model):
     parent: Id | None = None
     prerequisites: tuple[Id, ...] = ()
     source_id: Text | None = None
+    case: Text | None = None
+    """What the CASE item had besides this competency's fields, as compact JSON, so that
+    ``export case`` gives the publisher's item back (docs/formats.md, "CASE provenance")."""
 
     @property
     def label(self) -> str:
@@ -192,6 +195,20 @@ class Framework(_Model):
     scale: Scale
     competencies: tuple[Competency, ...] = ()
     source: Text | None = None
+    case: CaseSource | None = None
+
+
+class CaseSource(_Model):
+    """``[case]`` of a framework imported from CASE: the rest of the publisher's package, as
+    compact JSON texts, so that ``export case`` gives it back (docs/formats.md, "CASE
+    provenance"). Written by ``import case``; not meant to be edited by hand."""
+
+    document: Text
+    common: Text = "{}"
+    package: Text = "{}"
+    competencies: StrictInt = 0
+    items: tuple[Text, ...] = ()
+    associations: tuple[Text, ...] = ()
 
 
 # --------------------------------------------------------------------------- playlists
