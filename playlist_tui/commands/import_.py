@@ -51,6 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     roster.add_argument("--class", dest="class_id", required=True, metavar="SOURCEDID",
                         help="the class to import: its sourcedId in classes.csv")
     roster.add_argument("--into", metavar="FOLDER", help=_INTO)
+    roster.add_argument("--as-of", dest="as_of", metavar="DATE",
+                        help="import the class as it is on DATE (YYYY-MM-DD; default: "
+                             "today): enrollments that ended before it or begin after it "
+                             "are reported, not imported")
     roster.add_argument("--dry-run", action="store_true",
                         help="say what would change, write nothing")
 
@@ -80,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         op: ImportFramework | ImportRoster = (
             _case_operation(args, folder) if args.kind == "case" else _roster_operation(args))
+        roster = getattr(op, "roster", None)
+        if roster is not None and not roster.people:
+            print(roster.nothing_active())
+            lines = [f"  - {s}" for s in roster.skipped]
+            if lines:
+                print(f"Not imported ({len(lines)}):")
+                print("\n".join(lines))
+            return 0
         if args.dry_run:
             preview(folder, op)
         else:
@@ -110,7 +122,17 @@ def _case_operation(args: argparse.Namespace, folder: Path) -> ImportFramework:
 
 
 def _roster_operation(args: argparse.Namespace) -> ImportRoster:
-    from playlist_tui.interop import oneroster
+    from datetime import date
 
-    roster = oneroster.read_roster(Path(args.source), args.class_id)
+    from playlist_tui.interop import oneroster
+    from playlist_tui.interop.common import UsageError
+
+    as_of = None
+    if args.as_of is not None:
+        try:
+            as_of = date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {args.as_of!r} is not a date; give it as YYYY-MM-DD, "
+                             "e.g. --as-of 2026-09-15") from None
+    roster = oneroster.read_roster(Path(args.source), args.class_id, as_of)
     return oneroster.ImportRoster(roster=roster)

@@ -58,6 +58,15 @@ _REQUIRED = {
     "roles.csv": ("userSourcedId", "role"),
 }
 _SHOWN_MALFORMED = 10
+_KNOWN_COLUMNS = {c.lower(): c for c in (
+    "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
+    "userSourcedId", "role", "primary", "beginDate", "endDate", "givenName", "familyName",
+    "middleName", "preferredGivenName", "preferredFamilyName", "preferredMiddleName",
+    "email", "username", "enabledUser", "roleType", "title", "propertyName", "value",
+    "orgSourcedId", "userProfileSourcedId", "identifier", "phone", "sms", "grades",
+    "agentSourcedIds", "orgSourcedIds", "userIds", "password", "classCode", "classType",
+    "location", "courseSourcedId", "termSourcedIds", "subjects", "subjectCodes", "periods",
+    "resources")}
 
 
 # --------------------------------------------------------------------------- reading CSV
@@ -134,6 +143,7 @@ class Table:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     malformed: list[tuple[int, list[str]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def has(self, column: str) -> bool:
         return column in self.header
@@ -155,14 +165,30 @@ def read_table(name: str, raw: bytes) -> Table:
         raise InputError(f"{name} is empty: it has no header line") from None
     except csv.Error as exc:
         raise InputError(f"{name}: {exc}") from exc
-    header = [h.strip() for h in header]
-    table = Table(name, header)
+    # Tolerant headers: a byte order mark on any name, names in any case, and empty
+    # columns at the end (some exports pad every line with commas).
+    header = [h.replace("\ufeff", "").strip() for h in header]
+    header = [_KNOWN_COLUMNS.get(h.lower(), h) for h in header]
+    full = width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    if width < len(header):
+        empty = len(header) - width
+        table = Table(name, header[:width])
+        table.notes.append(f"{name}: the header ends with {empty} empty column"
+                           f"{'s' if empty > 1 else ''}; ignored (with the empty fields at "
+                           "the end of its rows)")
+    else:
+        table = Table(name, header)
+    header = table.header
     try:
         for fields in reader:
             line = reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            if len(fields) != len(header):
+            if width < len(fields) <= full and not any(f.strip() for f in fields[width:]):
+                fields = fields[:width]  # the fields of the header's empty columns
+            if len(fields) != width:
                 table.malformed.append((line, fields))
                 continue
             table.rows.append((line, {h: f.strip() for h, f in zip(header, fields,
@@ -209,6 +235,34 @@ class Roster:
     people: list[Person]
     skipped: list[str]
     notes: list[str]
+    as_of: date | None = None
+    ended: list[str] = field(default_factory=list)
+    """Who is enrolled but whose enrollment has ended (as of ``as_of``): name (sourcedId)."""
+    not_started: list[str] = field(default_factory=list)
+    """Who is enrolled from a later date than ``as_of``."""
+
+    def timing_notes(self) -> list[str]:
+        when = self.as_of.isoformat() if self.as_of else "today"
+        out = []
+        for people, what in ((self.ended, "ended before"), (self.not_started,
+                                                            "not started yet on")):
+            if people:
+                n = len(people)
+                out.append(f"{n} enrollment{'s' if n > 1 else ''} {what} {when}, not "
+                           f"imported: {', '.join(people)}")
+        return out
+
+    def nothing_active(self) -> str:
+        """Why there is nobody to import (for a roster without people)."""
+        when = self.as_of.isoformat() if self.as_of else "today"
+        parts = [f"{len(self.ended)} ended", f"{len(self.not_started)} not started yet"]
+        other = len(self.skipped) - len(self.ended) - len(self.not_started)
+        if other > 0:
+            parts.append(f"{other} not imported for other reasons")
+        return (f"Nothing to add: the {self.version} class {self.title!r} ({self.class_id}) "
+                f"has no active enrollment of a student or teacher on {when} "
+                f"({', '.join(parts)}). Nothing was written; give --as-of DATE to import "
+                "the class as it is on another day.")
 
 
 def _date(value: str) -> date | None:
@@ -223,7 +277,8 @@ def _describe(fields: list[str], header: list[str]) -> str:
 
 
 def read_roster(source: Path, class_id: str, today: date | None = None) -> Roster:
-    """Read the class ``class_id`` from a OneRoster export. Raises InputError if unusable."""
+    """Read the class ``class_id`` from a OneRoster export as it is on ``today`` (the
+    ``--as-of`` date; default: the real today). Raises InputError if unusable."""
     today = today or date.today()
     files = Source(source)
     present = files.names()
@@ -253,7 +308,20 @@ def read_roster(source: Path, class_id: str, today: date | None = None) -> Roste
     if not version:
         version = "1.2" if roles is not None or not users.has("role") else "1.1"
     skipped: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = [n for tbl in (users, enrollments, classes, roles) if tbl is not None
+                        for n in tbl.notes]
+    ended_people: list[str] = []
+    future_people: list[str] = []
+
+    def who(uid: str) -> str:
+        row = user_rows.get(uid)
+        if row is None:
+            return uid
+        given = row[1].get("preferredGivenName", "") or row[1].get("givenName", "")
+        family = row[1].get("preferredFamilyName", "") or row[1].get("familyName", "")
+        name = f"{given} {family}".strip()
+        return f"{name} ({uid})" if name else uid
+
     for name in ("users", "enrollments", "roles"):
         if manifest.get(f"file.{name}") == "delta":
             notes.append(f"{name}.csv is a delta file (only changes): people or "
@@ -319,6 +387,13 @@ def read_roster(source: Path, class_id: str, today: date | None = None) -> Roste
         ended = _date(row.get("endDate", ""))
         if ended is not None and ended < today:
             skipped.append(f"{where}: {uid}: the enrollment ended on {ended.isoformat()}")
+            ended_people.append(who(uid))
+            continue
+        begins = _date(row.get("beginDate", ""))
+        if begins is not None and begins > today:
+            skipped.append(f"{where}: {uid}: the enrollment begins on {begins.isoformat()}, "
+                           "after the --as-of date")
+            future_people.append(who(uid))
             continue
         role = row["role"].lower()
         user = user_rows.get(uid)
@@ -368,8 +443,11 @@ def read_roster(source: Path, class_id: str, today: date | None = None) -> Roste
         people.append(Person(sourced_id=uid, role=role, given=given, family=family,
                              username=urow.get("username", ""), email=email, where=uwhere))
     skipped.sort(key=_where_key)
-    return Roster(version=f"OneRoster {version}", class_id=class_id, title=title,
-                  people=people, skipped=skipped, notes=notes)
+    roster = Roster(version=f"OneRoster {version}", class_id=class_id, title=title,
+                    people=people, skipped=skipped, notes=notes, as_of=today,
+                    ended=ended_people, not_started=future_people)
+    roster.notes[:0] = roster.timing_notes()
+    return roster
 
 
 def _where_key(message: str) -> tuple[str, int]:
