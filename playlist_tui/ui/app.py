@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from playlist_tui.model.safetext import safe_line
+from playlist_tui.model.safetext import safe_line, safe_text
 from playlist_tui.ui.commands import BindingsProvider
 from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
@@ -86,6 +86,8 @@ class PlaylistApp(App[None]):
     """Seconds between automatic syncs when the class folder has a remote."""
     LOAD_AFTER = 0.02
     """Seconds between the first frame and the start of loading."""
+    QUIT_SYNC_WAIT = 20.0
+    """Seconds that "sync now" on quitting waits for the sync before quitting anyway."""
 
     def __init__(self, folder: Path | str, role: str | None = None,
                  person: str | None = None, *, watch: bool = True,
@@ -479,8 +481,82 @@ class PlaylistApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     async def action_quit(self) -> None:
-        self._stop_watch.set()
+        """Commit what is waiting; with work not sent to the remote, ask first."""
+        from playlist_tui.ui.screens.modals import QuitDialog
+
+        if isinstance(self.screen, QuitDialog):
+            return
+        await asyncio.get_running_loop().run_in_executor(None, self._wait_for_saves, 5.0)
         if self._burst:  # commit what is still waiting, so nothing is left behind
-            burst, self._burst = self._burst, []
+            burst = self._take_burst()
             await self.workers.wait_for_complete([self._commit(burst)])
-        self.exit()
+        unsent = await self._unsent()
+        if not unsent:
+            self._leave(None)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "sync":
+                self.run_worker(self._sync_then_leave(unsent), group="quit", exclusive=True)
+            elif choice == "anyway":
+                self._leave(f"{unsent} not sent: committed in {self.folder}, to send with "
+                            "f5 or 'playlist-tui sync' next time.")
+
+        self.push_screen(QuitDialog(f"{unsent} not sent to the class's remote yet. Sync "
+                                    "now, then quit? (Quit anyway keeps them committed "
+                                    "here, to send next time.)"), chosen)
+
+    async def _unsent(self) -> str:
+        """'4 changes' not sent to the remote (commits ahead and files not committed), or
+        '' when there is no remote, nothing waits, or git cannot say."""
+        from playlist_tui.store.gitrepo import GitError
+
+        if not self.git_sync or self.read_only:
+            return ""
+        try:
+            status = await asyncio.get_running_loop().run_in_executor(None, self.git.status)
+        except (GitError, OSError):
+            return ""
+        count = status.ahead + status.uncommitted
+        if not status.has_remote or count == 0:
+            return ""
+        return f"{count} change{'s' if count != 1 else ''}"
+
+    async def _sync_then_leave(self, unsent: str) -> None:
+        """Sync, waiting at most QUIT_SYNC_WAIT seconds, then quit and say what happened
+        (on stderr, once the terminal is back). A sync still running is left to the end of
+        the process: its commits are already safe in the folder."""
+        self.notify("Sending your changes before quitting…", timeout=self.QUIT_SYNC_WAIT)
+        done = threading.Event()
+        outcome: list[object] = []
+
+        def run() -> None:
+            try:
+                outcome.append(self.git.sync())
+            except Exception as exc:  # said on stderr, never a traceback
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="sync-before-quit", daemon=True).start()
+        finished = await asyncio.get_running_loop().run_in_executor(
+            None, done.wait, self.QUIT_SYNC_WAIT)
+        result = outcome[0] if finished and outcome else None
+        left = (f"{unsent} not sent: committed in {self.folder}, to send with f5 or "
+                "'playlist-tui sync' next time.")
+        if result is None:
+            words = f"The sync did not finish in {self.QUIT_SYNC_WAIT:g} s. {left}"
+        elif isinstance(result, Exception):
+            words = f"The sync before quitting failed: {result}. {left}"
+        elif getattr(result, "ok", False):
+            words = f"Synced before quitting: {getattr(result, 'message', '')}"
+        else:
+            words = f"The sync before quitting did not finish: {getattr(result, 'message', '')}"
+        self._leave(words)
+
+    def _leave(self, words: str | None) -> None:
+        """Exit; ``words`` are printed on stderr after the app has left the terminal."""
+        from rich.text import Text
+
+        self._stop_watch.set()
+        self.exit(message=Text(safe_text(words)) if words else None)

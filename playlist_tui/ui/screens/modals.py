@@ -138,6 +138,43 @@ class RequestDialog(Dialog[tuple[str, str] | None]):
         self.action_send()
 
 
+class QuitDialog(Dialog[str | None]):
+    """Quitting with work not sent to the remote: "sync" (send it, then quit), "anyway"
+    (quit; the work stays committed in this folder) or None (stay)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "choose('sync')", "Sync now"),
+        Binding("a", "choose('anyway')", "Quit anyway"),
+        Binding("escape", "cancel", "Stay"),
+    ]
+
+    def __init__(self, words: str) -> None:
+        super().__init__()
+        self.words = words
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Quit", classes="dialog-title")
+            yield Static(line(self.words), id="quit-why", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Sync now (s)", id="sync", variant="primary", compact=True)
+                yield Button("Quit anyway (a)", id="anyway", compact=True)
+                yield Button("Stay (esc)", id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sync", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in ("sync", "anyway"):
+            self.dismiss(event.button.id)
+        else:
+            self.action_cancel()
+
+
 class GoalDialog(Dialog[tuple[str, date | None] | None]):
     """Add or edit a goal: its text and an optional target date."""
 

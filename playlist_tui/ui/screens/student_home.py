@@ -121,11 +121,11 @@ class StudentHome(DataScreen):
                 next_lines.append(safe_line(
                     f"  → {activity.title} ({playlist.title} · {tier.title}{required})"))
             elif not progress.complete:  # only added activities of a locked tier are left
-                waiting = next(t for t in progress.tiers if t.missing)
-                located = playlist.activity(waiting.missing[0])
-                title = located[1].title if located else waiting.missing[0]
+                held = next(t for t in progress.tiers if t.missing)
+                located = playlist.activity(held.missing[0])
+                title = located[1].title if located else held.missing[0]
                 next_lines.append(safe_line(
-                    f"  → {title} ({playlist.title} · {waiting.tier.title}, locked for now · "
+                    f"  → {title} ({playlist.title} · {held.tier.title}, locked for now · "
                     "required for you)"))
         options.add_options(rows)  # (at once: one by one, each redid the list's lines)
         if options.option_count:
