@@ -379,3 +379,23 @@ async def test_focus_comes_back_to_the_list_after_esc(small_class: Path) -> None
         await settle(pilot)
         assert isinstance(app.screen, PlaylistScreen) and app.screen.playlist_id == "ratios"
 
+
+
+def test_the_family_report_shows_the_adjustment_and_the_accommodations(
+        small_class: Path) -> None:
+    from datetime import date
+
+    from playlist_tui.reports.student_report import student_html, student_markdown
+    from playlist_tui.store.store import ClassStore
+
+    data = ClassStore(adjusted(small_class)).load().data
+    md = student_markdown(data, "ana", date(2026, 12, 1))
+    assert ("Adjusted for Ana Souza by the teacher: not required: Tape diagrams; "
+            "required: Design a ratio puzzle (not done yet).") in md
+    assert "Accommodations: Listen to the audio version." in md
+    assert "80% done (4 of 5 required activities), started." in md
+    html = student_html(data, "ana", date(2026, 12, 1))
+    assert "required: Design a ratio puzzle (not done yet)" in html
+    assert "Accommodations:</span> Listen to the audio version." in html
+    plain = student_markdown(data, "ben", date(2026, 12, 1))
+    assert "Adjusted for" not in plain and "Accommodations" not in plain

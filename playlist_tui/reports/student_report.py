@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from playlist_tui.engine.mastery import CompetencyStatus, State, statuses
-from playlist_tui.engine.progress import PlaylistProgress, next_activities, playlist_progress
+from playlist_tui.engine.progress import (
+    PlaylistProgress,
+    adjustment,
+    next_activities,
+    playlist_progress,
+)
 from playlist_tui.model.files import Activity, Goal, Note, Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.reports.gradebook import level_cell, md_cell, md_table, select
@@ -29,6 +34,8 @@ def day(moment: datetime | date | None) -> str:
 class PlaylistPart:
     progress: PlaylistProgress
     next_up: tuple[tuple[str, Activity], ...]  # (tier title, activity)
+    adjusted: str = ""  # the teacher's adjustment for this student, in words
+    note: str = ""  # the adjustment's note (accommodations)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,10 @@ def build(data: ClassData, student: str, today: date | None = None) -> StudentRe
     for playlist in data.assigned_playlists(student):
         progress = playlist_progress(data, playlist, student)
         todo = next_activities(data, playlist, student, limit=3)
-        playlists.append(PlaylistPart(progress, tuple((t.title, a) for t, a in todo)))
+        adjust = adjustment(data, playlist, student)
+        playlists.append(PlaylistPart(progress, tuple((t.title, a) for t, a in todo),
+                                      _adjusted_words(progress),
+                                      adjust.note if adjust is not None else ""))
     found = statuses(data, student, list(sel.competencies))
     competencies = []
     for cid in sel.competencies:
@@ -138,6 +148,29 @@ def build(data: ClassData, student: str, today: date | None = None) -> StudentRe
     return StudentReport(data.info.name, student, person.name, groups,
                          today or datetime.now(UTC).date(), tuple(playlists),
                          tuple(competencies), tuple(goals), tuple(reflections))
+
+
+def _adjusted_words(progress: PlaylistProgress) -> str:
+    """'placed at Should do; not required: Tape diagrams; required: Design (not done
+    yet)', or '' without an adjustment."""
+    parts = []
+    placed = [t for t in progress.tiers if t.placed_out]
+    if placed:
+        parts.append(f"placed at {progress.tiers[len(placed)].tier.title}"
+                     if len(placed) < len(progress.tiers) else "placed out of every tier")
+
+    def title(aid: str) -> str:
+        located = progress.playlist.activity(aid)
+        return located[1].title if located else aid
+
+    skipped = [title(a) for t in progress.tiers for a in t.skipped]
+    if skipped:
+        parts.append("not required: " + ", ".join(skipped))
+    added = [title(a) + (" (not done yet)" if a in t.missing else " (done)")
+             for t in progress.tiers if not t.placed_out for a in t.added]
+    if added:
+        parts.append("required: " + ", ".join(added))
+    return "; ".join(parts)
 
 
 def _tier_words(progress: PlaylistProgress) -> list[tuple[str, str, str]]:
@@ -195,6 +228,11 @@ def to_markdown(report: StudentReport) -> str:
         blocks.append(f"### {md_cell(progress.playlist.title)}")
         blocks.append(f"{progress.percent}% done ({progress.done} of {progress.total} "
                       f"required activities), {_state(progress)}.")
+        if part.adjusted:
+            blocks.append(f"Adjusted for {md_cell(report.name)} by the teacher: "
+                          f"{md_cell(part.adjusted)}.")
+        if part.note:
+            blocks.append(f"Accommodations: {md_cell(part.note)}")
         blocks.append(md_table(("Tier", "Rule", "Now"), _tier_words(progress)))
         if part.next_up:
             blocks.append("Next up: " + "; ".join(f"{md_cell(a.title)} ({md_cell(t)})"
@@ -293,7 +331,11 @@ def to_html(report: StudentReport) -> str:
                  f"<h3>{e(progress.playlist.title)}</h3>\n"
                  f"<p>{_bar(progress.percent)}{progress.percent}% done ({progress.done} of "
                  f"{progress.total} required activities), {e(state)}.</p>\n"
-                 "<table><thead><tr><th>Tier</th><th>Rule</th><th>Now</th></tr></thead>"
+                 + (f"<p>Adjusted for {e(report.name)} by the teacher: {e(part.adjusted)}."
+                    "</p>\n" if part.adjusted else "")
+                 + (f'<p><span class="label">Accommodations:</span> {e(part.note)}</p>\n'
+                    if part.note else "")
+                 + "<table><thead><tr><th>Tier</th><th>Rule</th><th>Now</th></tr></thead>"
                  "<tbody>\n")
         h.extend(f"<tr><td>{e(t)}</td><td>{e(r)}</td><td>{e(s)}</td></tr>\n"
                  for t, r, s in _tier_words(progress))
