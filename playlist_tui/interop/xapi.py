@@ -213,6 +213,20 @@ def endpoint(url: str) -> str:
     return url.rstrip("/")
 
 
+def _is_statement(body: bytes, statement_id: str) -> bool:
+    """Whether an answer to GET ?statementId= is that statement. An LRS should answer
+    with the statement, or 404 when it has none; some (Ralph 5.1) answer with a list of
+    statements instead, empty when there is none."""
+    try:
+        found = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    if isinstance(found, dict) and isinstance(found.get("statements"), list):
+        return any(isinstance(s, dict) and s.get("id") == statement_id
+                   for s in found["statements"])
+    return isinstance(found, dict) and found.get("id") == statement_id
+
+
 def send(items: Sequence[dict[str, Any]], url: str, auth: str | None,
          batch: int = BATCH) -> Sent:
     """POST the statements to the LRS in batches; those it already has are not sent again."""
@@ -220,8 +234,8 @@ def send(items: Sequence[dict[str, Any]], url: str, auth: str | None,
     already = 0
     todo: list[dict[str, Any]] = []
     for s in items:
-        status, _ = _request(f"{base}/statements?statementId={s['id']}", auth)
-        if status == 200:
+        status, body = _request(f"{base}/statements?statementId={s['id']}", auth)
+        if status == 200 and _is_statement(body, s["id"]):
             already += 1
         elif status in (401, 403):
             raise InputError(f"the LRS refused the credentials (HTTP {status}); give "
