@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -358,8 +359,14 @@ def test_reimport_updates_in_place_and_keeps_comments(
     assert "L6.RP.3b: the code in the package is now 'L6.RP.3.b'; the id is kept" in out
 
     diff = git(small_class, "diff", "-U0", "--", "frameworks/rp6.toml")
-    changed = [line for line in diff.splitlines()
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    lines = [line for line in diff.splitlines()
+             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    # the CASE data kept for export (each competency's case, the [case] table) follows the
+    # package too; apart from it, only what changed in the package changed in the file
+    kept = ("case = ", "    '", '    "', "associations = ", "document = ", "common = ")
+    changed = [line for line in lines if not line[1:].startswith(kept)]
+    assert any(line.startswith("+case = ") for line in lines)
+    assert any(line.startswith("+    '") for line in lines)  # the associations
     assert changed == [
         '-statement = "Understand the concept of a unit rate a/b associated with a ratio a:b '
         'with b ≠ 0, and use rate language in the context of a ratio relationship."',
@@ -565,8 +572,9 @@ def test_export_then_import_gives_the_same_framework(
         again = framework(other, fw.id)
         assert len(again.competencies) == len(fw.competencies)
         expected = fw.model_copy(update={
-            "source": again.source,
-            "competencies": tuple(c.model_copy(update={"source_id": a.source_id})
+            "source": again.source, "case": again.case,
+            "competencies": tuple(c.model_copy(update={"source_id": a.source_id,
+                                                       "case": a.case})
                                   for c, a in zip(fw.competencies, again.competencies,
                                                   strict=True))})
         assert again == expected
@@ -577,8 +585,8 @@ def test_export_then_import_gives_the_same_framework(
         assert main(["export", "case", fw.id, str(other), "-o", str(tmp_path / "2.json")]) == 0
         first, second = (json.loads((tmp_path / n).read_text()) for n in (f"{fw.id}.json",
                                                                          "2.json"))
-        assert [i["identifier"] for i in first["CFItems"]] == \
-            [i["identifier"] for i in second["CFItems"]]
+        # an unedited import of our package exports it as it was (our creator, times...)
+        assert second == first
 
 
 def test_export_errors(small_class: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -674,3 +682,186 @@ def test_batch_edits_match_one_by_one_edits() -> None:
         one_by_one = tomltext.append_table(one_by_one, array, item)
     assert batch_edit(text, sets, appends) == one_by_one
     assert "# unit rates" in one_by_one
+
+
+# --------------------------------------------------------------------------- round trips (issue 18)
+
+
+def normalised(package: dict[str, Any]) -> dict[str, Any]:
+    """A package's meaning: keys in any order, items and associations as sets (CASE gives
+    order by sequenceNumber, not by place in the file); a CFPackage wrapper dropped."""
+    if isinstance(package.get("CFPackage"), dict):
+        package = package["CFPackage"]
+    out = {k: v for k, v in package.items() if k not in ("CFItems", "CFAssociations")}
+    for key in ("CFItems", "CFAssociations"):
+        out[key] = sorted(json.dumps(x, sort_keys=True) for x in package.get(key) or [])
+    result: dict[str, Any] = json.loads(json.dumps(out, sort_keys=True))
+    return result
+
+
+PACKAGES = sorted(DATA.glob("*.json")) + ([OPENSALT] if OPENSALT.exists() else [])
+
+
+@pytest.mark.parametrize("source", PACKAGES, ids=lambda p: p.stem)
+def test_an_unedited_import_exports_the_publishers_package(
+        source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = bare_class(tmp_path)
+    code, _, err = imported(folder, source, "--id", "fw", capsys=capsys)
+    assert code == 0, err
+    clean(folder)
+    out_file = tmp_path / "out.json"
+    assert main(["export", "case", "fw", str(folder), "-o", str(out_file)]) == 0
+    assert "as published" in capsys.readouterr().err
+    original = json.loads(source.read_text(encoding="utf-8-sig"))
+    exported_package = json.loads(out_file.read_text())
+    assert normalised(exported_package) == normalised(original)
+    # publisher fields, spelled out: codes, identifiers, URIs, creator
+    assert exported_package["CFDocument"] == original["CFDocument"]
+    for item in exported_package["CFItems"]:
+        assert item in original["CFItems"]
+    for association in exported_package["CFAssociations"]:
+        assert association in original["CFAssociations"]
+    # importing our own export again: nothing to change, byte for byte
+    path = folder / "frameworks/fw.toml"
+    before = path.read_bytes()
+    code, out, _ = imported(folder, out_file, capsys=capsys)
+    assert code == 0 and path.read_bytes() == before
+    assert "Nothing to change" in out and " 0 added, 0 updated" in out
+    assert "no longer in the package" not in out
+    # and exporting again gives the same bytes
+    again = tmp_path / "again.json"
+    assert main(["export", "case", "fw", str(folder), "-o", str(again)]) == 0
+    assert again.read_bytes() == out_file.read_bytes()
+
+
+def _long_title_package(identifier: str, title: str) -> dict[str, Any]:
+    return {"CFDocument": {"identifier": identifier, "title": title},
+            "CFItems": [{"identifier": f"{identifier}-i1", "humanCodingScheme":
+                         f"X.{identifier[:4]}", "fullStatement": "Read closely."}]}
+
+
+def test_default_ids_never_collide(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = bare_class(tmp_path)
+    prefix = "Smarter Balanced Grade 3 English Language Arts Claims and Targets"
+    sources = []
+    for n, (ident, tail) in enumerate([("doc-aaaa", " (Reading)"), ("doc-bbbb", " (Writing)")]):
+        source = tmp_path / f"p{n}.json"
+        source.write_text(json.dumps(_long_title_package(ident, prefix + tail)))
+        sources.append(source)
+        code, _, err = imported(folder, source, capsys=capsys)
+        assert code == 0, err
+    ids = sorted(p.stem for p in (folder / "frameworks").iterdir())
+    assert len(ids) == 2 and ids[0] != ids[1]
+    for fid in ids:
+        assert fid.startswith("smarter-balanced-grade-3-english-language-arts-c")
+        assert re.fullmatch(r".{1,48}-[0-9a-f]{6}", fid), fid
+    # stable: the same document always gets the same id
+    package = case.read_package(json.loads(sources[0].read_text()))
+    assert case.default_framework_id(package) == case.default_framework_id(
+        case.read_package(json.loads(sources[0].read_text())))
+    # a short title is left as it is
+    assert case.default_framework_id(case.read_package(_long_title_package("d", "Short"))) \
+        == "short"
+    clean(folder)
+
+
+def _non_uuid_package() -> dict[str, Any]:
+    doc = {"title": "Physical Science (draft)", "identifier": "ps1-doc",
+           "uri": "https://ngss.example/ps1-doc"}
+    items = [{"identifier": f"ps1-{n}-uuid", "uri": f"https://ngss.example/ps1-{n}-uuid",
+              "CFDocumentURI": doc, "humanCodingScheme": f"MS-PS1-{n}",
+              "fullStatement": f"Statement {n}.", "CFItemType": "Performance Expectation"}
+             for n in range(1, 10)]
+    assocs = [{"identifier": f"ps1-a{n}", "associationType": "isChildOf",
+               "originNodeURI": {"identifier": f"ps1-{n}-uuid", "title": f"MS-PS1-{n}",
+                                 "uri": f"https://ngss.example/ps1-{n}-uuid"},
+               "destinationNodeURI": doc, "sequenceNumber": n} for n in range(1, 10)]
+    return {"CFDocument": {**doc, "creator": "NGSS Lead States"}, "CFItems": items,
+            "CFAssociations": assocs}
+
+
+def test_identifiers_that_are_not_uuids_are_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = bare_class(tmp_path)
+    source = tmp_path / "ps1.json"
+    source.write_text(json.dumps(_non_uuid_package()))
+    assert imported(folder, source, "--id", "ps1", capsys=capsys)[0] == 0
+    out_file = tmp_path / "out.json"
+    assert main(["export", "case", "ps1", str(folder), "-o", str(out_file)]) == 0
+    exported_package = json.loads(out_file.read_text())
+    assert sorted(i["identifier"] for i in exported_package["CFItems"]) == \
+        sorted(f"ps1-{n}-uuid" for n in range(1, 10))
+    assert exported_package["CFDocument"]["identifier"] == "ps1-doc"
+    code, out, _ = imported(folder, out_file, capsys=capsys)
+    assert code == 0 and "0 added, 0 updated, 9 unchanged" in out
+    assert "no longer in the package" not in out
+    # after an edit, the items not changed still keep their identifiers
+    path = folder / "frameworks/ps1.toml"
+    path.write_text(path.read_text().replace('"Statement 2."', '"Statement two, ours."'))
+    assert main(["export", "case", "ps1", str(folder), "-o", str(out_file)]) == 0
+    derived = json.loads(out_file.read_text())
+    kept = {i["identifier"] for i in derived["CFItems"]}
+    assert {f"ps1-{n}-uuid" for n in range(1, 10) if n != 2} <= kept
+    assert "ps1-2-uuid" not in kept
+
+
+def test_an_edited_import_exports_a_derived_document(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = bare_class(tmp_path)
+    assert imported(folder, LAKESIDE, "--id", "rp", capsys=capsys)[0] == 0
+    original = json.loads(LAKESIDE.read_text())
+    by_code = {i["humanCodingScheme"]: i for i in original["CFItems"]}
+    path = folder / "frameworks/rp.toml"
+    text = path.read_text()
+    text = text.replace('statement = "Understand the concept of a ratio and use',
+                        'statement = "Ours: understand the concept of a ratio and use')
+    start = text.index('[[competencies]]\nid = "L6.RP.3d"')
+    text = text[:start] + text[text.index("\n\n", start) + 2:]  # L6.RP.3d removed
+    block = text.index('id = "L6.RP.3c"')
+    text = text[:block] + text[block:].replace('parent = "L6.RP.3"', 'parent = "L6.RP"', 1)
+    text = text.replace("# [case] and each", '[[competencies]]\nid = "L6.RP.X"\n'
+                        'statement = "Explain ratios to a younger student."\n'
+                        'parent = "L6.RP"\n\n# [case] and each')
+    path.write_text(text)
+    clean(folder)
+    result = exported(folder, "rp")
+    doc = result["CFDocument"]
+    assert doc["identifier"] != original["CFDocument"]["identifier"]
+    assert doc["creator"] == "Empty class"
+    assert original["CFDocument"]["identifier"] in doc["notes"]
+    assert "1 competency reworded (L6.RP.1)" in doc["notes"] and "1 removed" in doc["notes"]
+    items = {i["humanCodingScheme"]: i for i in result["CFItems"]}
+    assert set(items) == {"L6.RP", "L6.RP.1", "L6.RP.2", "L6.RP.3", "L6.RP.3a", "L6.RP.3b",
+                          "L6.RP.3c", "L6.RP.X"}
+    for code in ("L6.RP", "L6.RP.2", "L6.RP.3", "L6.RP.3a", "L6.RP.3b", "L6.RP.3c"):
+        assert items[code] == by_code[code]  # the publisher's, untouched
+    changed = items["L6.RP.1"]
+    assert changed["identifier"] != by_code["L6.RP.1"]["identifier"]
+    assert changed["fullStatement"].startswith("Ours: ")
+    assert by_code["L6.RP.1"]["identifier"] in changed["notes"]
+    assert changed["CFItemType"] == "Standard"  # the publisher's other fields stay
+    assert "the parents or prerequisites of L6.RP.3c" in doc["notes"]
+    links = {(a["associationType"], a["originNodeURI"]["identifier"],
+              a["destinationNodeURI"]["identifier"]) for a in result["CFAssociations"]}
+    three_c = by_code["L6.RP.3c"]["identifier"]
+    assert ("isChildOf", three_c, by_code["L6.RP"]["identifier"]) in links
+    assert ("isChildOf", three_c, by_code["L6.RP.3"]["identifier"]) not in links
+    gone = by_code["L6.RP.3d"]["identifier"]
+    idents = {i["identifier"] for i in result["CFItems"]}
+    for a in result["CFAssociations"]:
+        assert gone not in (a["originNodeURI"]["identifier"],
+                            a["destinationNodeURI"]["identifier"])
+        if a["associationType"] in ("isChildOf", "precedes"):
+            assert a["originNodeURI"]["identifier"] in idents
+    # exported twice: the same package; and it imports as a framework of its own
+    assert exported(folder, "rp") == result
+    out_file = tmp_path / "derived.json"
+    out_file.write_text(json.dumps(result))
+    other = bare_class(tmp_path, "other")
+    code, _, err = imported(other, out_file, "--id", "rp", capsys=capsys)
+    assert code == 0, err
+    again = framework(other, "rp")
+    assert [c.statement for c in again.competencies if c.id == "L6.RP.1"] == [
+        changed["fullStatement"]]
+    assert by_id(again)["L6.RP.X"].parent == "L6.RP"
+    clean(other)
