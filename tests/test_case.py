@@ -684,7 +684,7 @@ def test_batch_edits_match_one_by_one_edits() -> None:
     assert "# unit rates" in one_by_one
 
 
-# --------------------------------------------------------------------------- round trips (issue 18)
+# ------------------------------------------------------------------- round trips (issue 18)
 
 
 def normalised(package: dict[str, Any]) -> dict[str, Any]:
@@ -833,8 +833,8 @@ def test_an_edited_import_exports_a_derived_document(
     items = {i["humanCodingScheme"]: i for i in result["CFItems"]}
     assert set(items) == {"L6.RP", "L6.RP.1", "L6.RP.2", "L6.RP.3", "L6.RP.3a", "L6.RP.3b",
                           "L6.RP.3c", "L6.RP.X"}
-    for code in ("L6.RP", "L6.RP.2", "L6.RP.3", "L6.RP.3a", "L6.RP.3b", "L6.RP.3c"):
-        assert items[code] == by_code[code]  # the publisher's, untouched
+    for hcs in ("L6.RP", "L6.RP.2", "L6.RP.3", "L6.RP.3a", "L6.RP.3b", "L6.RP.3c"):
+        assert items[hcs] == by_code[hcs]  # the publisher's, untouched
     changed = items["L6.RP.1"]
     assert changed["identifier"] != by_code["L6.RP.1"]["identifier"]
     assert changed["fullStatement"].startswith("Ours: ")

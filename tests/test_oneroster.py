@@ -331,3 +331,103 @@ def test_class_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main(["import", "oneroster", str(V11)])
     assert exc.value.code == 2
     assert "--class" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- dates, headers (issue 18)
+
+
+def test_ended_and_future_enrollments_are_counted_and_named(
+        small_class: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # as of 2026-08-01 the class has not started: every enrollment begins on 2026-08-24
+    code, out, _ = run_import(V11, "cls-m6a", small_class, "--as-of", "2026-08-01",
+                              capsys=capsys)
+    assert code == 0
+    assert out.startswith("Nothing to add: the OneRoster 1.1 class 'Math 6, Room 12 "
+                          "(Period 2)' (cls-m6a) has no active enrollment of a student or "
+                          "teacher on 2026-08-01 (1 ended, 19 not started yet, 2 not "
+                          "imported for other reasons). Nothing was written")
+    assert "Nothing was written" in out
+    assert "enrollments.csv:14: s-2010: the enrollment ended on 2024-06-14" in out
+    assert git(small_class, "status", "--porcelain") == ""
+    # on a day of the school year: the ended one is reported by count and name
+    code, out, _ = run_import(V11, "cls-m6a", small_class, "--dry-run", capsys=capsys)
+    assert code == 0
+    assert "1 enrollment ended before 2026-09-15, not imported: Hana Sato (s-2010)" in out
+
+
+def test_a_class_whose_enrollments_all_ended_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "new"
+    for version, class_id in ((V11, "cls-m6b"), (V12, "sec-his7-1")):
+        source = tmp_path / f"export-{version.name}"
+        shutil.copytree(version, source)
+        path = source / "enrollments.csv"
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join(
+            line + "2027-06-15" if f",{class_id}," in line and line.endswith(",") else line
+            for line in lines) + "\n")
+        code, out, _ = run_import(source, class_id, folder, "--as-of", "2027-07-01",
+                                  capsys=capsys)
+        assert code == 0
+        assert "has no active enrollment of a student or teacher on 2027-07-01" in out
+        assert "ended before 2027-07-01" in out or "ended, " in out
+        assert "Nothing was written" in out
+        assert not (folder / "class.toml").exists()
+
+
+def test_enrollments_that_begin_later_are_not_imported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "export"
+    shutil.copytree(V12, source)
+    path = source / "enrollments.csv"
+    path.write_text(path.read_text().replace(",u-s01,student,false,2026-09-01,",
+                                             ",u-s01,student,false,2027-01-10,"))
+    roster = oneroster.read_roster(source, "sec-ela7-1", date(2026, 9, 15))
+    assert "u-s01" not in {p.sourced_id for p in roster.people}
+    assert [n for n in roster.notes if "not started yet" in n] == [
+        "1 enrollment not started yet on 2026-09-15, not imported: "
+        f"{roster.not_started[0]}"]
+    assert roster.not_started[0].endswith("(u-s01)")
+    later = oneroster.read_roster(source, "sec-ela7-1", date(2027, 1, 10))
+    assert "u-s01" in {p.sourced_id for p in later.people}
+
+
+@pytest.mark.parametrize("version", [V11, V12], ids=["1.1", "1.2"])
+def test_tolerant_headers(version: Path, tmp_path: Path) -> None:
+    """Empty columns at the end of a header (and the rows' empty fields under them), a
+    byte order mark, and column names in another case: the same roster."""
+    expected = oneroster.read_roster(version, "cls-m6a" if version == V11 else "sec-ela7-1",
+                                     date(2026, 9, 15))
+    source = tmp_path / "export"
+    shutil.copytree(version, source)
+    for csv_path in source.glob("*.csv"):
+        lines = csv_path.read_text(encoding="utf-8").splitlines()
+        header = lines[0].replace("sourcedId", "SourcedID").replace("role", "Role")
+        padded = [header + ",,,"] + [line + ",," for line in lines[1:]]
+        csv_path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(padded) + "\r\n").encode())
+    got = oneroster.read_roster(source, expected.class_id, date(2026, 9, 15))
+    assert got.people == expected.people
+    assert len(got.skipped) == len(expected.skipped)
+    assert any("the header ends with 3 empty columns; ignored" in n for n in got.notes)
+
+
+def test_roles_csv_with_empty_trailing_header_columns(tmp_path: Path) -> None:
+    """The 1.2 case from the issue: roles.csv's header ends with empty columns and its rows
+    do not; every row used to be rejected as malformed."""
+    source = tmp_path / "export"
+    shutil.copytree(V12, source)
+    roles = source / "roles.csv"
+    lines = roles.read_text().splitlines()
+    roles.write_text("\n".join([lines[0] + ",,", *lines[1:]]) + "\n")
+    roster = oneroster.read_roster(source, "sec-ela7-1", date(2026, 9, 15))
+    by_id = {p.sourced_id: p for p in roster.people}
+    assert by_id["u-t02"].role == "teacher"  # the role that only roles.csv gives
+    assert not any("roles.csv" in s and "malformed" in s for s in roster.skipped)
+    assert any(n.startswith("roles.csv: the header ends with 2 empty columns")
+               for n in roster.notes)
+
+
+def test_as_of_must_be_a_date(small_class: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_import(V11, "cls-m6a", small_class, "--as-of", "15/09/2026",
+                              capsys=capsys)
+    assert code == 2 and "--as-of '15/09/2026' is not a date" in err

@@ -27,6 +27,7 @@ import os
 import re
 import tomllib
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -182,19 +183,23 @@ def read_table(name: str, raw: bytes) -> Table:
         table = Table(name, header)
     header = table.header
     try:
-        for fields in reader:
-            line = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            if width < len(fields) <= full and not any(f.strip() for f in fields[width:]):
-                fields = fields[:width]  # the fields of the header's empty columns
-            if len(fields) != width:
-                table.malformed.append((line, fields))
-                continue
-            table.rows.append((line, {h: f.strip() for h, f in zip(header, fields,
-                                                                   strict=True)}))
+        raw_rows = [(reader.line_num, fields) for fields in reader
+                    if any(f.strip() for f in fields)]
     except csv.Error as exc:
         raise InputError(f"{name}:{reader.line_num}: {exc}") from exc
+    # Rows padded like the header (the length most rows have, when it is longer than the
+    # header's real columns and the padding is empty) are read without the padding; a row
+    # with one field too many among them is still malformed.
+    lengths = Counter(len(f) for _, f in raw_rows)
+    padded = lengths.most_common(1)[0][0] if lengths else width
+    allowed = {width} | ({padded} if width < padded <= full else set())
+    for line, fields in raw_rows:
+        if len(fields) in allowed and not any(f.strip() for f in fields[width:]):
+            fields = fields[:width]
+        if len(fields) != width:
+            table.malformed.append((line, fields))
+            continue
+        table.rows.append((line, {h: f.strip() for h, f in zip(header, fields, strict=True)}))
     missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
     if missing:
         raise InputError(f"{name} has no column {', '.join(missing)} (its header is "
