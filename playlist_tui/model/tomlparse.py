@@ -19,14 +19,41 @@ and column where the limit is crossed:
 handles it too, and its message has the same ``(at line L, column C)`` form tomllib uses.
 ``RecursionError`` is caught as a last resort. Every reader of class files, git blobs and
 imports uses this.
+
+When ``rtoml`` (a TOML parser in Rust, 6-10 times faster than ``tomllib``) is installed,
+:func:`loads` parses with it, and gives exactly what ``tomllib`` gives, or raises exactly
+what ``tomllib`` raises:
+
+- ``rtoml`` reads TOML 1.1, ``tomllib`` TOML 1.0. A text that could use what 1.1 adds
+  (times without seconds, newlines and trailing commas in inline tables, the ``\\e`` and
+  ``\\xHH`` escapes, a byte order mark) or that ``rtoml`` would read differently (CRLF
+  inside a multi-line string) is given to ``tomllib``: see :func:`_plain_toml10`. It is
+  a cheap scan that may send a valid file to ``tomllib`` (only slower), never lets one
+  through that ``tomllib`` would read otherwise.
+- Any error of ``rtoml`` (or anything unexpected) is not reported: the text goes to
+  ``tomllib``, which gives the data or the error, so problems keep tomllib's wording and
+  positions (docs/formats.md documents them).
+- ``rtoml``'s time zones (a class of its own) are replaced by ``datetime.timezone`` as
+  ``tomllib`` makes them (``timezone.utc`` for ``Z`` and ``+00:00``).
+
+``PLAYLIST_TUI_TOML=tomllib`` turns the fast path off. tests/test_fast_parse.py compares
+the two over toml-test's cases, the bad-input catalogue and random documents.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from itertools import accumulate
-from typing import Any
+from typing import Any, cast
+
+try:  # optional: a faster parser, used only where it gives exactly what tomllib gives
+    import rtoml as _rtoml
+except ImportError:  # pragma: no cover - depends on the installation
+    _rtoml = None  # type: ignore[assignment]
 
 #: The deepest nesting accepted: tables, arrays and inline tables inside one another
 #: (a dotted key ``a.b.c`` is three tables). Class files nest at most 5 deep.
@@ -197,20 +224,116 @@ def data_depth(data: object) -> int:
     return best
 
 
+FAST = _rtoml is not None and os.environ.get("PLAYLIST_TUI_TOML", "").lower() != "tomllib"
+"""Whether :func:`loads` tries ``rtoml`` first (installed, and not turned off)."""
+
+# What TOML 1.1 adds to 1.0 (rtoml reads it, tomllib refuses it), as a scan of the text
+# with strings and comments blanked out: an inline table that is not on one line (or ends
+# with a comma), and a time without seconds (outside strings and comments, a colon is
+# only ever in a time HH:MM:SS or an offset +HH:MM).
+_TRAILING_COMMA = re.compile(r",\s*\}")
+_ONE_LINE_TABLE = re.compile(r"\{[^{}\n]*\}")
+_FULL_TIME = re.compile(r"\d\d:\d\d:\d\d")
+_OFFSET = re.compile(r"[+-]\d\d:\d\d")
+
+
+def _plain_toml10(text: str) -> bool:
+    """True when ``text`` surely uses nothing that ``rtoml`` reads differently from
+    ``tomllib``: nothing of TOML 1.1, no byte order mark, no CRLF that could be inside a
+    multi-line string (``rtoml`` keeps it, ``tomllib`` makes it LF). False may be wrong
+    (the text then goes to tomllib: slower, same result); True never is."""
+    if "\\e" in text or "\\x" in text or "\ufeff" in text:
+        return False
+    if "\r" in text and ('"""' in text or "'''" in text):
+        return False
+    if "{" not in text and ":" not in text:
+        return True
+    bare = _STRINGS_AND_COMMENTS.sub('""', text)
+    if "{" in bare:
+        if _TRAILING_COMMA.search(bare):
+            return False
+        before = ""
+        while "{" in bare and bare != before:  # innermost one-line tables first
+            before, bare = bare, _ONE_LINE_TABLE.sub("0", bare)
+        if "{" in bare:
+            return False
+    colons = bare.count(":")
+    return not colons or colons == (2 * len(_FULL_TIME.findall(bare))
+                                    + len(_OFFSET.findall(bare)))
+
+
+_ZONES: dict[timedelta, timezone] = {}
+_from_state = cast("Callable[[bytes, timezone], datetime]", datetime)
+"""``datetime(state, zone)``: a datetime from its pickled state (as ``pickle`` makes it)."""
+
+
+def _zone(offset: timedelta) -> timezone:
+    zone = _ZONES.get(offset)
+    if zone is None:  # (timezone(timedelta(0)) is timezone.utc, as tomllib gives for Z)
+        zone = _ZONES[offset] = timezone(offset)
+    return zone
+
+
+def _as_tomllib(data: dict[str, Any]) -> int:
+    """Make ``rtoml``'s data ``tomllib``'s, in place (its datetimes get
+    ``datetime.timezone`` zones), and return its depth as :func:`data_depth` would."""
+    best = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        inner = depth + 1
+        pairs = value.items() if type(value) is dict else enumerate(value)
+        for key, item in pairs:
+            kind = type(item)
+            if kind is dict or kind is list:
+                if inner > best:
+                    best = inner
+                stack.append((item, inner))
+            elif kind is datetime and (zone := item.tzinfo) is not None:
+                # The same datetime made from its pickled state with tomllib's zone (4
+                # times faster than replace(): this is the hot loop of a cold load).
+                value[key] = _from_state(item.__reduce__()[1][0], _zone(zone.utcoffset(item)))
+    return best
+
+
+def _fast(text: str) -> tuple[dict[str, Any], int] | None:
+    """``rtoml``'s data for a text it surely reads as ``tomllib`` does, made ``tomllib``'s,
+    with its depth; None when that is not certain or rtoml refuses the text."""
+    if _rtoml is None or not _plain_toml10(text):
+        return None
+    try:
+        data = _rtoml.loads(text)
+        if type(data) is not dict:  # pragma: no cover - never seen
+            return None
+        return data, _as_tomllib(data)
+    except Exception:  # an error of rtoml's (or any surprise): tomllib decides
+        return None
+
+
 def loads(text: str, limit: int = MAX_DEPTH) -> dict[str, Any]:
     """``tomllib.loads`` that never recurses without bound, and never gives data nested
-    deeper than ``limit``: raises :class:`TooDeep` (a ``TOMLDecodeError``) instead."""
+    deeper than ``limit``: raises :class:`TooDeep` (a ``TOMLDecodeError``) instead.
+    With ``rtoml`` installed, faster, with the same result (see the module's doc)."""
     if _bracket_bound(text) > limit:
         depth, line, col = nesting_depth(text, limit)
         if depth > limit:
             raise TooDeep(depth, line, col, limit)
-    try:
-        data = tomllib.loads(text)
-    except RecursionError:  # pragma: no cover - the checks above are an upper bound
-        depth, line, col = nesting_depth(text, limit)
-        raise TooDeep(max(depth, limit + 1), line, col, limit) from None
-    depth = data_depth(data)
+    fast = _fast(text) if FAST else None
+    if fast is not None:
+        data, depth = fast
+    else:
+        data, depth = _slow(text, limit)
     if depth > limit:
         _, line, col = nesting_depth(text, limit)
         raise TooDeep(depth, line, col, limit)
     return data
+
+
+def _slow(text: str, limit: int) -> tuple[dict[str, Any], int]:
+    """``tomllib``'s data (or error) and the data's depth."""
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:  # pragma: no cover - the checks before are an upper bound
+        depth, line, col = nesting_depth(text, limit)
+        raise TooDeep(max(depth, limit + 1), line, col, limit) from None
+    return data, data_depth(data)

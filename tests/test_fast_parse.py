@@ -1,0 +1,251 @@
+"""The fast TOML path (rtoml) gives exactly what tomllib gives, or the very same error.
+
+:func:`playlist_tui.model.tomlparse.loads` parses with ``rtoml`` when it is installed and
+the text surely means the same to both parsers (rtoml reads TOML 1.1, tomllib 1.0), and
+falls back to ``tomllib`` on any doubt or error. These tests compare it with the
+``tomllib``-only path, type for type (dict order, ``datetime`` zones, floats' signs), over
+the TOML 1.1 additions and the cases where the two parsers are known to differ (taken from
+toml-test, github.com/toml-lang/toml-test), the bad-input catalogue of
+tests/test_bad_inputs.py, and random documents, valid and broken.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+import pytest
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from playlist_tui.model import tomlparse
+from playlist_tui.store.reading import decode, parse_text
+from tests.test_bad_inputs import CASES, VALID
+
+HAS_RTOML = getattr(tomlparse, "_rtoml", None) is not None
+needs_rtoml = pytest.mark.skipif(not HAS_RTOML, reason="rtoml is not installed")
+
+SETTINGS = settings(max_examples=300, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def shape(value: Any) -> Any:
+    """``value`` with every type, key order, zone and float sign spelled out, so that two
+    results compare equal only when they are the same in every way a reader can see."""
+    if type(value) is dict:
+        return ("dict", [(k, shape(v)) for k, v in value.items()])
+    if type(value) is list:
+        return ("list", [shape(v) for v in value])
+    if type(value) is float:
+        return ("float", "nan" if math.isnan(value) else value.hex())
+    if type(value) in (datetime, time):
+        zone = value.tzinfo
+        return (type(value).__name__, repr(value), type(zone).__name__,
+                zone is UTC, None if zone is None else zone.utcoffset(None))
+    return (type(value).__name__, repr(value))
+
+
+def outcome(text: str, fast: bool) -> Any:
+    """What tomlparse.loads gives for ``text``: the data's shape, or the error's type and
+    message; with the fast path on or off."""
+    saved = tomlparse.FAST
+    tomlparse.FAST = fast
+    try:
+        return ("data", shape(tomlparse.loads(text)))
+    except tomllib.TOMLDecodeError as exc:
+        return ("error", type(exc).__name__, str(exc))
+    finally:
+        tomlparse.FAST = saved
+
+
+def assert_same(text: str) -> None:
+    slow = outcome(text, fast=False)
+    assert outcome(text, fast=True) == slow, repr(text)
+    if slow[0] == "data":  # and the slow path is tomllib itself
+        assert shape(tomllib.loads(text)) == slow[1]
+
+
+# --------------------------------------------------------------------------- known differences
+
+# What rtoml 0.14 reads and tomllib refuses (TOML 1.1), or reads differently; each must
+# come out as tomllib has it. From toml-test's tests/{valid,invalid} where rtoml and
+# tomllib disagree, and a few more.
+DIFFERENT = {
+    "time without seconds": "a = 1979-05-27T07:32Z",
+    "local datetime without seconds": "a = 1979-05-27T07:32",
+    "local time without seconds": "a = 07:32",
+    "offset without seconds": "odt6 = 1979-05-27 07:32-07:00",
+    "time without seconds in an array": "a = [07:32:00, 07:32]",
+    "newline in an inline table": "a = {\n b = 1\n}",
+    "newline in a nested inline table": 'a = { b = { c = "}" ,\n d = 1 } }',
+    "comment in an inline table": "a = { b = 1, # c\n}",
+    "trailing comma in an inline table": "a = {b = 1,}",
+    "trailing comma, spaces": "a = {b = 1 ,  }",
+    "escape \\e": 'a = "\\e"',
+    "escape \\x": 'a = "\\x1b"',
+    "escape \\x in a multi-line string": 'a = """\\xE9"""',
+    "byte order mark": "\ufeffa = 1",
+    "CRLF in a multi-line string": 'a = """x\r\ny"""\r\n',
+    "CRLF in a multi-line literal string": "a = '''x\r\ny'''\r\n",
+    "empty keys in multi-line tables": 'tbl-1 = {\n\t"" = 1,\n}\n',
+    "spec 1.1 example": ('contact = {\n    personal = {\n        name = "Donald Duck",\n'
+                         '    },\n}\n'),
+    "big integer": "a = 99999999999999999999",
+    "seconds 60": "a = 1979-05-27T07:32:60Z",
+    "Z and +00:00 and -00:00": ("a = 1979-05-27T07:32:00Z\nb = 1979-05-27T07:32:00+00:00\n"
+                                "c = 1979-05-27T07:32:00-00:00\nd = 1979-05-27t07:32:00z"),
+    "nanoseconds": "a = 1979-05-27T07:32:00.9999999+05:30\nb = 07:32:00.9999999",
+    "control character in a comment": "a = 1 # \x7f",
+    "duplicate key": "a = 1\na = 2",
+    "table twice": "[a]\n[a]",
+    "dotted key into an inline table": "a = {b = 1}\na.c = 2",
+    "lone CR": "a = 1\r",
+    "infinity and -0.0": "a = 1e1000\nb = -0.0\nc = -nan\nd = +inf",
+}
+
+
+@needs_rtoml
+@pytest.mark.parametrize("text", DIFFERENT.values(), ids=list(DIFFERENT))
+def test_where_rtoml_differs_the_result_is_tomllibs(text: str) -> None:
+    assert_same(text)
+
+
+@needs_rtoml
+def test_the_usual_class_files_take_the_fast_path() -> None:
+    """(Else nothing would be faster.) Every file of the valid class, as written."""
+    for rel, text in VALID.items():
+        assert tomlparse._fast(text) is not None, rel
+        assert_same(text)
+
+
+@needs_rtoml
+@pytest.mark.parametrize("text", [
+    "a = 1979-05-27T07:32:00+05:30", 'a = { b = 1, c = { d = [1, 2] } }',
+    "a = [\n  { b = 1 },\n  { c = 2 },\n]", 'a = "10:15 is not a time here"',
+    "# 07:32 in a comment\na = 1", "a = 07:32:00.5"])
+def test_plain_toml10_texts_take_the_fast_path(text: str) -> None:
+    assert tomlparse._fast(text) is not None
+    assert_same(text)
+
+
+def test_without_rtoml_tomllib_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tomlparse, "_rtoml", None)
+    assert tomlparse._fast("a = 1") is None
+    assert tomlparse.loads("a = 1979-05-27T07:32:00Z") == tomllib.loads(
+        "a = 1979-05-27T07:32:00Z")
+    with pytest.raises(tomllib.TOMLDecodeError, match="line 1, column 6"):
+        tomlparse.loads("a = 07:32")
+
+
+@needs_rtoml
+def test_too_deep_is_refused_the_same_way() -> None:
+    for text in ("a = " + "[" * 70 + "]" * 70, "a" + ".a" * 70 + " = 1",
+                 "a = " + "{b = " * 70 + "1" + "}" * 70):
+        assert_same(text)
+        assert outcome(text, fast=True)[1] == "TooDeep"
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+def _catalogue() -> list[tuple[str, str]]:
+    out = []
+    for case in CASES:
+        for rel, content in case.files.items():
+            if isinstance(content, bytes | str):
+                raw = content.encode("utf-8") if isinstance(content, str) else content
+                text = decode(rel, raw, max(len(raw), 1))[0]
+                if text is not None:
+                    out.append((f"{case.name}:{rel}", text))
+    return out
+
+
+CATALOGUE = _catalogue()
+
+
+@needs_rtoml
+@pytest.mark.parametrize("text", [t for _, t in CATALOGUE], ids=[n for n, _ in CATALOGUE])
+def test_the_bad_input_catalogue_gives_the_same_data_and_problems(text: str) -> None:
+    assert_same(text)
+    saved = tomlparse.FAST
+    try:
+        tomlparse.FAST = False
+        slow = parse_text("f.toml", text)
+        tomlparse.FAST = True
+        fast = parse_text("f.toml", text)
+    finally:
+        tomlparse.FAST = saved
+    assert fast[1] == slow[1]  # the problems, path:line:col and wording
+    assert shape(fast[0]) == shape(slow[0])
+
+
+# --------------------------------------------------------------------------- random documents
+
+PIECES = ['a = ', 'b.c = ', '"k" = ', "'k' = ", '=', '{', '}', '[', ']', '[t]', '[[t]]', ',',
+          ' ', '\t', '\n', '\r\n', '\r', '#', '# x\n', '"', "'", '"""', "'''", '\\', '\\e',
+          '\\x1b', '\\u00e9', '\\n', '1', '-1', '0x1f', '1.5', '1e9', 'nan', '-inf', 'true',
+          '07:32', ':00', ':00.123', '1979-05-27', 'T', ' ', 'Z', '+05:30', '-00:00', '.',
+          'é', '\ufeff', '\x7f', '\x00', '\x08', '_', 'x']
+
+
+@needs_rtoml
+@SETTINGS
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_random_pieces_give_the_same_result(text: str) -> None:
+    assert_same(text)
+
+
+def _zones() -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), st.just(UTC), st.integers(-23 * 60, 23 * 60).map(
+        lambda m: timezone(timedelta(minutes=m))))
+
+
+SCALARS = st.one_of(
+    st.text(max_size=20), st.integers(-(2**63), 2**63 - 1), st.booleans(),
+    st.floats(allow_nan=False), st.dates(),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                 timezones=_zones()),
+    st.times())
+KEYS = st.text(alphabet=st.sampled_from(list("ab-_1 .\"é")), min_size=0, max_size=6)
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)), max_leaves=12)
+DOCUMENTS = st.dictionaries(KEYS, VALUES, max_size=6)
+
+
+@needs_rtoml
+@SETTINGS
+@given(DOCUMENTS, st.booleans())
+def test_random_valid_documents_give_the_same_data(doc: dict[str, Any], multiline: bool
+                                                   ) -> None:
+    text = tomli_w.dumps(doc, multiline_strings=multiline)
+    assert_same(text)
+
+
+@needs_rtoml
+@SETTINGS
+@given(DOCUMENTS, st.data())
+def test_random_documents_with_a_change_give_the_same_result(doc: dict[str, Any],
+                                                             data: st.DataObject) -> None:
+    text = tomli_w.dumps(doc)
+    at = data.draw(st.integers(0, len(text)))
+    cut = data.draw(st.integers(0, 3))
+    piece = data.draw(st.sampled_from(PIECES))
+    assert_same(text[:at] + piece + text[at + cut:])
+
+
+@needs_rtoml
+def test_values_of_every_kind_are_tomllibs() -> None:
+    text = tomli_w.dumps({
+        "s": "x", "i": 1, "f": -0.0, "b": True, "d": date(2026, 1, 2),
+        "t": time(7, 32, 1, 5), "l": datetime(2026, 1, 2, 3, 4, 5),
+        "z": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "o": datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=-5))),
+        "a": [{"x": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=1)))}]})
+    assert_same(text)
+    data = tomlparse.loads(text)
+    assert data["z"].tzinfo is UTC
+    assert type(data["o"].tzinfo) is timezone
+    assert type(data["a"][0]["x"].tzinfo) is timezone
