@@ -25,6 +25,7 @@ from typing import Literal
 from playlist_tui.engine.mastery import (
     CompetencyStatus,
     Event,
+    counted_decisions,
     decision_competency,
     pending_requests,
     statuses,
@@ -122,7 +123,7 @@ def _not_yet_runs(data: ClassData, student: str) -> dict[str, tuple[int, datetim
     """Competency -> (not-yet decisions since the last mastered one, the latest's time)."""
     record = data.record(student)
     ordered = []
-    for order, decision in enumerate(record.teacher.decisions.values()):
+    for order, decision in enumerate(counted_decisions(record).values()):
         competency = decision_competency(record, decision)
         if competency is not None:
             ordered.append((decision.at, order, competency, decision.result))

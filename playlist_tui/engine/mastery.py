@@ -6,6 +6,8 @@ Rules (documented in docs/formats.md):
   the same competency dated at or after the request.
 - The current level of a competency comes from the latest decision about it (by time, ties
   by order in the file). Every request and decision is kept as history.
+- A decision that another names in ``supersedes`` does not count any more, nor does a
+  withdrawal (``withdrawn = true``): see :func:`counted_decisions`.
 """
 
 from __future__ import annotations
@@ -71,20 +73,46 @@ class CompetencyStatus:
 
 
 def decision_competency(record: StudentRecord, decision: Decision) -> str | None:
-    if decision.competency is not None:
-        return decision.competency
-    if decision.request is not None:
-        request = record.student.requests.get(decision.request)
-        if request is not None:
-            return request.competency
-    return None
+    """What a decision is about: its competency, its request's, or (a correction that
+    names neither) the competency of the decision it supersedes."""
+    seen: set[str] = set()
+    while True:
+        if decision.competency is not None:
+            return decision.competency
+        if decision.request is not None:
+            request = record.student.requests.get(decision.request)
+            if request is not None:
+                return request.competency
+        earlier = decision.supersedes
+        if earlier is None or earlier in seen or earlier not in record.teacher.decisions:
+            return None
+        seen.add(earlier)
+        decision = record.teacher.decisions[earlier]
+
+
+def counted_decisions(record: StudentRecord) -> dict[str, Decision]:
+    """The decisions that count, in file order: all but withdrawals and the decisions
+    that a later entry supersedes (corrected or withdrawn). The file keeps them all."""
+    decisions = record.teacher.decisions
+    replaced = {d.supersedes for d in decisions.values() if d.supersedes is not None}
+    return {did: d for did, d in decisions.items()
+            if not d.withdrawn and did not in replaced}
+
+
+def superseded_by(record: StudentRecord) -> dict[str, tuple[str, Decision]]:
+    """Decision id -> (id, entry) of the entry that corrects or withdraws it."""
+    out: dict[str, tuple[str, Decision]] = {}
+    for did, decision in record.teacher.decisions.items():
+        if decision.supersedes is not None:
+            out[decision.supersedes] = (did, decision)
+    return out
 
 
 def pending_requests(record: StudentRecord) -> list[tuple[str, Request]]:
     """Requests still waiting for a decision, oldest first."""
     answered: set[str] = set()
     latest_on: dict[str, datetime] = {}
-    for decision in record.teacher.decisions.values():
+    for decision in counted_decisions(record).values():
         if decision.request is not None:
             answered.add(decision.request)
         competency = decision_competency(record, decision)
@@ -120,7 +148,7 @@ def statuses(data: ClassData, student: str,
             events[request.competency].append(
                 (request.at, order, Event(request.at, request_id=rid, request=request)))
         order += 1
-    for did, decision in record.teacher.decisions.items():
+    for did, decision in counted_decisions(record).items():
         competency = decision_competency(record, decision)
         order += 1
         if competency not in events:
@@ -162,7 +190,7 @@ def state_of(data: ClassData, student: str) -> Callable[[str], tuple[State, int 
     few dozen cells on screen out of 800)."""
     record = data.record(student)
     latest: dict[str, tuple[datetime, int, Decision]] = {}
-    for n, decision in enumerate(record.teacher.decisions.values()):
+    for n, decision in enumerate(counted_decisions(record).values()):
         competency = decision_competency(record, decision)
         if competency is None:
             continue

@@ -590,6 +590,12 @@ def _check_teacher(r: _Reporter, path: str, teacher: TeacherFile, student: Stude
                 scale_of.setdefault(item.id, framework.scale)
     for did, decision in teacher.decisions.items():
         competency = decision.competency
+        if decision.supersedes is not None and (decision.supersedes == did or
+                                                decision.supersedes not in teacher.decisions):
+            message, hint = _unknown("decision", decision.supersedes,
+                                     [d for d in teacher.decisions if d != did])
+            r.add(path, ("decisions", did, "supersedes"), message,
+                  hint + " (supersedes names an earlier decision of this file)")
         if decision.request is not None and student is not None:
             request = student.requests.get(decision.request)
             if request is None:

@@ -335,20 +335,35 @@ class Result(StrEnum):
 
 
 class Decision(_Model):
-    """A teacher's decision on a competency, usually answering a request."""
+    """A teacher's decision on a competency, usually answering a request.
+
+    Decisions are never edited or removed. ``supersedes = "d-..."`` corrects an earlier
+    one: that one no longer counts, this one does. With ``withdrawn = true`` as well, this
+    entry takes the earlier decision back and counts for nothing itself (no ``result``
+    needed): its request is waiting again."""
 
     request: Id | None = None
     competency: Id | None = None
-    result: Result
+    result: Result | None = None
     level: StrictInt | None = Field(default=None, ge=1)
     feedback: Text = ""
     next_steps: Text = ""
     by: Id
     at: Timestamp
+    supersedes: Id | None = None
+    withdrawn: StrictBool = False
 
     @model_validator(mode="after")
     def _names_something(self) -> Decision:
-        if self.request is None and self.competency is None:
+        if self.withdrawn:
+            if self.supersedes is None:
+                raise ValueError('withdrawn = true says which decision it takes back: '
+                                 'add supersedes = "d-..."')
+            return self
+        if self.result is None:
+            raise ValueError('a decision says its result: result = "mastered" or '
+                             'result = "not-yet"')
+        if self.request is None and self.competency is None and self.supersedes is None:
             raise ValueError("a decision names the request it answers (request = \"...\") "
                              "or the competency it is about (competency = \"...\")")
         return self

@@ -328,7 +328,9 @@ def describe(change: Change, names: Names) -> tuple[str, str | None, str | None,
             competency = competency or from_request
             what = competency or f"the request {request}"
             teacher = _text(v, "by") or None
-            if change.kind == "decision":
+            if change.kind == "decision" and v.get("withdrawn") is True:
+                text = f"withdrew the decision about {student} on {what}"
+            elif change.kind == "decision":
                 level = v.get("level")
                 if v.get("result") == "mastered":
                     if not isinstance(level, int):
@@ -340,6 +342,8 @@ def describe(change: Change, names: Names) -> tuple[str, str | None, str | None,
                     text = f"{student} has not yet mastered {what}"
                     if isinstance(level, int):
                         text += f" (level {level}, {names.level(competency, level)})"
+                if _text(v, "supersedes"):
+                    text += ", correcting an earlier decision"
             else:
                 word = "changed" if change.kind == "decision-edit" else "removed"
                 text = f"the decision {change.key} about {student} on {what} was {word}"

@@ -299,9 +299,13 @@ class MarkFeedbackSeen(StudentOp):
 
 @dataclass(frozen=True)
 class RecordDecision(Operation):
+    """A new line in ``[decisions]``. With ``supersedes``, it corrects that earlier decision
+    (which stays in the file); with ``withdrawn`` as well, it takes it back (no result).
+    ``student_name``, ``about`` and ``by_name`` are only words for the summary."""
+
     kind: ClassVar[str] = "decision"
     student: str = ""
-    result: Result = Result.MASTERED
+    result: Result | None = Result.MASTERED
     by: str = ""
     request: str | None = None
     competency: str | None = None
@@ -309,6 +313,10 @@ class RecordDecision(Operation):
     feedback: str = ""
     next_steps: str = ""
     at: datetime = field(default_factory=now)
+    supersedes: str | None = None
+    withdrawn: bool = False
+    student_name: str = ""
+    about: str = ""
 
     @property
     def path(self) -> str:
@@ -318,17 +326,31 @@ class RecordDecision(Operation):
         return f"# Teachers' decisions about {self.student}: only teachers write this file.\n"
 
     def edit(self, text: str) -> str:
+        if self.withdrawn and not self.supersedes:
+            raise tomltext.EditError("a withdrawal says which decision it takes back")
+        if not self.withdrawn and self.result is None:
+            raise tomltext.EditError("a decision needs a result: mastered or not yet")
         did = stamp_id("d", self.at, _existing(text, "decisions"))
         value = _compact({
             "request": self.request, "competency": self.competency,
-            "result": str(self.result), "level": self.level, "feedback": self.feedback,
-            "next_steps": self.next_steps, "by": self.by, "at": self.at})
+            "result": None if self.withdrawn or self.result is None else str(self.result),
+            "level": None if self.withdrawn else self.level,
+            "feedback": self.feedback, "next_steps": self.next_steps,
+            "supersedes": self.supersedes, "withdrawn": True if self.withdrawn else None,
+            "by": self.by, "at": self.at})
         return tomltext.set_entry(text, ("decisions",), did, value)
 
     @property
     def summary(self) -> str:
+        """``Mateo Silva, not yet on RP.1`` (ids when no names were given)."""
+        who = self.student_name or self.student
+        what = self.about or self.competency or self.request
+        if self.withdrawn:
+            return f"{who}, took back the decision on {what}"
         words = "mastered" if self.result == Result.MASTERED else "not yet"
-        return f"decided {words} on {self.competency or self.request} for {self.student}"
+        if self.supersedes:
+            return f"{who}, corrected to {words} on {what}"
+        return f"{who}, {words} on {what}"
 
 
 # --------------------------------------------------------------------------- curriculum

@@ -224,7 +224,13 @@ class GoalDialog(Dialog[tuple[str, date | None] | None]):
 
 
 class DecisionDialog(Dialog["DecisionInput | None"]):
-    """Record a decision on a request: mastered at a level, or not yet, with feedback."""
+    """Record a decision on a request: mastered at a level, or not yet, with feedback.
+    "Not yet" needs feedback or next steps (or both): the student must learn what to do.
+    A correction (``correcting``) starts from the earlier decision's words."""
+
+    DEFAULT_CSS = """
+    DecisionDialog .dialog-fields { height: auto; max-height: 14; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save decision"),
@@ -232,32 +238,44 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
     ]
 
     def __init__(self, heading: str, mastered: bool, levels: tuple[str, ...],
-                 mastered_at: int) -> None:
+                 mastered_at: int, feedback: str = "", next_steps: str = "",
+                 level: int | None = None) -> None:
         super().__init__()
         self.heading = heading
         self.mastered = mastered
         self.levels = levels
         self.mastered_at = mastered_at
+        self.feedback = feedback
+        self.next_steps = next_steps
+        self.level = level
 
     def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
         from textual.widgets import Select
 
         word = "Mastered" if self.mastered else "Not yet"
         allowed = [(f"{n} {name}", n) for n, name in enumerate(self.levels, start=1)
                    if (n >= self.mastered_at) == self.mastered]
         default = self.mastered_at if self.mastered else max(1, self.mastered_at - 1)
+        if self.level is not None and any(n == self.level for _, n in allowed):
+            default = self.level
         with Vertical(classes="dialog"):
             yield Label(line(f"{word}: {self.heading}"), classes="dialog-title")
-            yield Label("Level")
-            yield Select(allowed, value=default, allow_blank=not self.mastered, id="level")
-            yield Label("Feedback for the student")
-            yield TextArea("", id="feedback", soft_wrap=True, show_line_numbers=False)
-            yield Label("Next steps" + ("" if self.mastered
-                                        else " (what to do before asking again)"))
-            yield Input(placeholder="e.g. Redo the tape diagram practice", id="next")
+            with VerticalScroll(classes="dialog-fields"):
+                yield Label("Level")
+                yield Select(allowed, value=default, allow_blank=not self.mastered,
+                             id="level", compact=True)
+                yield Label("Feedback for the student" + ("" if self.mastered else
+                                                          " (this or next steps)"))
+                yield TextArea(self.feedback, id="feedback", soft_wrap=True,
+                               show_line_numbers=False)
+                yield Label("Next steps" + ("" if self.mastered
+                                            else " (what to do before asking again)"))
+                yield Input(self.next_steps, placeholder="e.g. Redo the tape diagram practice",
+                            id="next", compact=True)
             with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -267,11 +285,17 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
         from textual.widgets import Select
 
         level = self.query_one("#level", Select).value
+        feedback = self.query_one("#feedback", TextArea).text.strip()
+        next_steps = self.query_one("#next", Input).value.strip()
+        if not self.mastered and not feedback and not next_steps:
+            self.notify("“Not yet” needs feedback or next steps: write what is missing or "
+                        "what to do before asking again.", title="Not saved",
+                        severity="warning", timeout=8)
+            return
         self.dismiss(DecisionInput(
             mastered=self.mastered,
             level=level if isinstance(level, int) else None,
-            feedback=self.query_one("#feedback", TextArea).text.strip(),
-            next_steps=self.query_one("#next", Input).value.strip()))
+            feedback=feedback, next_steps=next_steps))
 
 
 class DecisionInput:

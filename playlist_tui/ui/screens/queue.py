@@ -9,9 +9,9 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Footer, Header, Label, Static
 
 from playlist_tui.engine.mastery import pending_requests, statuses
 from playlist_tui.model.files import Request, Result
@@ -23,6 +23,7 @@ from playlist_tui.store import ops
 from playlist_tui.ui.format import block, day, line, when
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
+from playlist_tui.ui.screens.forms import ConfirmDialog
 
 Clock = Callable[[], datetime]
 
@@ -94,6 +95,9 @@ class QueueScreen(DataScreen):
         super().__init__(data, problems)
         self.teacher = teacher
         self.clock = clock
+        self.moved_to: str | None = None
+        """The row the highlight jumped to by itself (the request under it was decided or
+        went away, and the next one in line was not there): deciding it asks first."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,6 +113,10 @@ class QueueScreen(DataScreen):
         self.sub_title = self.data.info.name
         table: DataTable[Text] = self.query_one("#queue", DataTable)
         row = table.cursor_row
+        before = self.current_key()
+        keys = [table.coordinate_to_cell_key(Coordinate(n, 0)).row_key.value or ""
+                for n in range(table.row_count)]
+        after_it = keys[row + 1] if before is not None and 0 <= row + 1 < len(keys) else None
         table.clear(columns=True)
         table.add_column("Waited", key="waited", width=7)
         table.add_column("Student", key="student", width=20)
@@ -121,13 +129,21 @@ class QueueScreen(DataScreen):
                           line(request.note), key=f"{sid}/{rid}")
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
+        now_on = self.current_key()
+        if before is not None and now_on not in (before, after_it):
+            self.moved_to = now_on
         self.show_work()
 
-    def current(self) -> tuple[str, str, Request] | None:
+    def current_key(self) -> str | None:
         table: DataTable[Text] = self.query_one("#queue", DataTable)
         if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or ""
+        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+
+    def current(self) -> tuple[str, str, Request] | None:
+        key = self.current_key()
+        if key is None:
+            return None
         sid, _, rid = key.partition("/")
         request = self.data.record(sid).student.requests.get(rid)
         return (sid, rid, request) if request else None
@@ -141,13 +157,17 @@ class QueueScreen(DataScreen):
         sid, _, request = found
         name = self.data.students[sid].name if sid in self.data.students else sid
         item = self.data.competencies.get(request.competency)
-        head = [f"{name} asks for a check on {request.competency}"
+        moved = ["(The request you were on is gone: this is the one above it. m or n asks "
+                 "before deciding it.)"] if self.moved_to == self.current_key() else []
+        head = [*moved, f"{name} asks for a check on {request.competency}"
                 + (f": {item.statement}" if item else ""),
                 f"Asked {when(request.at)}" + (f": “{request.note}”" if request.note else "")]
         box.update(block("\n".join([safe_line(h) for h in head]
                                     + evidence(self.data, sid, request.competency))))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.moved_to is not None and event.row_key.value != self.moved_to:
+            self.moved_to = None  # the teacher moved: what is on screen is their choice
         self.show_work()
 
     def action_decide(self, mastered: bool) -> None:
@@ -160,6 +180,7 @@ class QueueScreen(DataScreen):
         sid, rid, request = found
         scale = self.data.scale_for(request.competency)
         name = self.data.students[sid].name if sid in self.data.students else sid
+        key = f"{sid}/{rid}"
 
         def save(result: DecisionInput | None) -> None:
             if result is None:
@@ -167,9 +188,36 @@ class QueueScreen(DataScreen):
             self.post_message(ApplyOperation(ops.RecordDecision(
                 student=sid, request=rid, result=Result.MASTERED if result.mastered
                 else Result.NOT_YET, level=result.level, feedback=result.feedback,
-                next_steps=result.next_steps, by=self.teacher),
+                next_steps=result.next_steps, by=self.teacher, student_name=name,
+                about=request.competency),
                 f"Saved: {name} {'mastered' if result.mastered else 'not yet'} "
                 f"{request.competency}"))
 
-        self.app.push_screen(DecisionDialog(f"{name}, {request.competency}", mastered,
-                                            scale.levels, scale.mastered_at), save)
+        def decide(go: bool | None = True) -> None:
+            if not go:
+                return
+            self.moved_to = None
+            self.app.push_screen(DecisionDialog(f"{name}, {request.competency}", mastered,
+                                                scale.levels, scale.mastered_at), save)
+
+        if self.moved_to == key:
+            word = "mastered" if mastered else "not yet"
+            self.app.push_screen(AskFirst(
+                f"Decide {word} for {name} on {request.competency}?",
+                "The request you were on is gone, so the highlight moved up to this one. "
+                "Its evidence is below the list."), decide)
+            return
+        decide()
+
+
+class AskFirst(ConfirmDialog):
+    """Yes / not now, before deciding a request the teacher did not choose."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            yield Static(self.detail, markup=False, classes="form-intro")
+            with Horizontal(classes="buttons"):
+                yield Button("Yes, decide (y)", id="yes", variant="primary", compact=True)
+                yield Button("Not now (n)", id="no", compact=True)
+        yield Footer()

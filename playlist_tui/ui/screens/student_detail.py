@@ -11,9 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from playlist_tui.engine.mastery import statuses
+from playlist_tui.engine.mastery import (
+    counted_decisions,
+    decision_competency,
+    statuses,
+    superseded_by,
+)
 from playlist_tui.engine.progress import playlist_progress
-from playlist_tui.model.files import Result
+from playlist_tui.model.files import Decision, Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store import ops
@@ -26,6 +31,7 @@ from playlist_tui.ui.screens.competencies import student_competencies
 class StudentDetailScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "adjust", "Adjust a playlist"),
+        Binding("c", "correct", "Correct a decision"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str,
@@ -69,15 +75,11 @@ class StudentDetailScreen(DataScreen):
         lines += ["", "Competencies"]
         wanted = student_competencies(data, sid)
         found = statuses(data, sid, wanted)
+        every = decision_lines(data, sid)
         for competency in wanted:
             current = found[competency]
             lines.append(f"  {current.symbol} {competency:<14} {current.describe()}")
-            for event in current.history:
-                decision = event.decision
-                if decision is None:
-                    continue
-                result = "mastered" if decision.result == Result.MASTERED else "not yet"
-                lines.append(f"      {day(decision.at)} {result}: {decision.feedback}")
+            lines += [f"      {words}" for words in every.get(competency, [])]
         lines += ["", "Goals"]
         for goal in record.student.goals.values():
             mark = "[x]" if goal.done else "[ ]"
@@ -86,6 +88,78 @@ class StudentDetailScreen(DataScreen):
         if not record.student.goals:
             lines.append("  none yet")
         self.query_one("#detail", Static).update(block("\n".join(lines)))
+
+    def action_correct(self) -> None:
+        """Correct or withdraw a decision: a new entry that supersedes it (append-only)."""
+        record = self.data.record(self.student)
+        counted = sorted(counted_decisions(record).items(), key=lambda item: item[1].at,
+                         reverse=True)
+        if not counted:
+            self.notify("There is no decision about this student to correct.")
+            return
+        options = []
+        for did, decision in counted:
+            competency = decision_competency(record, decision) or "?"
+            options.append((did, f"{day(decision.at)}  {competency}: "
+                                 f"{result_words(decision)} ({self._who(decision.by)})"))
+        self.app.push_screen(PlaylistChoice(options, "Which decision?"), self._correct)
+
+    def _who(self, teacher: str) -> str:
+        person = self.data.teachers.get(teacher)
+        return person.name if person else teacher
+
+    def _correct(self, did: str | None) -> None:
+        record = self.data.record(self.student)
+        decision = record.teacher.decisions.get(did or "")
+        if did is None or decision is None:
+            return
+        competency = decision_competency(record, decision) or "?"
+        actions = [("mastered", "Change it to mastered"), ("not-yet", "Change it to not yet"),
+                   ("withdraw", "Withdraw it (a request it answered waits again)")]
+        self.app.push_screen(
+            PlaylistChoice(actions, f"{competency}, {result_words(decision)} on "
+                                    f"{day(decision.at)}: what instead?"),
+            lambda action: self._correct_with(did, decision, competency, action))
+
+    def _correct_with(self, did: str, decision: Decision, competency: str,
+                      action: str | None) -> None:
+        from playlist_tui.ui.screens.forms import ConfirmDialog
+        from playlist_tui.ui.screens.modals import DecisionDialog, DecisionInput
+
+        if action is None:
+            return
+        person = self.data.students.get(self.student)
+        name = person.name if person else self.student
+        common = {"student": self.student, "request": decision.request,
+                  "competency": decision.competency, "by": self.teacher, "supersedes": did,
+                  "student_name": name, "about": competency}
+        if action == "withdraw":
+            def withdraw(yes: bool | None) -> None:
+                if yes:
+                    self.post_message(ApplyOperation(
+                        ops.RecordDecision(result=None, withdrawn=True, **common),  # type: ignore[arg-type]
+                        f"Withdrawn: {name}, {competency}"))
+
+            self.app.push_screen(ConfirmDialog(
+                f"Withdraw the decision on {competency} for {name}?",
+                "The decision stays in the history, marked withdrawn; a request it "
+                "answered is back in the queue.", yes="Withdraw"), withdraw)
+            return
+        mastered = action == "mastered"
+        scale = self.data.scale_for(competency)
+
+        def save(result: DecisionInput | None) -> None:
+            if result is None:
+                return
+            self.post_message(ApplyOperation(ops.RecordDecision(
+                result=Result.MASTERED if result.mastered else Result.NOT_YET,
+                level=result.level, feedback=result.feedback, next_steps=result.next_steps,
+                **common),  # type: ignore[arg-type]
+                f"Corrected: {name} {'mastered' if mastered else 'not yet'} {competency}"))
+
+        self.app.push_screen(DecisionDialog(
+            f"{name}, {competency} (correcting {day(decision.at)})", mastered, scale.levels,
+            scale.mastered_at, decision.feedback, decision.next_steps, decision.level), save)
 
     def action_adjust(self) -> None:
         playlists = self.data.assigned_playlists(self.student)
@@ -123,18 +197,51 @@ class StudentDetailScreen(DataScreen):
         self.app.push_screen(dialog, save)
 
 
+def result_words(decision: Decision) -> str:
+    if decision.withdrawn:
+        return "withdrawn"
+    return "mastered" if decision.result == Result.MASTERED else "not yet"
+
+
+def decision_lines(data: ClassData, student: str) -> dict[str, list[str]]:
+    """Every decision entry about the student, by competency, oldest first, in words: the
+    ones corrected or withdrawn since are said to be so (the file keeps them all)."""
+    record = data.record(student)
+    later = superseded_by(record)
+    out: dict[str, list[str]] = {}
+    for did, decision in sorted(record.teacher.decisions.items(), key=lambda i: i[1].at):
+        competency = decision_competency(record, decision)
+        if competency is None:
+            continue
+        if decision.withdrawn:
+            earlier = record.teacher.decisions.get(decision.supersedes or "")
+            text = f"{day(decision.at)} withdrew the decision of " \
+                   f"{day(earlier.at) if earlier else decision.supersedes}"
+        else:
+            text = f"{day(decision.at)} {result_words(decision)}: {decision.feedback}"
+            if decision.supersedes:
+                text += " (a correction)"
+        if did in later:
+            how = "withdrawn" if later[did][1].withdrawn else "corrected"
+            text = f"{text}  [{how} on {day(later[did][1].at)}, does not count]"
+        out.setdefault(competency, []).append(text)
+    return out
+
+
 class PlaylistChoice(ModalScreen[str | None]):
-    """Pick one playlist (for an adjustment)."""
+    """Pick one of a few options (a playlist for an adjustment, a decision to correct)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, options: list[tuple[str, str]]) -> None:
+    def __init__(self, options: list[tuple[str, str]], question: str = "Which playlist?"
+                 ) -> None:
         super().__init__()
         self.options = options
+        self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Which playlist?", classes="dialog-title")
+            yield Label(line(self.question), classes="dialog-title")
             yield OptionList(*[Option(line(title), id=pid) for pid, title in self.options],
                              id="choice")
         yield Footer()

@@ -1,0 +1,251 @@
+"""Issue 15, the teacher's side of the everyday loop: a slip can be put right (decisions
+corrected or withdrawn, append-only; the queue asks before deciding a request the
+highlight jumped to), "not yet" says what to do, the dashboard counts students who never
+opened the app, suggested groups, the dialogs at 80x24, the words of commits and history,
+the printed poster."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from textual.widgets import DataTable, Static
+
+from playlist_tui.engine.mastery import counted_decisions, pending_requests, statuses
+from playlist_tui.model.files import Decision, Result, TeacherFile
+from playlist_tui.store import ops
+from playlist_tui.store.loader import load_class
+from playlist_tui.store.store import ClassStore
+from playlist_tui.ui.app import PlaylistApp
+from playlist_tui.ui.screens.modals import DecisionDialog
+from playlist_tui.ui.screens.queue import AskFirst, QueueScreen, queue_items
+from playlist_tui.ui.screens.student_detail import StudentDetailScreen
+from tests.conftest import diff_lines, git
+from tests.test_student_app import numstat, settle
+
+SIZE = (80, 24)
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+CY_DECISION = "d-20261023-100000"
+CY_REQUEST = "rq-20261022-100000"
+
+
+def teacher_app(folder: Path) -> PlaylistApp:
+    return PlaylistApp(folder, role="teacher", person="lee", watch=False, clock=lambda: NOW)
+
+
+def teacher_lines(folder: Path, student: str) -> dict[str, dict[str, object]]:
+    text = (folder / f"students/{student}/teacher.toml").read_text()
+    return dict(tomllib.loads(text)["decisions"])
+
+
+def ana_asks(folder: Path) -> None:
+    path = folder / "students/ana/student.toml"
+    path.write_text(path.read_text() + "\n[requests]\nrq-20261105-100000 = { competency = "
+                    '"RP.1", at = 2026-11-05T10:00:00Z }\n')
+    git(folder, "commit", "-qam", "ana asks")
+
+
+# --------------------------------------------------------------------------- 4: the rules
+
+
+def test_a_correction_counts_instead_of_the_decision_it_supersedes(small_class: Path) -> None:
+    store = ClassStore(small_class)
+    store.apply(ops.RecordDecision(
+        student="cy", request=CY_REQUEST, result=Result.NOT_YET, level=2,
+        feedback="Only two of five.", by="lee", supersedes=CY_DECISION,
+        at=datetime(2026, 10, 23, 11, tzinfo=UTC)))
+    # One new line; the decision it corrects is still there, unchanged.
+    assert diff_lines(small_class) == [
+        '+d-20261023-110000 = { request = "rq-20261022-100000", result = "not-yet", '
+        'level = 2, feedback = "Only two of five.", supersedes = "d-20261023-100000", '
+        'by = "lee", at = 2026-10-23T11:00:00Z }']
+    data = load_class(small_class).data
+    record = data.record("cy")
+    assert list(counted_decisions(record)) == ["d-20261023-110000"]
+    status = statuses(data, "cy", ["RP.1"])["RP.1"]
+    assert (status.state.value, status.level) == ("not-yet", 2)
+    assert pending_requests(record) == []
+
+
+def test_a_withdrawal_puts_the_request_back_in_the_queue(small_class: Path) -> None:
+    ClassStore(small_class).apply(ops.RecordDecision(
+        student="cy", request=CY_REQUEST, result=None, withdrawn=True, by="lee",
+        supersedes=CY_DECISION, at=datetime(2026, 10, 23, 11, tzinfo=UTC)))
+    assert diff_lines(small_class) == [
+        '+d-20261023-110000 = { request = "rq-20261022-100000", '
+        'supersedes = "d-20261023-100000", withdrawn = true, by = "lee", '
+        'at = 2026-10-23T11:00:00Z }']
+    result = load_class(small_class)
+    assert result.problems == []
+    data = result.data
+    assert counted_decisions(data.record("cy")) == {}
+    assert statuses(data, "cy", ["RP.1"])["RP.1"].state.value == "pending"
+    assert ("cy", CY_REQUEST) in [(sid, rid) for sid, rid, _ in queue_items(data)]
+
+
+def test_decision_fields_are_checked_with_clear_words() -> None:
+    at = datetime(2026, 10, 23, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="supersedes"):
+        Decision.model_validate({"withdrawn": True, "by": "lee", "at": at})
+    with pytest.raises(ValidationError, match='result = "mastered"'):
+        Decision.model_validate({"request": "rq-1", "by": "lee", "at": at})
+    # A correction may name only the decision it corrects.
+    TeacherFile.model_validate({"decisions": {"d-2": {
+        "supersedes": "d-1", "result": "mastered", "by": "lee", "at": at}}})
+
+
+def test_an_unknown_superseded_decision_is_a_problem(small_class: Path) -> None:
+    path = small_class / "students/cy/teacher.toml"
+    path.write_text(path.read_text() + 'd-2 = { supersedes = "d-20261023-10000", '
+                    'withdrawn = true, by = "lee", at = 2026-10-24T10:00:00Z }\n')
+    problems = load_class(small_class).problems
+    assert [(p.path, p.message) for p in problems] == [
+        ("students/cy/teacher.toml", "unknown decision 'd-20261023-10000'")]
+    assert "did you mean 'd-20261023-100000'?" in problems[0].hint
+
+
+# --------------------------------------------------------------------------- 4: the queue
+
+
+async def test_the_queue_asks_before_deciding_the_row_the_highlight_jumped_to(
+        small_class: Path) -> None:
+    ana_asks(small_class)  # the queue: Ben (4 Nov), then Ana (5 Nov)
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press("down")  # Ana, the last row
+        await pilot.press("m", *"Well shown.", "ctrl+s")
+        await settle(pilot)
+        assert numstat(small_class) == {"students/ana/teacher.toml": (4, 0)}
+        table = queue.query_one("#queue", DataTable)
+        assert table.row_count == 1  # the highlight is now on Ben's request
+        work = str(queue.query_one("#work", Static).render())
+        assert "The request you were on is gone" in work
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, AskFirst)
+        assert "Decide not yet for Ben Okafor on RP.1?" in str(
+            app.screen.query_one(".dialog-title").render())
+        await pilot.press("n")  # not now
+        await settle(pilot)
+        assert app.screen is queue
+        await pilot.press("n")  # still asks: the teacher has not chosen this row
+        await settle(pilot)
+        assert isinstance(app.screen, AskFirst)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionDialog)
+        await pilot.press(*"Show one table.", "ctrl+s")
+        await settle(pilot)
+        assert table.row_count == 0
+    lines = teacher_lines(small_class, "ben")
+    assert [v["result"] for v in lines.values()] == ["not-yet"]
+
+
+async def test_the_queue_goes_on_to_the_next_in_line_without_asking(small_class: Path) -> None:
+    ana_asks(small_class)
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("m", *"Good.", "ctrl+s")  # Ben, the first row
+        await settle(pilot)
+        await pilot.press("n")  # Ana: next in line, her evidence on screen
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionDialog)
+
+
+async def test_moving_onto_the_row_again_is_a_choice(small_class: Path) -> None:
+    ana_asks(small_class)
+    cy = small_class / "students/cy/student.toml"
+    cy.write_text(cy.read_text().replace(
+        "[requests]\n", '[requests]\nrq-20261106-100000 = { competency = "RP.1", '
+        "at = 2026-11-06T10:00:00Z }\n"))
+    git(small_class, "commit", "-qam", "cy asks")
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("down", "down")  # Cy, the last of three
+        await pilot.press("m", *"Good.", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("up", "down")  # the teacher looks at Ben, then back at Ana
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, DecisionDialog)
+
+
+# --------------------------------------------------------------------------- 5: not yet
+
+
+async def test_not_yet_needs_feedback_or_next_steps(small_class: Path) -> None:
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("n", "ctrl+s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DecisionDialog)  # not saved: still open
+        notes = [str(n.message) for n in app._notifications]
+        assert any("needs feedback or next steps" in n for n in notes), notes
+        assert numstat(small_class) == {}
+        await pilot.press("tab", *"Redo the ratio tables.", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, DecisionDialog)
+    (line,) = teacher_lines(small_class, "ben").values()
+    assert line["next_steps"] == "Redo the ratio tables." and "feedback" not in line
+
+
+# --------------------------------------------------------------------------- 4: correcting
+
+
+async def test_a_decision_is_corrected_then_withdrawn_from_the_student_page(
+        small_class: Path) -> None:
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # Cy: mastered RP.1 on 23 Oct
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, StudentDetailScreen) and detail.student == "cy"
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter")  # the only decision
+        await settle(pilot)
+        await pilot.press("down", "enter")  # change it to not yet
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DecisionDialog)
+        await pilot.press("ctrl+s")  # the earlier feedback is kept, so it may be saved
+        await settle(pilot)
+        assert numstat(small_class) == {"students/cy/teacher.toml": (1, 0)}
+        text = str(detail.query_one("#detail", Static).render())
+        assert "✗ RP.1" in text
+        assert "mastered: Clear explanation with a tape diagram.  [corrected on" in text
+        assert "not yet: Clear explanation with a tape diagram. (a correction)" in text
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter")  # now the only decision that counts: the correction
+        await settle(pilot)
+        await pilot.press("down", "down", "enter", "y")  # withdraw it, yes
+        await settle(pilot)
+        text = str(detail.query_one("#detail", Static).render())
+        assert "… RP.1" in text and "withdrew the decision of" in text
+    lines = list(teacher_lines(small_class, "cy").values())
+    assert len(lines) == 3  # nothing rewritten
+    assert lines[0]["result"] == "mastered"
+    assert lines[1]["supersedes"] == CY_DECISION and lines[1]["result"] == "not-yet"
+    assert lines[2]["withdrawn"] is True and "result" not in lines[2]
+    data = load_class(small_class).data
+    assert ("cy", CY_REQUEST) in [(sid, rid) for sid, rid, _ in queue_items(data)]
