@@ -466,6 +466,81 @@ def child_tick(folder: str, runs: int) -> None:
     _emit(out)
 
 
+# ---- the morning sync: every student's file gained a few lines since the cache was written
+
+
+def _all_refs(folder: str) -> list[str]:
+    """Every activity reference of the class (PLAYLIST/ACTIVITY), in a fixed order."""
+    import tomllib
+
+    refs = []
+    for name in sorted(os.listdir(os.path.join(folder, "playlists"))):
+        with open(os.path.join(folder, "playlists", name), "rb") as handle:
+            data = tomllib.load(handle)
+        refs += [f"{data['id']}/{a['id']}" for tier in data.get("tiers", [])
+                 for a in tier.get("activities", [])]
+    return refs
+
+
+SYNC_TICKS = 3
+"""Lines each student's file gains in the morning sync (one day's ticks)."""
+
+
+def sync_today(source: str, folder: str, n: int) -> list[str]:
+    """What a morning's ``git pull`` does to ``folder`` (a copy of ``source``): every
+    student.toml gains SYNC_TICKS ticks (new lines in its [ticks] table, as git writes
+    them: a new file renamed into place). ``n`` makes each run's lines different. The
+    class-folder paths changed."""
+    import re
+
+    refs = _all_refs(source)
+    tick_key = re.compile(r'^"([^"]+)" = ', re.MULTILINE)
+    changed = []
+    for sid in sorted(os.listdir(os.path.join(source, "students"))):
+        rel = f"students/{sid}/student.toml"
+        with open(os.path.join(source, rel), encoding="utf-8") as handle:
+            text = handle.read()
+        head, sep, rest = text.partition("[ticks]\n")
+        if not sep:
+            continue
+        table, mark, tail = rest.partition("\n[")
+        ticked = set(tick_key.findall(table))
+        start = int(hashlib.sha256(sid.encode()).hexdigest()[:8], 16) % len(refs)
+        new = [r for r in refs[start:] + refs[:start] if r not in ticked][:SYNC_TICKS]
+        lines = "".join(f'"{r}" = 2027-06-{1 + n % 28:02d}T08:{i:02d}:00Z\n'
+                        for i, r in enumerate(new))
+        text = head + sep + table.rstrip("\n") + "\n" + lines + mark.lstrip("\n") + tail
+        path = os.path.join(folder, rel)
+        tmp = path + ".sync"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+        changed.append(rel)
+    return changed
+
+
+def sync_yesterday(source: str, folder: str) -> None:
+    """Put every student.toml of ``folder`` back as in ``source``."""
+    for sid in os.listdir(os.path.join(source, "students")):
+        rel = os.path.join("students", sid, "student.toml")
+        shutil.copyfile(os.path.join(source, rel), os.path.join(folder, rel))
+
+
+def child_sync(folder: str, source: str, n: int) -> None:
+    """In one process: the class loaded (from the cache), then the morning's changes on
+    disk and ``ClassStore.refresh`` of every changed path (what the app's watcher does)."""
+    from playlist_tui.store.store import ClassStore
+
+    store = ClassStore(folder)
+    store.load()
+    changed = sync_today(source, folder, n)
+    start = time.perf_counter()
+    result = store.refresh(changed)
+    took = time.perf_counter() - start
+    _emit({"refresh": took, "files": len(changed), "problems": len(result.problems),
+           "maxrss": _maxrss_mib()})
+
+
 def child_main(argv: list[str]) -> None:
     mode, *rest = argv
     if mode == "bare":
@@ -484,6 +559,8 @@ def child_main(argv: list[str]) -> None:
         child_change(rest[0], int(rest[1]))
     elif mode == "tick":
         child_tick(rest[0], int(rest[1]))
+    elif mode == "sync":
+        child_sync(rest[0], rest[1], int(rest[2]))
     else:
         raise SystemExit(f"unknown child mode {mode}")
 
@@ -559,6 +636,51 @@ def class_folder(scale: str) -> Path:
     (folder / ".complete").write_text(f"{count} files\n")
     print(f"  {count} files in {time.perf_counter() - start:.1f} s", flush=True)
     return folder
+
+
+def wall(cmd: list[str]) -> float:
+    """Wall-clock seconds of a whole process (its output thrown away)."""
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                   env=dict(os.environ, PYTHONHASHSEED="0"), check=False)
+    return time.perf_counter() - start
+
+
+def morning_sync(folder: str, scale: str, runs: int, floor_name: str, floor: float | None
+                 ) -> list[Figure]:
+    """The morning sync, on a copy of the class: yesterday's files loaded (so the cache
+    holds them), then every student.toml gains SYNC_TICKS lines, then (1) a new process
+    loads the class (ClassStore.load: the teacher opens the app after the pull) and (2)
+    a process that had the class loaded refreshes every changed path (the app was open
+    during the pull: its watcher calls refresh()). Files are older than RACY_NS when
+    loaded, as after a real pull, so that the cache is used and written as it would be."""
+    copy = OUT / f"sync-{scale}"
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(folder, copy, symlinks=True)
+    start_fig = Figure("morning sync: start, class current (ClassStore.load)", scale, "s",
+                       floor_name=floor_name, floor=floor)
+    refresh_fig = Figure("morning sync: app open, refresh() of every changed file", scale,
+                         "s", floor_name=floor_name, floor=floor)
+    try:
+        for n in range(runs):
+            sync_yesterday(folder, str(copy))
+            time.sleep(3.2)  # older than RACY_NS: cached when loaded
+            run_child("load", str(copy), "store")
+            changed = sync_today(folder, str(copy), n)
+            time.sleep(3.2)
+            out = run_child("load", str(copy), "store")
+            start_fig.values.append(out["load"])
+            start_fig.note = (f"{len(changed)} files changed, {SYNC_TICKS} lines each; "
+                              f"{out['problems']} problems")
+            sync_yesterday(folder, str(copy))
+            time.sleep(3.2)
+            run_child("load", str(copy), "store")
+            out = run_child("sync", str(copy), folder, str(n + runs))
+            refresh_fig.values.append(out["refresh"])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    return [start_fig, refresh_fig]
 
 
 def drop_cache(folder: Path) -> None:
@@ -639,6 +761,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cold", action="store_true",
                         help="at L too, measure loading without the cache and building it "
                              "(about 2 minutes more)")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="leave out the morning-sync figures (they copy the class)")
     parser.add_argument("--out", type=Path, default=OUT / "results.json")
     args = parser.parse_args(argv)
     scales = [s.strip().upper() for s in args.scales.split(",") if s.strip()]
@@ -678,22 +802,37 @@ def main(argv: list[str]) -> int:
         for _ in range(n):
             parse.values.append(run_child("parse", folder, "tomllib")["parse"])
         add(parse)
+        # The floor of a load that reads every file: the fastest parse there is.
+        fastest, fastest_name = parse, "parse"
         if info["rtoml"]:
             rparse = Figure("floor: parse every file (rtoml)", scale, "s")
             for _ in range(n):
                 rparse.values.append(run_child("parse", folder, "rtoml")["parse"])
             add(rparse)
+            fastest, fastest_name = rparse, "parse, rtoml"
 
         # ---- loading: no cache, building the cache, with the cache
         if scale != "L" or args.cold:
-            cold = Figure("load, no cache (load_class)", scale, "s", floor_name="parse",
-                          floor=parse.median)
+            cold = Figure("load, no cache (load_class)", scale, "s", floor_name=fastest_name,
+                          floor=fastest.median)
+            mem_cold = Figure("peak memory, load with no cache", scale, "MiB",
+                              floor_name="imports", floor=imports.median)
             for _ in range(1 if scale == "L" else n):
                 out = run_child("load", folder, "cold")
                 cold.values.append(out["load"])
+                mem_cold.values.append(out["maxrss"])
                 if out["problems"]:
                     cold.note = f"the generated class has {out['problems']} problems"
+            if scale == "M":
+                cold.target = "< 0.4 s"
+                cold.met = cold.median is not None and cold.median < 0.4
+            elif scale == "L":
+                cold.target = "<= 2x rtoml parse"
+                cold.met = cold.ratio is not None and info["rtoml"] and cold.ratio <= 2
+                mem_cold.target = "< 250 MiB"
+                mem_cold.met = mem_cold.median is not None and mem_cold.median < 250
             add(cold)
+            add(mem_cold)
             drop_cache(folder=Path(folder))
         build = Figure("load, building the cache (ClassStore.load)", scale, "s",
                        floor_name="parse", floor=parse.median)
@@ -716,6 +855,29 @@ def main(argv: list[str]) -> int:
             warm.target = f"< {limit} s"
             warm.met = warm.median is not None and warm.median < limit
         add(warm)
+
+        # ---- validate, warm, as a whole process (interpreter start-up and imports too)
+        python = Figure("floor: python -c pass, whole process", scale, "s")
+        validate = Figure("validate, warm, whole process", scale, "s",
+                          floor_name="ClassStore.load", floor=warm.median)
+        for _ in range(n):
+            python.values.append(wall([sys.executable, "-c", "pass"]))
+            validate.values.append(wall([sys.executable, "-m", "playlist_tui", "validate",
+                                         folder]))
+        if scale in ("M", "L"):
+            validate.target = "< 0.3 s"
+            validate.met = validate.median is not None and validate.median < 0.3
+        add(python)
+        add(validate)
+
+        # ---- the morning sync: every student's file changed since the cache was written
+        if scale in ("M", "L") and not args.no_sync:
+            limit = {"M": 0.5, "L": 3.0}[scale]
+            for fig in morning_sync(folder, scale, slow if scale == "L" else 3,
+                                    fastest_name, fastest.median):
+                fig.target = f"< {limit} s"
+                fig.met = fig.median is not None and fig.median < limit
+                add(fig)
 
         # ---- the app: first paint, dashboard, keys, changes on disk
         paint = Figure("app: start to first paint", scale, "s", floor_name="bare Textual",

@@ -168,6 +168,7 @@ class Cache:
         self._shards: dict[str, tuple[tuple[str, ...], int]] = {}
         self._table: list[str] = []  # strings that shards refer to instead of repeating them
         self._memos: dict[int, Any] = {}  # table size -> unpickler memo holding the table
+        self._seed: tuple[int, dict[int, tuple[int, Any]]] | None = None  # pickler's memo
 
     # ------------------------------------------------------------------ keys and files
 
@@ -263,8 +264,11 @@ class Cache:
     def _dump_shard(self, models: dict[str, Any]) -> bytes:
         """A shard pickled with the whole table in the memo: each activity reference,
         competency id, ... is then a reference to the table, not a string of its own."""
-        seed = {id(value): (index, value)
-                for index, value in self._table_memo(len(self._table)).copy().items()}
+        size = len(self._table)
+        if self._seed is None or self._seed[0] != size:  # made once per table, not per shard
+            self._seed = (size, {id(value): (index, value)
+                                 for index, value in self._table_memo(size).copy().items()})
+        seed = self._seed[1]  # (the pickler copies it into a memo of its own)
         buffer = io.BytesIO()
         # Protocol 3 stores each object in the memo at an explicit index (BINPUT); from
         # protocol 4 on, at "the next index", which an unpickler given a memo does not
@@ -362,7 +366,7 @@ class Cache:
         """Every entry kept for this folder (not yet checked against the files), and the
         per-student check results kept with the pack."""
         self._pack_size, self._new, self.checks, self._shards = 0, set(), None, {}
-        self._table, self._memos = [], {}
+        self._table, self._memos, self._seed = [], {}, None
         if self.dir is None or self._mac_key() is None:
             return {}, None
         entries: dict[str, Entry] = {}
