@@ -249,3 +249,44 @@ async def test_a_decision_is_corrected_then_withdrawn_from_the_student_page(
     assert lines[2]["withdrawn"] is True and "result" not in lines[2]
     data = load_class(small_class).data
     assert ("cy", CY_REQUEST) in [(sid, rid) for sid, rid, _ in queue_items(data)]
+
+
+# --------------------------------------------------------------------------- 9: no folder yet
+
+
+def add_dee(folder: Path) -> None:
+    """Dee is on the roster (so the playlist is hers too) but has never opened the app."""
+    path = folder / "class.toml"
+    path.write_text(path.read_text().replace(
+        "[[groups]]", '[[students]]\nid = "dee"\nname = "Dee Rao"\n\n[[groups]]', 1))
+    git(folder, "commit", "-qam", "dee joins")
+
+
+def test_class_stats_count_a_student_without_a_folder(small_class: Path) -> None:
+    from playlist_tui.engine.classstats import playlist_summary, stuck
+
+    add_dee(small_class)
+    data = load_class(small_class).data
+    assert "dee" not in data.records
+    summary = playlist_summary(data, "ratios")
+    # Ana has ticked one activity: Dee is the only one not started.
+    assert (summary.assigned, summary.not_started) == (4, 1)
+    assert "dee" in [r.student for r in stuck(data, NOW) if r.kind == "idle"]
+
+
+async def test_the_dashboard_counts_assigned_students_without_a_folder(
+        small_class: Path) -> None:
+    from playlist_tui.ui.grid import Grid
+    from tests.test_app import rows
+
+    add_dee(small_class)
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        # Ana 25 %, Ben 50 %, Cy 50 %, Dee 0 %: average 31 %.
+        assert rows(app.screen.query_one("#grid", Grid)) == [
+            ["What is a ratio?", "4", "1", "3", "0", "31"]]
+        legend = str(app.screen.query_one("#legend", Static).render())
+        assert "Dee Rao has not ticked an activity or asked for a check yet" in legend

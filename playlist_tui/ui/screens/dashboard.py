@@ -350,7 +350,11 @@ class DashboardScreen(DataScreen):
         counted: dict[str, tuple[object, int]] = {}
         found: list[StuckReason] = []
         made = 0
-        for sid in passing.records:
+        # Every record, then the students shown who have none yet (never opened the
+        # app): they are assigned, not started, and the most likely to be stuck.
+        no_folder = [sid for sid in students if sid not in passing.records] \
+            if with_playlists else []
+        for sid in [*passing.records, *no_folder]:
             if worker.is_cancelled:
                 return
             cell = cells.get(sid)
