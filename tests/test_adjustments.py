@@ -506,7 +506,8 @@ def test_an_empty_adjustment_removes_the_line(small_class: Path) -> None:
     store.apply(ops.SetAdjustment("cy", "ratios", start="more"))
     commit(small_class, "adjust")
     empty = ops.SetAdjustment("cy", "ratios", by="lee")
-    assert empty.summary == "lee removed the adjustment of ratios for cy"
+    # (the commit message says who: the summary does not say it again, issue 15)
+    assert empty.summary == "cy, removed the adjustment of ratios"
     store.apply(empty)
     assert diff_lines(small_class) == ['-ratios = { start = "more" }']
     assert store.load().data.record("cy").teacher.adjustments == {}
@@ -518,8 +519,9 @@ def test_an_empty_adjustment_removes_the_line(small_class: Path) -> None:
 
 def test_set_adjustment_summary() -> None:
     assert ops.SetAdjustment("ana", "ratios", start="more", by="lee").summary == (
-        "lee adjusted ratios for ana")
-    assert ops.SetAdjustment("ana", "ratios", note="x").summary == "adjusted ratios for ana"
+        "ana, adjusted ratios")
+    assert ops.SetAdjustment("ana", "ratios", note="x", student_name="Ana Souza",
+                             playlist_title="Ratios").summary == "Ana Souza, adjusted Ratios"
     assert ops.SetAdjustment("ana", "ratios").path == "students/ana/teacher.toml"
 
 
@@ -595,7 +597,7 @@ def test_add_group_without_members(small_class: Path) -> None:
     store = ClassStore(small_class)
     store.apply(ops.AddGroup("empty", "Nobody yet"))
     assert store.load().data.groups["empty"].members == ()
-    assert ops.AddGroup("empty", "Nobody yet").summary == "added group empty"
+    assert ops.AddGroup("empty", "Nobody yet").summary == "added the group Nobody yet"
 
 
 def test_set_group_members_changes_one_line(small_class: Path) -> None:

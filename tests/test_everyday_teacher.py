@@ -290,3 +290,58 @@ async def test_the_dashboard_counts_assigned_students_without_a_folder(
             ["What is a ratio?", "4", "1", "3", "0", "31"]]
         legend = str(app.screen.query_one("#legend", Static).render())
         assert "Dee Rao has not ticked an activity or asked for a check yet" in legend
+
+
+# --------------------------------------------------------------------------- 13: words
+
+
+def test_a_decision_is_summed_up_by_name_and_competency() -> None:
+    from playlist_tui.store.gitrepo import commit_message
+
+    op = ops.RecordDecision(student="mateo-silva", request="rq-20261205-101535",
+                            result=Result.NOT_YET, by="lee", student_name="Mateo Silva",
+                            about="MATH.6.RP.3a", next_steps="Redo it.")
+    assert commit_message("Ms. Lee", [op.summary]) == \
+        "Ms. Lee: Mateo Silva, not yet on MATH.6.RP.3a"
+    corrected = ops.RecordDecision(student="mateo-silva", result=Result.MASTERED, by="lee",
+                                   supersedes="d-1", student_name="Mateo Silva",
+                                   about="MATH.6.RP.3a")
+    assert corrected.summary == "Mateo Silva, corrected to mastered on MATH.6.RP.3a"
+    withdrawn = ops.RecordDecision(student="mateo-silva", result=None, withdrawn=True,
+                                   by="lee", supersedes="d-1", student_name="Mateo Silva",
+                                   about="MATH.6.RP.3a")
+    assert withdrawn.summary == "Mateo Silva, took back the decision on MATH.6.RP.3a"
+    # The adjustment does not say the teacher twice ("ms-garcia: ms-garcia adjusted").
+    adjust = ops.SetAdjustment("ana", "ratios", note="x", by="ms-garcia",
+                               student_name="Ana Souza", playlist_title="Ratios")
+    assert commit_message("Ms. Garcia", [adjust.summary]) == \
+        "Ms. Garcia: Ana Souza, adjusted Ratios"
+
+
+def test_a_commit_message_says_a_re_tick_once_and_never_just_a_count() -> None:
+    from playlist_tui.store.gitrepo import commit_message
+
+    assert commit_message("kwame-mensah", ["unticked ratios/video", "ticked ratios/video"]) \
+        == "kwame-mensah: ticked ratios/video again"
+    assert commit_message("ana", ["ticked ratios/video", "unticked ratios/video"]) \
+        == "ana: ticked and unticked ratios/video"
+    long = "wrote a note on a-playlist-with-a-very-long-id/an-activity-with-a-long-id-too"
+    message = commit_message("kwame-mensah", [long, "requested a check on RP.1"])
+    subject, _, body = message.partition("\n\n")
+    assert subject.startswith("kwame-mensah: wrote a note on a-playlist")
+    assert subject.endswith("… and 1 more") and len(subject) <= 72
+    assert body.splitlines() == [f"- {long}", "- requested a check on RP.1"]
+
+
+async def test_the_queue_commits_the_decision_in_words(small_class: Path) -> None:
+    from tests.test_app_git import fast, wait_commits
+
+    app = fast(teacher_app(small_class))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("n", *"Label the columns.", "ctrl+s")
+        subjects = await wait_commits(pilot, small_class, 2)
+    # (the actor is the app's to name: ui/app.py passes the teacher's id today)
+    assert subjects[0].endswith(": Ben Okafor, not yet on RP.1"), subjects

@@ -79,7 +79,7 @@ def test_log_tells_the_history_in_words(history: Path,
     decision = events[-6]
     assert (decision.student, decision.competency, decision.playlist, decision.actor) == \
         ("ana", "RP.1", "ratios", "Ms Lee")
-    assert decision.summary == "decided mastered on rq-20261120-140100 for ana"
+    assert decision.summary == "ana, mastered on rq-20261120-140100"
     assert main(["log", str(history), "--limit", "3"]) == 0
     assert capsys.readouterr().out.splitlines() == EXPECTED[-3:]
 

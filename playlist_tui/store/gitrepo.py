@@ -54,6 +54,7 @@ from playlist_tui.store.history import (
     file_changes,
     parse_version,
     read_history,
+    tidy_summaries,
 )
 from playlist_tui.store.lock import LockBusy, class_lock
 from playlist_tui.store.merge_shared import read_conflicts, write_conflicts
@@ -156,7 +157,7 @@ def commit_message(actor_name: str, summaries: Sequence[str], limit: int = SUBJE
     A burst of operations becomes one message: as many summaries as fit in a subject of
     at most ``limit`` characters (then '... and N more'), the rest listed in the body."""
     actor = _one_line(actor_name) or "someone"
-    items = list(dict.fromkeys(_one_line(s) for s in summaries if s.strip()))
+    items = tidy_summaries([_one_line(s) for s in summaries])  # (a re-tick said once)
     if not items:
         return f"{actor}: saved changes"
     head = f"{actor}: "
@@ -168,10 +169,10 @@ def commit_message(actor_name: str, summaries: Sequence[str], limit: int = SUBJE
         if len(candidate) <= limit:
             subject, shown = candidate, k
             break
-    if not subject:
-        subject = f"{head}{len(items)} changes" if len(items) > 1 else head + items[0]
-        if len(subject) > limit:
-            subject = subject[: limit - 1] + "…"
+    if not subject:  # the first summary cut short: the body has it whole
+        tail = f" and {len(items) - 1} more" if len(items) > 1 else ""
+        room = max(limit - len(head) - len(tail), 2)
+        subject = head + items[0][: room - 1] + "…" + tail
     body = items[shown:]
     return subject + ("\n\n" + "\n".join(f"- {s}" for s in body) if body else "")
 

@@ -64,7 +64,7 @@ class Change:
         """Short words for a commit message, as an operation would say it."""
         v = self.value
         words = {
-            "tick": f"ticked {self.ref}", "retick": f"ticked {self.ref}",
+            "tick": f"ticked {self.ref}", "retick": f"ticked {self.ref} again",
             "untick": f"unticked {self.ref}", "note": f"wrote a note on {self.ref}",
             "note-edit": f"wrote a note on {self.ref}",
             "note-removed": f"removed the note on {self.ref}",
@@ -73,13 +73,32 @@ class Change:
             "request-removed": f"removed request {self.key}",
             "goal": "added a goal", "goal-done": "completed a goal", "goal-edit": "edited a goal",
             "goal-removed": "removed a goal", "seen": "read feedback",
-            "decision": (f"decided {'mastered' if v.get('result') == 'mastered' else 'not yet'}"
-                         f" on {self.competency or v.get('request')} for {self.student}"),
+            "decision": (f"{self.student}, took back a decision" if v.get("withdrawn") is True
+                         else f"{self.student}, "
+                         f"{'mastered' if v.get('result') == 'mastered' else 'not yet'}"
+                         f" on {self.competency or v.get('request')}"),
             "decision-edit": f"edited decision {self.key} for {self.student}",
             "decision-removed": f"removed decision {self.key} for {self.student}",
             "file-added": f"added {self.path}", "file-removed": f"removed {self.path}",
         }
         return words.get(self.kind, f"changed {self.path}")
+
+
+def tidy_summaries(summaries: Sequence[str]) -> list[str]:
+    """The summaries of a burst, as its diff will show: repeats once, and an activity
+    unticked then ticked again (or the other way round) said once, as what it became."""
+    items = list(dict.fromkeys(s for s in summaries if s.strip()))
+    out: list[str] = []
+    for item in items:
+        for verb, other, words in (("ticked ", "unticked ", "ticked {} again"),
+                                   ("unticked ", "ticked ", "ticked and unticked {}")):
+            if item.startswith(verb) and other + item[len(verb):] in out:
+                ref = item[len(verb):]
+                out[out.index(other + ref)] = words.format(ref)
+                break
+        else:
+            out.append(item)
+    return out
 
 
 def _moment(value: Any) -> datetime | None:

@@ -436,7 +436,9 @@ class SetAdjustment(Operation):
     skip: tuple[str, ...] = ()
     add: tuple[str, ...] = ()
     note: str = ""
-    by: str = ""  # the teacher making the change (for the summary; not stored in the line)
+    by: str = ""  # the teacher making the change (not stored in the line)
+    student_name: str = ""  # words for the summary only
+    playlist_title: str = ""
 
     @property
     def path(self) -> str:
@@ -468,10 +470,12 @@ class SetAdjustment(Operation):
 
     @property
     def summary(self) -> str:
-        who = f"{self.by} " if self.by else ""
+        """``Mateo Silva, adjusted Ratios`` (the commit message says who did it)."""
+        who = self.student_name or self.student
+        what = self.playlist_title or self.playlist
         if not self.value():
-            return f"{who}removed the adjustment of {self.playlist} for {self.student}"
-        return f"{who}adjusted {self.playlist} for {self.student}"
+            return f"{who}, removed the adjustment of {what}"
+        return f"{who}, adjusted {what}"
 
 
 # --------------------------------------------------------------------------- class.toml
@@ -584,7 +588,7 @@ class AddGroup(ClassOp):
 
     @property
     def summary(self) -> str:
-        return f"added group {self.id}"
+        return f"added the group {self.name or self.id}"
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,9 @@ class StudentDetailScreen(DataScreen):
             start, skip, add, note = result
             self.post_message(ApplyOperation(ops.SetAdjustment(
                 student=self.student, playlist=playlist.id, start=start, skip=skip,
-                add=add, note=note, by=self.teacher), "Adjustment saved"))
+                add=add, note=note, by=self.teacher,
+                student_name=person.name if person else "", playlist_title=playlist.title),
+                "Adjustment saved"))
 
         self.app.push_screen(dialog, save)
 
