@@ -12,6 +12,7 @@ tests/test_bad_inputs.py, and random documents, valid and broken.
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
@@ -48,13 +49,13 @@ def shape(value: Any) -> Any:
     return (type(value).__name__, repr(value))
 
 
-def outcome(text: str, fast: bool) -> Any:
+def outcome(text: str, fast: bool, intern: bool = False) -> Any:
     """What tomlparse.loads gives for ``text``: the data's shape, or the error's type and
-    message; with the fast path on or off."""
+    message; with the fast path on or off, interning or not."""
     saved = tomlparse.FAST
     tomlparse.FAST = fast
     try:
-        return ("data", shape(tomlparse.loads(text)))
+        return ("data", shape(tomlparse.loads(text, intern=intern)))
     except tomllib.TOMLDecodeError as exc:
         return ("error", type(exc).__name__, str(exc))
     finally:
@@ -64,6 +65,8 @@ def outcome(text: str, fast: bool) -> Any:
 def assert_same(text: str) -> None:
     slow = outcome(text, fast=False)
     assert outcome(text, fast=True) == slow, repr(text)
+    assert outcome(text, fast=True, intern=True) == slow, repr(text)
+    assert outcome(text, fast=False, intern=True) == slow, repr(text)
     if slow[0] == "data":  # and the slow path is tomllib itself
         assert shape(tomllib.loads(text)) == slow[1]
 
@@ -249,3 +252,20 @@ def test_values_of_every_kind_are_tomllibs() -> None:
     assert data["z"].tzinfo is UTC
     assert type(data["o"].tzinfo) is timezone
     assert type(data["a"][0]["x"].tzinfo) is timezone
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_interned_keys_and_short_strings(fast: bool) -> None:
+    saved = tomlparse.FAST
+    tomlparse.FAST = fast
+    try:
+        long = "y" * 65
+        data = tomlparse.loads("".join(["[t]\n", '"a/b" = "x-1"\n', f'c = ["x-1", "{long}"]\n']),
+                               intern=True)
+    finally:
+        tomlparse.FAST = saved
+    key = next(iter(data["t"]))
+    assert key is sys.intern("a/b")
+    assert data["t"]["a/b"] is sys.intern("x-1")
+    assert data["t"]["c"][0] is sys.intern("x-1")
+    assert data["t"]["c"][1] == "y" * 65

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -296,6 +297,18 @@ def _as_tomllib(data: dict[str, Any]) -> int:
     return best
 
 
+def _fast_raw(text: str) -> dict[str, Any] | None:
+    """``rtoml``'s data as it gives it, for a text it surely reads as ``tomllib`` does;
+    None when that is not certain or rtoml refuses the text."""
+    if _rtoml is None or not _plain_toml10(text):
+        return None
+    try:
+        data = _rtoml.loads(text)
+    except Exception:  # an error of rtoml's (or any surprise): tomllib decides
+        return None
+    return data if type(data) is dict else None
+
+
 def _fast(text: str) -> tuple[dict[str, Any], int] | None:
     """``rtoml``'s data for a text it surely reads as ``tomllib`` does, made ``tomllib``'s,
     with its depth; None when that is not certain or rtoml refuses the text."""
@@ -310,19 +323,88 @@ def _fast(text: str) -> tuple[dict[str, Any], int] | None:
         return None
 
 
-def loads(text: str, limit: int = MAX_DEPTH) -> dict[str, Any]:
+class _Deeper(Exception):
+    """Data nested deeper than the limit (found while it is made again: see _remade)."""
+
+
+_SHORT = 64  # strings up to this long are interned
+_intern = sys.intern
+
+
+def _remade(value: dict[str, Any], depth: int, limit: int, zones: bool) -> dict[str, Any]:
+    """A copy of parsed data with keys and short strings interned (``sys.intern``) and,
+    with ``zones``, rtoml's datetimes made tomllib's; raises :class:`_Deeper` below
+    ``limit`` levels (so the recursion is bounded)."""
+    out = {}
+    inner = depth + 1
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str:
+            if len(item) <= _SHORT:
+                item = _intern(item)
+        elif kind is dict:
+            if inner > limit:
+                raise _Deeper
+            item = _remade(item, inner, limit, zones)
+        elif kind is list:
+            if inner > limit:
+                raise _Deeper
+            item = _remade_list(item, inner, limit, zones)
+        elif zones and kind is datetime and (zone := item.tzinfo) is not None:
+            item = _from_state(item.__reduce__()[1][0], _zone(zone.utcoffset(item)))
+        out[_intern(key)] = item
+    return out
+
+
+def _remade_list(value: list[Any], depth: int, limit: int, zones: bool) -> list[Any]:
+    out = []
+    inner = depth + 1
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            if len(item) <= _SHORT:
+                item = _intern(item)
+        elif kind is dict:
+            if inner > limit:
+                raise _Deeper
+            item = _remade(item, inner, limit, zones)
+        elif kind is list:
+            if inner > limit:
+                raise _Deeper
+            item = _remade_list(item, inner, limit, zones)
+        elif zones and kind is datetime and (zone := item.tzinfo) is not None:
+            item = _from_state(item.__reduce__()[1][0], _zone(zone.utcoffset(item)))
+        out.append(item)
+    return out
+
+
+def loads(text: str, limit: int = MAX_DEPTH, *, intern: bool = False) -> dict[str, Any]:
     """``tomllib.loads`` that never recurses without bound, and never gives data nested
     deeper than ``limit``: raises :class:`TooDeep` (a ``TOMLDecodeError``) instead.
-    With ``rtoml`` installed, faster, with the same result (see the module's doc)."""
+    With ``rtoml`` installed, faster, with the same result (see the module's doc).
+
+    ``intern``: keys and strings of up to 64 characters are ``sys.intern``-ed (equal
+    data; the same activity reference in 5,000 files is then one string in memory)."""
     if _bracket_bound(text) > limit:
         depth, line, col = nesting_depth(text, limit)
         if depth > limit:
             raise TooDeep(depth, line, col, limit)
-    fast = _fast(text) if FAST else None
-    if fast is not None:
-        data, depth = fast
-    else:
+    if intern:
+        raw = _fast_raw(text) if FAST else None
+        if raw is not None:
+            try:
+                return _remade(raw, 0, limit, zones=True)
+            except Exception:  # too deep (_Deeper), or a surprise: tomllib decides
+                pass
         data, depth = _slow(text, limit)
+        if depth <= limit:
+            return _remade(data, 0, limit, zones=False)
+    else:
+        fast = _fast(text) if FAST else None
+        if fast is not None:
+            data, depth = fast
+        else:
+            data, depth = _slow(text, limit)
     if depth > limit:
         _, line, col = nesting_depth(text, limit)
         raise TooDeep(depth, line, col, limit)

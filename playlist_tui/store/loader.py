@@ -20,7 +20,6 @@ import gc
 import os
 import re
 import stat
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -324,7 +323,9 @@ def _read(root: Path, rel: str, max_bytes: int) -> tuple[Parsed | None, Ident | 
     if (_ident(before) == _ident(after) and stat.S_ISREG(after.st_mode)
             and time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) >= RACY_NS):
         ident = _ident(after)
-    return parse_bytes(rel, raw, max_bytes), ident
+    # keys and short strings interned: the same activity reference in 5,000 student files
+    # is then one string in memory (and in the cache), not 5,000
+    return parse_bytes(rel, raw, max_bytes, intern=True), ident
 
 
 def read_file(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> Parsed | None:
@@ -360,18 +361,6 @@ def _ids_in(text: str, rel: str) -> set[str]:
     if not rel.startswith((layout.PLAYLISTS_DIR + "/", layout.FRAMEWORKS_DIR + "/")):
         return set()
     return {rel.rsplit("/", 1)[-1].removesuffix(".toml"), *_ID_LINE.findall(text)}
-
-
-def _interned(value: Any) -> Any:
-    """The parsed data with keys and short strings interned: the same activity reference
-    in 5,000 student files is then one string in memory (and in the cache), not 5,000."""
-    if type(value) is dict:
-        return {sys.intern(k) if type(k) is str else k: _interned(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_interned(v) for v in value]
-    if type(value) is str and len(value) <= 64:
-        return sys.intern(value)
-    return value
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
@@ -413,8 +402,6 @@ class FileResult:
 
 def _result(parsed: Parsed, model: type[BaseModel],
             locate: Callable[[str, Loc], tuple[int, int]]) -> FileResult:
-    if parsed.data is not None:
-        parsed = Parsed(parsed.path, parsed.text, _interned(parsed.data), parsed.problems)
     instance, problems = validate_file(parsed, model, locate)
     if instance is None:
         return FileResult(None, tuple(problems),

@@ -251,12 +251,14 @@ def conflict_problem(path: str, text: str) -> Problem | None:
         "commit; or run 'git merge --abort'")
 
 
-def parse_text(path: str, text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+def parse_text(path: str, text: str, intern: bool = False
+               ) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The data of a file's text, or its problem (``intern``: see tomlparse.loads)."""
     conflict = conflict_problem(path, text)
     if conflict is not None:
         return None, [conflict]
     try:
-        return tomlparse.loads(text), []
+        return tomlparse.loads(text, intern=intern), []
     except tomlparse.TooDeep as exc:
         return None, [Problem(
             path, exc.line, exc.col,
@@ -308,9 +310,10 @@ def _toml_hint(what: str) -> str:
     return "see docs/formats.md for how this file is written"
 
 
-def parse_bytes(path: str, raw: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
+def parse_bytes(path: str, raw: bytes, max_bytes: int = MAX_FILE_BYTES,
+                intern: bool = False) -> Parsed:
     text, problems = decode(path, raw, max_bytes)
     if text is None:
         return Parsed(path, None, None, problems)
-    data, problems = parse_text(path, text)
+    data, problems = parse_text(path, text, intern)
     return Parsed(path, text, data, problems)
