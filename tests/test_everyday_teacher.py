@@ -345,3 +345,112 @@ async def test_the_queue_commits_the_decision_in_words(small_class: Path) -> Non
         subjects = await wait_commits(pilot, small_class, 2)
     # (the actor is the app's to name: ui/app.py passes the teacher's id today)
     assert subjects[0].endswith(": Ben Okafor, not yet on RP.1"), subjects
+
+
+# --------------------------------------------------------------------------- 11: dialogs
+
+
+async def test_a_space_in_the_picker_filter_separates_words(small_class: Path) -> None:
+    from textual.widgets import Input
+
+    from playlist_tui.ui.screens.pickers import CompetencyPicker
+    from tests.test_authoring import SIZE as EDITOR_SIZE
+    from tests.test_authoring import app_for, open_editor, select_row
+
+    app = app_for(small_class)
+    async with app.run_test(size=EDITOR_SIZE) as pilot:
+        editor = await open_editor(pilot)
+        await select_row(pilot, editor, "act:tape")
+        await pilot.press("c")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, CompetencyPicker)
+        before = list(picker.chosen)
+        await pilot.press(*"ratio")
+        await pilot.pause()
+        assert len(picker.shown) > 1
+        await pilot.press("space", *"lang")  # "Ratio language": a filter of two words
+        await pilot.pause()
+        assert picker.query_one("#filter", Input).value == "ratio lang"
+        assert picker.chosen == before  # nothing linked behind the teacher's back
+        assert picker.shown == ["RP.1"]
+        await pilot.press("space")  # one shown: space links it
+        assert picker.chosen == [*before, "RP.1"]
+        await pilot.press(*["backspace"] * 10, "down", "space")  # moved: space links
+        assert len(picker.chosen) == len(before) + 2
+
+
+async def open_adjust(pilot: object, app: PlaylistApp) -> object:
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("enter")  # type: ignore[attr-defined]  # Ana
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("j", "enter")  # type: ignore[attr-defined]  # the only playlist
+    await settle(pilot)  # type: ignore[arg-type]
+    return app.screen
+
+
+def on_screen(widget: object, size: tuple[int, int] = SIZE) -> bool:
+    region = widget.region  # type: ignore[attr-defined]
+    return region.height > 0 and region.bottom <= size[1] - 1 and region.right <= size[0]
+
+
+async def test_the_adjust_dialog_marks_boxes_offers_optional_tiers_and_fits(
+        small_class: Path) -> None:
+    from textual.widgets import Button, Input
+
+    from playlist_tui.ui.screens.modals import AdjustDialog, MarkedList
+
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_adjust(pilot, app)
+        assert isinstance(dialog, AdjustDialog)
+        skip = dialog.query_one("#skip", MarkedList)
+        add = dialog.query_one("#add", MarkedList)
+        # Add: the activities of "choose 2" and optional tiers, not Must do's.
+        assert [add.get_option_at_index(i).value for i in range(add.option_count)] == [
+            "tables", "tape", "recipe", "design"]
+        assert skip.option_count == 6
+        skip.focus()
+        await pilot.press("space")  # mark the first: the video
+        await pilot.pause()
+        assert skip.selected == ["video"]
+        marked, plain = skip.render_line(0).text, skip.render_line(1).text
+        assert "x" in marked[:3] and "x" not in plain[:3], (marked, plain)
+        # Everything is on an 80x24 screen (the fields scroll inside the dialog).
+        assert on_screen(dialog.query_one("#save", Button))
+        dialog.query_one("#note", Input).focus()
+        await pilot.pause()
+        assert on_screen(dialog.query_one("#note", Input))
+        await pilot.press(*"Extra time", "ctrl+s")
+        await settle(pilot)
+    text = (small_class / "students/ana/teacher.toml").read_text()
+    assert 'ratios = { skip = ["video"], note = "Extra time" }' in text
+
+
+async def test_the_decision_dialog_fits_80x24(small_class: Path) -> None:
+    from textual.widgets import Button, Input
+
+    app = teacher_app(small_class)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DecisionDialog)
+        for button in dialog.query(Button):
+            assert on_screen(button), button.id
+        assert on_screen(dialog.query_one("#next", Input))
+
+
+def test_snapshot_adjust_dialog(snap_compare: object, small_copy: Path) -> None:
+    from tests.test_app import _before
+
+    assert snap_compare(teacher_app(small_copy), terminal_size=SIZE,  # type: ignore[operator]
+                        run_before=_before("enter", "j", "enter"))
+
+
+def test_snapshot_decision_dialog(snap_compare: object, small_copy: Path) -> None:
+    from tests.test_app import _before
+
+    assert snap_compare(teacher_app(small_copy), terminal_size=SIZE,  # type: ignore[operator]
+                        run_before=_before("w", "n"))

@@ -5,12 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.strip import Strip
+from textual.widgets import (
+    Button,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    SelectionList,
+    Static,
+    TextArea,
+)
+from textual.widgets._toggle_button import ToggleButton
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from playlist_tui.engine.readiness import Readiness
 from playlist_tui.ui.format import line
@@ -353,9 +365,31 @@ class AssignDialog(Dialog[tuple[str, str, str] | None]):
         self.dismiss((playlist, kind, who))
 
 
+class MarkedList(SelectionList[str]):
+    """A SelectionList whose boxes carry a mark, ``x`` or blank, not only a colour."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        mark = "x" if selection.value in self.selected else " "
+        segments[1] = Segment(mark, segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
 class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], str] | None]):
     """One student's adjustment of one playlist: placement, skipped and added activities,
-    and a note (accommodations) that the student sees."""
+    and a note (accommodations) that the student sees. ``optional``: the activities that
+    may be added (those of tiers that are not "do all"); by default every activity."""
+
+    DEFAULT_CSS = """
+    AdjustDialog .dialog-fields { height: auto; max-height: 16; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
@@ -364,46 +398,65 @@ class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], st
 
     def __init__(self, title: str, tiers: list[tuple[str, str]],
                  activities: list[tuple[str, str]], start: str | None,
-                 skip: tuple[str, ...], add: tuple[str, ...], note: str) -> None:
+                 skip: tuple[str, ...], add: tuple[str, ...], note: str,
+                 optional: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.heading = title
         self.tiers = tiers
         self.activities = activities
+        self.optional = activities if optional is None else optional
         self.start = start
         self.skip = skip
         self.add = add
         self.note = note
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import Select, SelectionList
+        from textual.containers import VerticalScroll
+        from textual.widgets import Select
 
+        addable = [*self.optional,
+                   *[(aid, title) for aid, title in self.activities
+                     if aid in self.add and all(aid != o for o, _ in self.optional)]]
         with Vertical(classes="dialog"):
-            yield Label(line(f"Adjust {self.heading}"), classes="dialog-title")
-            yield Label("Start at tier (placement)")
-            start: Select[str] = Select([(line(title), tid) for tid, title in self.tiers],
-                                        id="start",
-                                        prompt="the start (no placement)")
-            if self.start:
-                start.value = self.start
-            yield start
-            yield Label("Skip (not required for this student): space to mark")
-            yield SelectionList[str](*[(line(title), aid, aid in self.skip)
-                                       for aid, title in self.activities], id="skip")
-            yield Label("Add (required, from optional tiers): space to mark")
-            yield SelectionList[str](*[(line(title), aid, aid in self.add)
-                                       for aid, title in self.activities], id="add")
-            yield Label("Note for the student (accommodations)")
-            yield Input(self.note, id="note", placeholder="e.g. Extra time on quizzes")
+            title = Label(line(f"Adjust {self.heading}"), classes="dialog-title")
+            title.styles.padding = 0  # (a row saved: the dialog fits 80x24)
+            yield title
+            with VerticalScroll(classes="dialog-fields"):
+                yield Label("Start at tier (placement)")
+                start: Select[str] = Select([(line(title), tid) for tid, title in self.tiers],
+                                            id="start", compact=True,
+                                            prompt="the start (no placement)")
+                if self.start:
+                    start.value = self.start
+                yield start
+                yield Label("Skip (not required for this student): space marks x",
+                            markup=False)
+                skip = MarkedList(*[(line(title), aid, aid in self.skip)
+                                    for aid, title in self.activities], id="skip")
+                skip.styles.max_height = 5  # 3 rows: the whole dialog fits 80x24
+                yield skip
+                yield Label("Add (required, from optional tiers): space marks x",
+                            markup=False)
+                add = MarkedList(*[(line(title), aid, aid in self.add)
+                                   for aid, title in addable], id="add")
+                add.styles.max_height = 5
+                yield add
+                if not addable:
+                    yield Static("  (this playlist has no optional activities)",
+                                 markup=False)
+                yield Label("Note for the student (accommodations)")
+                yield Input(self.note, id="note", placeholder="e.g. Extra time on quizzes",
+                            compact=True)
             with Horizontal(classes="buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
         yield Footer()
 
     def action_save(self) -> None:
-        from textual.widgets import Select, SelectionList
+        from textual.widgets import Select
 
         start = self.query_one("#start", Select).value
-        skip = tuple(self.query_one("#skip", SelectionList).selected)
-        add = tuple(self.query_one("#add", SelectionList).selected)
+        skip = tuple(self.query_one("#skip", MarkedList).selected)
+        add = tuple(self.query_one("#add", MarkedList).selected)
         self.dismiss((start if isinstance(start, str) else None, skip, add,
                       self.query_one("#note", Input).value.strip()))

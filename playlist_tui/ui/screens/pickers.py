@@ -1,5 +1,10 @@
 """The searchable competency picker: type to filter, space to link or unlink, enter to
-confirm. Chosen competencies are marked ``[x]`` (not by colour)."""
+confirm. Chosen competencies are marked ``[x]`` (not by colour).
+
+A space typed while filtering goes into the filter ("ratio lang") unless it can only
+mean the highlighted competency: the filter is empty, only one competency is shown, or
+the teacher has moved the highlight (up/down) since the filter last changed. So a space
+never links or unlinks a competency that the next letters hide."""
 
 from __future__ import annotations
 
@@ -63,11 +68,13 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
         self.exclude = set(exclude)
         self.single = single
         self.shown: list[str] = []
+        self.picked = False  # the highlight was moved since the filter last changed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
             how = ("enter chooses" if self.single
-                   else "space links or unlinks, enter confirms")
+                   else "space links or unlinks (while filtering, pick with ↑↓ first), "
+                        "enter confirms")
             yield Label(f"{self.picker_title}: type to filter; {how}",
                         classes="dialog-title", markup=False)
             yield FilterInput(placeholder="Filter by id, name or statement", id="filter",
@@ -158,6 +165,7 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
 
     # ------------------------------------------------------------------ events
     def on_input_changed(self, event: Input.Changed) -> None:
+        self.picked = False
         self.fill()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -181,8 +189,13 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
         index = self.shown.index(current) if current in self.shown else 0
         target = self.shown[min(max(index + step, 0), len(self.shown) - 1)]
         options.highlighted = options.get_option_index(target)
+        self.picked = True
 
     def action_toggle_chosen(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.value.strip() and len(self.shown) != 1 and not self.picked:
+            field.insert_text_at_cursor(" ")  # a word break in the filter
+            return
         current = self.highlighted()
         if current is not None:
             self.toggle(current)

@@ -178,12 +178,14 @@ class StudentDetailScreen(DataScreen):
         current = self.data.record(self.student).teacher.adjustments.get(playlist.id)
         activities = [(a.id, f"{t.title}: {a.title}") for t in playlist.tiers
                       for a in t.activities]
+        optional = [(a.id, f"{t.title}: {a.title}") for t in playlist.tiers
+                    if t.complete != "all" for a in t.activities]
         person = self.data.students.get(self.student)
         dialog = AdjustDialog(
             f"{playlist.title} for {person.name if person else self.student}",
             [(t.id, t.title) for t in playlist.tiers], activities,
             current.start if current else None, current.skip if current else (),
-            current.add if current else (), current.note if current else "")
+            current.add if current else (), current.note if current else "", optional)
 
         def save(result: tuple[str | None, tuple[str, ...], tuple[str, ...], str] | None
                  ) -> None:
