@@ -136,3 +136,21 @@ def test_an_empty_repository_has_no_history(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     assert GitRepo(tmp_path).history() == []
     assert GitRepo(tmp_path / "nowhere").history() == []
+
+
+def test_a_review_names_the_author_once_and_can_leave_out_ones_own(history: Path) -> None:
+    # Issue 15: "Ms. Lee: lee: added group", and one's own commits in "what the last
+    # sync brought in".
+    review = GitRepo(history).review("HEAD~4..HEAD")
+    text = review.text(UTC)
+    assert "Ms Lee: retitled" in text and "lee: retitled" not in text.replace(
+        "Ms Lee: retitled", "")
+    assert "Ana Souza: unticked ratios/video" in text
+    others = review.without("LEE@school.example ")
+    assert [c.subject for c in others.commits] == [
+        "ana: unticked ratios/video", "ana: ticked ratios/practice, requested a check on RP.1"]
+    lines = [e.line(UTC) for e in others.events]
+    assert EXPECTED[7] not in lines and EXPECTED[2] not in lines  # Ms Lee's own work
+    assert EXPECTED[0] in lines and EXPECTED[5] in lines
+    assert all(g.events for g in others.groups)
+    assert review.without("") is review

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -486,6 +486,18 @@ class CommitInfo:
     email: str
     when: datetime
     subject: str
+    actor_id: str = ""
+    """The roster person with the author's email (their id and name), when known."""
+    actor: str = ""
+
+    @property
+    def line(self) -> str:
+        """``Ms Lee: added the group Table 2``: the author once, by roster name when known
+        (the app's subjects start with the actor's id or name: not said twice)."""
+        head, sep, rest = self.subject.partition(": ")
+        said = {self.author, self.actor_id, self.actor} - {""}
+        subject = rest if sep and rest and head in said else self.subject
+        return f"{safe_line(self.actor or self.author)}: {safe_line(subject)}"
 
 
 @dataclass(frozen=True)
@@ -516,14 +528,25 @@ class Review:
             return f"No commits in {self.rev_range}."
         n = len(self.commits)
         lines = [f"{n} commit{'s' if n != 1 else ''} in {self.rev_range}:"]
-        lines += [f"  {c.sha[:8]} {safe_line(c.author)}: {safe_line(c.subject)}"
-                  for c in self.commits]
+        lines += [f"  {c.sha[:8]} {c.line}" for c in self.commits]
         for group in self.groups:
             lines.append("")
             lines.append(f"{safe_line(group.student_name)}, {safe_line(group.playlist_title)}:")
             for event in group.events:
                 lines.append(f"  {event.line(tz)}")
         return "\n".join(lines)
+
+    def without(self, email: str) -> Review:
+        """The same review without the commits of ``email`` (one's own work, in a review
+        of what others brought in). The diff stays that of the whole range."""
+        wanted = email.strip().lower()
+        if not wanted:
+            return self
+        own = {c.sha for c in self.commits if c.email.strip().lower() == wanted}
+        groups = tuple(replace(g, events=kept) for g in self.groups
+                       if (kept := tuple(e for e in g.events if e.commit not in own)))
+        return Review(self.rev_range, tuple(c for c in self.commits if c.sha not in own),
+                      groups, self.diff)
 
 
 def _commit_infos(root: Path, revs: Sequence[str]) -> list[CommitInfo]:
@@ -560,9 +583,12 @@ def build_review(root: Path, rev_range: str, *, data: ClassData | None = None) -
         else:
             diff = run_git(root, "show", "--no-color", "--no-ext-diff", "--relative",
                            "--format=", rev_range, "--", ".").stdout
-    commits = _commit_infos(root, revs)
-    events = read_history(root, data=data, revs=revs, limit=None)
     names = Names(data)
+    commits = []
+    for info in _commit_infos(root, revs):
+        person = names.by_email(info.email)
+        commits.append(replace(info, actor_id=person[0], actor=person[1]) if person else info)
+    events = read_history(root, data=data, revs=revs, limit=None)
     grouped: dict[tuple[str | None, str | None], list[HistoryEvent]] = {}
     for event in events:
         grouped.setdefault((event.student, event.playlist), []).append(event)

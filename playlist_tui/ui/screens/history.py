@@ -55,6 +55,9 @@ class HistoryScreen(DataScreen):
         try:
             if self.show_diff and self.review_range:
                 review = self.repo.review(self._range(), data=self.data)
+                if self.review_range == "auto":  # what the others' work brought in
+                    mine = self.repo.git("config", "user.email", check=False).stdout
+                    review = review.without(mine)
                 text = review.text() + "\n\n" + (review.diff or "(no diff)")
             else:
                 events = self.repo.history(student=self.student, data=self.data, limit=300)
