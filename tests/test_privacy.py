@@ -7,6 +7,7 @@ tests/test_gitolite.py.
 from __future__ import annotations
 
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -198,3 +199,130 @@ def test_student_git_folders_live_inside_the_class_repository(privacy: Privacy) 
     identify(privacy.lee, "lee")
     # the class repository ignores students/, the student repository everything else
     assert git(privacy.lee, "status", "--porcelain").strip() == ""
+
+
+# ------------------------------------------------------- the audit, a second line of defence
+# A student's own repository holds no roster: what it brings is judged by the class
+# repository's (docs/privacy.md, "Who may write what").
+
+
+def _commit_in_own_repository(folder: Path, student: str, path: str, text: str,
+                              person: str, message: str) -> None:
+    """Commit ``path`` straight into ``student``'s own repository with plain git, as a
+    student testing limits would (no app, no rules), and push it."""
+    git_dir = student_git_dir(folder, student)
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
+    (folder / path).write_text(text)
+    env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(folder)}
+    from tests.gitutil import EMAILS
+
+    for args in (["add", "-f", "--", path],
+                 ["-c", f"user.name={person}", "-c", f"user.email={EMAILS[person]}",
+                  "-c", "commit.gpgsign=false", "commit", "-qm", message],
+                 ["push", "-q", "origin", "HEAD:main"]):
+        subprocess.run(["git", *args], cwd=folder, env={**_env(), **env}, check=True,
+                       capture_output=True)
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def test_a_decision_forged_in_a_students_own_repository_is_not_merged(privacy: Privacy
+                                                                      ) -> None:
+    ana = privacy.clone("ana", "ana")
+    forged = (ana / "students/ana/teacher.toml").read_text() if (
+        ana / "students/ana/teacher.toml").exists() else ""
+    forged += ('\n[[decisions]]\ncompetency = "RP.1"\nresult = "mastered"\nby = "lee"\n'
+               'at = 2026-12-01T09:00:00Z\n')
+    # the plain bare remote has no server rules: only the audit stands in the way
+    _commit_in_own_repository(ana, "ana", "students/ana/teacher.toml", forged, "ana",
+                              "lee: mastered RP.1")
+    teachers_file = privacy.lee / "students/ana/teacher.toml"
+    result = open_repo(privacy.lee).sync()
+    assert not result.ok
+    assert "ana's repository" in result.message
+    assert "only teachers may write it" in result.message
+    assert not teachers_file.exists() or "mastered" not in teachers_file.read_text()
+    # the teacher can see it with the audit, by the class repository's roster
+    out = subprocess.run(
+        [sys.executable, "-m", "playlist_tui", "audit", str(privacy.server /
+         "math6-students/ana.git"), "--student", "ana", "--roster-from",
+         str(privacy.class_remote)], capture_output=True, text=True, check=False)
+    assert out.returncode == 1, out.stderr
+    assert "students/ana/teacher.toml: this file holds teachers' decisions" in out.stdout
+
+
+def test_another_students_file_in_a_students_repository_is_not_merged(privacy: Privacy
+                                                                      ) -> None:
+    ana = privacy.clone("ana", "ana")
+    _commit_in_own_repository(ana, "ana", "students/ben/student.toml",
+                              'ticks = {}\n', "ana", "ana: a file for ben")
+    result = open_repo(privacy.lee).sync()
+    assert not result.ok
+    assert "only the files of students/ana/ belong in it" in result.message
+    assert not (privacy.lee / "students/ben/student.toml").read_text().startswith("ticks")
+
+
+def test_the_audit_of_an_honest_students_repository_is_clean(privacy: Privacy) -> None:
+    ana = privacy.clone("ana", "ana")
+    remote = privacy.server / "math6-students/ana.git"
+    moved = git(remote, "rev-parse", "main").strip()
+    ClassStore(ana).apply(ops.Tick("ana", "ratios", "video"))
+    assert open_repo(ana).sync().ok
+    from playlist_tui.model.files import Result
+
+    ClassStore(privacy.lee).apply(ops.RecordDecision(
+        student="ana", result=Result.NOT_YET, by="lee", competency="RP.1",
+        feedback="Show the table"))
+    assert open_repo(privacy.lee).sync().ok  # merged: the student's own file
+    # what came after the move (the moved history has a tick Ms Lee made in Ana's file)
+    out = subprocess.run(
+        [sys.executable, "-m", "playlist_tui", "audit", str(remote), "--since", moved,
+         "--student", "ana", "--roster-from", str(privacy.class_remote)],
+        capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no violations" in out.stderr
+    # the whole history: the first commit (Ms Lee's, the class) may hold Ana's files; the
+    # tick Ms Lee made in Ana's own file before the move is the one thing reported
+    whole = subprocess.run(
+        [sys.executable, "-m", "playlist_tui", "audit", str(remote), "--student", "ana",
+         "--roster-from", str(privacy.class_remote)], capture_output=True, text=True,
+        check=False)
+    assert whole.returncode == 1
+    assert whole.stdout.count("\n") == 1, whole.stdout
+    assert "only Ana Souza may write their own file" in whole.stdout
+    usage = subprocess.run([sys.executable, "-m", "playlist_tui", "audit", str(privacy.lee),
+                            "--student", "ana"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "--roster-from" in usage.stderr
+
+
+def test_the_servers_hook_judges_a_students_push_by_the_class_roster(privacy: Privacy
+                                                                     ) -> None:
+    """The hook of 'playlist-tui server hook', installed on the students' repositories of
+    a server (here a folder; gitolite gives GL_REPO and GL_USER the same way)."""
+    hook_text = subprocess.run([sys.executable, "-m", "playlist_tui", "server", "hook"],
+                               capture_output=True, text=True, check=True).stdout
+    for sid in privacy.students:
+        hook = privacy.server / "math6-students" / f"{sid}.git" / "hooks" / "pre-receive"
+        hook.write_text(hook_text)
+        hook.chmod(0o755)
+    ana = privacy.clone("ana", "ana")
+    import os
+
+    os.environ["GL_REPO"], os.environ["GL_USER"] = "math6-students/ana", "ana"
+    try:
+        ClassStore(ana).apply(ops.Tick("ana", "ratios", "worksheet"))
+        honest = open_repo(ana).sync()
+        assert honest.ok, honest.message
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            _commit_in_own_repository(ana, "ana", "students/ana/teacher.toml",
+                                      'note = "forged"\n', "ana", "ana: forged")
+        assert b"this file holds teachers' decisions" in refused.value.stderr
+        assert b"push to refs/heads/main refused" in refused.value.stderr
+    finally:
+        del os.environ["GL_REPO"], os.environ["GL_USER"]
+    remote_log = git(privacy.server / "math6-students/ana.git", "log", "--format=%s", "main")
+    assert "forged" not in remote_log

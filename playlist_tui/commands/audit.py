@@ -1,4 +1,5 @@
-"""``playlist-tui audit [FOLDER] [--since REV] [--until REV] [--push OLD NEW --ref REF]``"""
+"""``playlist-tui audit [FOLDER] [--since REV] [--until REV] [--push OLD NEW --ref REF]
+[--student ID --roster-from CLASS_REPOSITORY]``"""
 
 from __future__ import annotations
 
@@ -28,18 +29,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "OLD (of HEAD for a new ref)")
     parser.add_argument("--ref", metavar="REF", default="the branch",
                         help="the name of the ref being updated, for the messages (--push)")
+    parser.add_argument("--pusher", metavar="ID",
+                        help="with --push on a server with access control (gitolite's "
+                             "$GL_USER): who pushes; a teacher's first push into an empty "
+                             "repository (moving a class in) is taken as it is")
+    parser.add_argument("--student", metavar="ID",
+                        help="privacy mode: FOLDER is student ID's own repository, judged by "
+                             "the roster of --roster-from (docs/privacy.md)")
+    parser.add_argument("--roster-from", metavar="CLASS_REPOSITORY",
+                        help="with --student: the class repository (a clone or a bare "
+                             "repository) whose HEAD's class.toml is the roster")
 
 
 def run(args: argparse.Namespace) -> int:
-    from playlist_tui.store.audit import AuditError, audit, audit_push
+    from playlist_tui.store.audit import (
+        AuditError,
+        audit,
+        audit_push,
+        audit_student,
+        audit_student_push,
+        roster_at,
+    )
     from playlist_tui.store.gitcmd import GitError
 
+    if (args.student is None) != (args.roster_from is None):
+        print("playlist-tui: --student and --roster-from go together: the student's "
+              "repository is judged by the class repository's roster", file=sys.stderr)
+        return 2
     folder = class_folder(args.folder)
     if folder is None:
         return 2
     try:
-        if args.push:
-            report = audit_push(folder, args.push[0], args.push[1], args.ref)
+        if args.student is not None:
+            roster = roster_at(args.roster_from)
+            if args.push:
+                report = audit_student_push(folder, args.student, roster, args.push[0],
+                                            args.push[1], args.ref, args.pusher or None)
+            else:
+                report = audit_student(folder, args.student, roster, args.since,
+                                       args.until)
+        elif args.push:
+            report = audit_push(folder, args.push[0], args.push[1], args.ref,
+                                args.pusher or None)
         else:
             report = audit(folder, since=args.since, until=args.until)
     except (AuditError, GitError) as exc:

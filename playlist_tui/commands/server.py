@@ -1,4 +1,5 @@
-"""``playlist-tui server setup|add-student [FOLDER] --admin URL [--name NAME]``"""
+"""``playlist-tui server setup|add-student [FOLDER] --admin URL [--name NAME]`` and
+``playlist-tui server hook``"""
 
 from __future__ import annotations
 
@@ -17,20 +18,23 @@ EPILOG = """examples:
   playlist-tui server setup --admin ssh://git@git.school.example/gitolite-admin --name math6
   playlist-tui server add-student --student zoe-li --admin git@git.school.example:gitolite-admin
   playlist-tui server setup ~/classes/math6 --admin git@git.school.example:gitolite-admin
+  playlist-tui server hook > ~/.gitolite/hooks/common/pre-receive   (on the server)
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("action", choices=["setup", "add-student"],
+    parser.add_argument("action", choices=["setup", "add-student", "hook"],
                         help="setup: write the server's configuration from the roster; "
                              "add-student: the same, after checking that --student is in the "
-                             "roster (its repository is made, its key let in)")
+                             "roster (its repository is made, its key let in); hook: print "
+                             "the pre-receive hook that audits every push on the server "
+                             "(run it on the server, where playlist-tui is installed)")
     add_folder_argument(parser)
     parser.add_argument("--student", metavar="ID", help="with add-student: the student added "
                         "to class.toml (e.g. with 'playlist-tui roster add')")
-    parser.add_argument("--admin", required=True, metavar="URL",
+    parser.add_argument("--admin", metavar="URL",
                         help="address of the server's gitolite-admin repository (you need "
                              "its admin key)")
     parser.add_argument("--migrating", action="store_true",
@@ -47,6 +51,15 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.gitcmd import GitError
     from playlist_tui.store.server import setup
 
+    if args.action == "hook":
+        from playlist_tui.store.server import gitolite_hook
+
+        print(gitolite_hook([sys.executable, "-m", "playlist_tui"]), end="")
+        return 0
+    if not args.admin:
+        print(f"playlist-tui: server {args.action} needs --admin URL (the server's "
+              "gitolite-admin repository)", file=sys.stderr)
+        return 2
     folder = class_folder(args.folder)
     if folder is None:
         return 2

@@ -42,6 +42,7 @@ import base64
 import binascii
 import hashlib
 import os
+import subprocess
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -49,11 +50,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from playlist_tui.model import tomlparse
+from playlist_tui.model.ids import id_error
 from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import (
     BlobReader,
     GitError,
     check_revs,
+    git_env,
     is_zero,
     log_format,
     parse_log,
@@ -360,6 +363,10 @@ class _Judge:
     after: dict[str, Roster] = field(default_factory=dict)
     """The roster in force after each judged commit."""
     rosters: dict[str | None, Roster] = field(default_factory=dict)
+    student: str | None = None
+    """A student's own repository (privacy mode): only ``students/ID/`` belongs in it,
+    the roster is the class repository's (``trusted``) and never changes here, and its
+    first commit may be the student's own."""
 
     def roster_of_blob(self, oid: str | None) -> Roster:
         if oid not in self.rosters:
@@ -384,7 +391,13 @@ class _Judge:
         signer = roster.by_fingerprint(commit.key) if commit.status == "G" else None
         identity = _identity(author, signer, commit.status)
         writer = signer or author
-        if first:
+        if first and self.student is not None:
+            for problem in identity:
+                self.add(commit, "", problem)
+            if writer is None or (writer.role != "teacher" and writer.id != self.student):
+                self.add(commit, "", f"the first commit of {roster.name(self.student)}'s "
+                         "repository must be made by a teacher or by that student")
+        elif first:
             for problem in identity:
                 self.add(commit, "", problem)
             if writer is None or writer.role != "teacher":
@@ -396,6 +409,12 @@ class _Judge:
                 kind = _MODE_WORDS.get(value[0], f"a file of mode {value[0]}")
                 self.add(commit, path, f"{kind} is not allowed in the class folder: only "
                          "regular files")
+            if self.student is not None and not path.startswith(
+                    f"{layout.STUDENTS_DIR}/{self.student}/"):
+                self.add(commit, path, f"this is {roster.name(self.student)}'s own "
+                         f"repository: only the files of {layout.STUDENTS_DIR}/"
+                         f"{self.student}/ belong in it")
+                continue
             if first:
                 continue
             for problem in identity:
@@ -449,6 +468,10 @@ class _Judge:
                     self.after[sha] = self.trusted
                     continue
                 own = {p: new for p, (_, new) in commit.diffs[0].items()}
+                if self.student is not None:  # the roster comes from the class repository
+                    self.judge(commit, self.trusted, own, first=True)
+                    self.after[sha] = self.trusted
+                    continue
                 roster = self.roster_of_blob(_oid(own.get(class_file)))
                 self.judge(commit, roster, own, first=True)
                 self.after[sha] = roster
@@ -498,13 +521,16 @@ def _signing_config(repo: GitRepo, rosters: list[Roster], report: AuditReport
     return ["gpg.format=ssh", f"gpg.ssh.allowedSignersFile={name}"], Path(name)
 
 
-def audit_range(root: Path | str, old: str | None, new: str, *, fast_forward: bool = True
-                ) -> AuditReport:
+def audit_range(root: Path | str, old: str | None, new: str, *, fast_forward: bool = True,
+                student: tuple[str, Roster] | None = None) -> AuditReport:
     """Judge every commit of ``new`` that ``old`` does not have, by the rules of ``old``.
 
     ``old`` is the trusted side (None: nothing is trusted, the whole history of ``new`` is
     judged from its first commit, the only root allowed). With ``fast_forward``, ``new``
     not containing ``old`` is itself a violation (an update that would drop commits).
+    ``student``: (id, the class repository's roster) for a student's own repository of
+    privacy mode, which holds no roster: every commit is judged by that roster, and a file
+    outside ``students/ID/`` is refused.
     Raises AuditError when a revision cannot be read."""
     repo = GitRepo(root)
     if not repo.is_repo():
@@ -536,7 +562,10 @@ def audit_range(root: Path | str, old: str | None, new: str, *, fast_forward: bo
                 first_root = commits[first_root].parents[0]
             trusted_blob = reader.oid(f"{first_root}:{prefix}{layout.CLASS_FILE}")
         judge = _Judge(repo, Roster(), commits, reader, report)
-        judge.trusted = judge.roster_of_blob(trusted_blob)
+        if student is not None:
+            judge.student, judge.trusted = student
+        else:
+            judge.trusted = judge.roster_of_blob(trusted_blob)
         if old_sha is not None and fast_forward:
             ancestor = run_git(repo.root, "merge-base", "--is-ancestor", old_sha, new_sha,
                                check=False)
@@ -551,8 +580,8 @@ def audit_range(root: Path | str, old: str | None, new: str, *, fast_forward: bo
             return report
         blobs = {reader.oid(f"{sha}:{prefix}{layout.CLASS_FILE}") for sha in order}
         rosters = [judge.trusted, *(judge.roster_of_blob(b) for b in sorted(
-            b for b in blobs if b))]
-        if old_sha is None:
+            b for b in blobs if b) if student is None)]
+        if old_sha is None and student is None:
             rosters.append(current_roster(repo))
         config, signers = _signing_config(repo, rosters, report)
         try:
@@ -591,14 +620,24 @@ def audit_incoming(root: Path | str, old: str, new: str) -> AuditReport:
     return audit_range(root, old, new, fast_forward=False)
 
 
-def audit_push(root: Path | str, old: str, new: str, ref: str) -> AuditReport:
+def audit_push(root: Path | str, old: str, new: str, ref: str, pusher: str | None = None
+               ) -> AuditReport:
     """For the server's pre-receive hook: one ref update as git gives it (``old`` all
     zeros: a new ref; ``new`` all zeros: a deletion). A deletion is refused; a new ref is
     judged by the rules of the repository's default branch (HEAD) when it has one, else
     (the first push of a class) from its first commit; an update must be a fast-forward
-    and is judged by the rules of ``old``."""
+    and is judged by the rules of ``old``. ``pusher``: who pushes, as a server with access
+    control authenticated them (gitolite's ``GL_USER``): a teacher's first push into an
+    empty repository is then taken as it is (see :func:`_moving_in`)."""
     repo = GitRepo(root)
     report = AuditReport()
+    if pusher is not None and is_zero(old) and not is_zero(new) \
+            and _default_branch(root) is None:
+        check_revs([new])
+        with BlobReader(repo.root) as reader:
+            found = reader.read(f"{new}:{layout.CLASS_FILE}")
+        if _moving_in(report, pusher, parse_roster(found[1] if found else None)):
+            return report
     if is_zero(new):
         report.violations.append(Violation(old, "(the push)", "", f"deleting {ref} is "
                                            "refused: a class keeps its history"))
@@ -609,3 +648,80 @@ def audit_push(root: Path | str, old: str, new: str, ref: str) -> AuditReport:
         if repo.is_repo() else None
     default = out.stdout.strip() if out is not None and out.ok else None
     return audit_range(root, default, new, fast_forward=False)
+
+
+def roster_at(repository: Path | str, rev: str = "HEAD") -> Roster:
+    """The roster of ``rev`` in a class repository (a clone or a bare repository on a
+    server): the trusted roster for a student's own repository, which holds none.
+    Raises AuditError when it cannot be read."""
+    root = Path(repository)
+    if not root.is_dir():
+        raise AuditError(f"{repository} is not a folder")
+    check_revs([rev])
+    # Another repository than the one a hook runs in: git's quarantine of the pushed
+    # objects (GIT_OBJECT_DIRECTORY...) belongs to that one, not to this.
+    env = {k: v for k, v in git_env().items() if k not in (
+        "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH",
+        "GIT_DIR", "GIT_WORK_TREE")}
+    try:
+        out = subprocess.run(["git", "-C", str(root), "cat-file", "blob",
+                              f"{rev}:{layout.CLASS_FILE}"], capture_output=True, env=env,
+                             timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AuditError(f"cannot read the roster of {repository}: {exc}") from exc
+    if out.returncode != 0:
+        raise AuditError(f"{repository} has no {layout.CLASS_FILE} at {rev}: give the class "
+                         "repository")
+    return parse_roster(out.stdout)
+
+
+def audit_student(root: Path | str, student: str, roster: Roster, old: str | None,
+                  new: str, *, fast_forward: bool = True) -> AuditReport:
+    """Judge the commits of ``old..new`` in ``student``'s own repository (privacy mode)
+    by ``roster``, the class repository's (see :func:`roster_at`): the student may write
+    only their ``student.toml``, teachers only ``teacher.toml``, nothing else belongs
+    there. Run it with the student repository selected (``gitcmd.repository``) when its
+    git folder is not found from ``root``."""
+    if id_error(student) is not None:
+        raise AuditError(f"not a student id: {student!r}")
+    return audit_range(root, old, new, fast_forward=fast_forward, student=(student, roster))
+
+
+def _default_branch(root: Path | str) -> str | None:
+    repo = GitRepo(root)
+    out = run_git(repo.root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False) \
+        if repo.is_repo() else None
+    return out.stdout.strip() if out is not None and out.ok else None
+
+
+def _moving_in(report: AuditReport, pusher: str | None, roster: Roster) -> bool:
+    """A teacher's first push into an empty repository of the server (moving a class in
+    with its history, whose rewritten commits carry no signatures) is taken as it is; the
+    server's own rules (gitolite) already say who may write there. Says so in a note."""
+    person = next((p for p in roster.people if p.id == pusher), None)
+    if person is None or person.role != "teacher":
+        return False
+    report.notes.append(f"the first push into this empty repository, by the teacher "
+                        f"{person.name}, was taken as it is (moving a class in): every "
+                        "later push is judged commit by commit")
+    return True
+
+
+def audit_student_push(root: Path | str, student: str, roster: Roster, old: str, new: str,
+                       ref: str, pusher: str | None = None) -> AuditReport:
+    """:func:`audit_push` for a student's own repository on the server, by the class
+    repository's ``roster``. ``pusher``: the roster id of who pushes, as the server
+    authenticated them (gitolite's ``GL_USER``)."""
+    if is_zero(new):
+        report = AuditReport()
+        report.violations.append(Violation(old, "(the push)", "", f"deleting {ref} is "
+                                           "refused: a record keeps its history"))
+        return report
+    if not is_zero(old):
+        return audit_student(root, student, roster, old, new, fast_forward=True)
+    default = _default_branch(root)
+    if default is None:
+        report = AuditReport()
+        if _moving_in(report, pusher, roster):
+            return report
+    return audit_student(root, student, roster, default, new, fast_forward=False)

@@ -264,12 +264,15 @@ class GitRepo:
 
     ``git_dir``: the repository's git folder when it is not found from the folder: a
     student's own repository in privacy mode, whose work tree is the class folder and
-    which holds only that student's files (:mod:`playlist_tui.store.workspace`)."""
+    which holds only that student's files (:mod:`playlist_tui.store.workspace`);
+    ``student`` is then whose it is (sync judges what it fetches by the class's roster)."""
 
     def __init__(self, root: Path | str, *, push_attempts: int = 6, backoff: float = 0.5,
-                 rng: random.Random | None = None, git_dir: Path | None = None) -> None:
+                 rng: random.Random | None = None, git_dir: Path | None = None,
+                 student: str | None = None) -> None:
         self.root = Path(root).resolve()
         self.git_dir = git_dir
+        self.student = student
         self.push_attempts = max(1, push_attempts)
         self.backoff = backoff
         self.rng = rng or random.Random()
@@ -1014,16 +1017,29 @@ class GitRepo:
     def _check_incoming(self, tracking: str, remote: str) -> SyncResult | None:
         """Judge the fetched commits by the rules this clone already has (the audit's
         trusted side: our HEAD's roster) before merging them: a commit that breaks them
-        is not merged, and the result says which, who and what rule. Student
-        repositories of privacy mode are guarded by the server's per-file rules instead
-        (their history holds no roster)."""
-        if self.git_dir is not None:
-            return None
-        from playlist_tui.store.audit import AuditError, audit_incoming
+        is not merged, and the result says which, who and what rule. A student's own
+        repository of privacy mode (``student``) holds no roster: its commits are judged
+        by the class repository's (its HEAD, which this clone trusts), and only that
+        student's files belong in it."""
+        from playlist_tui.store.audit import (
+            AuditError,
+            audit_incoming,
+            audit_student,
+            roster_at,
+        )
 
         try:
-            report = audit_incoming(self.root, "HEAD", tracking)
-        except AuditError as exc:
+            if self.git_dir is None:
+                report = audit_incoming(self.root, "HEAD", tracking)
+            elif self.student is None:
+                return None  # a repository of its own that is no student's: not ours to judge
+            else:
+                with repository(None, self.root):  # the class repository's roster
+                    roster = roster_at(self.root, "HEAD")
+                head = "HEAD" if self._rev("HEAD") else None
+                report = audit_student(self.root, self.student, roster, head, tracking,
+                                       fast_forward=False)
+        except (AuditError, GitError) as exc:
             return SyncResult(False, f"Did not merge the changes from {remote}: they could "
                               f"not be checked ({exc}). Nothing was merged and nothing was "
                               "lost.")

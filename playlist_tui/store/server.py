@@ -22,6 +22,7 @@ the repositories. Running it again after a roster change updates everything.
 from __future__ import annotations
 
 import re
+import shlex
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from playlist_tui.store import layout
 from playlist_tui.store.gitcmd import NETWORK_TIMEOUT, GitError, run_git
 from playlist_tui.store.reading import read_text
 
-__all__ = ["Plan", "gitolite_conf", "plan", "setup"]
+__all__ = ["Plan", "gitolite_conf", "gitolite_hook", "plan", "setup"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -165,3 +166,57 @@ def setup(root: Path, name: str, admin_url: str, *, work: Path | None = None,
             raise GitError(f"the server refused the configuration: {out.last_error_line()}")
         done.append("pushed to the server")
     return p, done
+
+
+def gitolite_hook(program: list[str]) -> str:
+    """The pre-receive hook that makes the audit the second line of defence on every
+    repository of a gitolite server (``~/.gitolite/hooks/common/pre-receive`` of the
+    server's git user, then ``gitolite setup --hooks-only``). ``program``: how to run
+    playlist-tui on the server.
+
+    - ``NAME`` (a class repository: HEAD or the pushed commit has ``class.toml``): each
+      update judged by ``audit --push`` (docs/git.md section 7);
+    - ``NAME-students/ID``: judged by ``audit --push --student ID --roster-from
+      NAME.git``: the class repository's roster, which the student's repository cannot
+      change; only ``students/ID/`` may be in it;
+    - other repositories (``gitolite-admin``, anything not a class): left alone.
+
+    gitolite's own rules run first (who may push, which files); the hook passes the
+    authenticated user (``GL_USER``) as ``--pusher``."""
+    command = " ".join(shlex.quote(part) for part in program)
+    return f"""#!/bin/sh
+# pre-receive for gitolite, written by 'playlist-tui server hook' (docs/privacy.md).
+# Install: save as ~/.gitolite/hooks/common/pre-receive of the server's git user, make it
+# executable, then run 'gitolite setup --hooks-only' as that user.
+repo=${{GL_REPO:-}}
+case "$repo" in
+    ''|gitolite-admin) exit 0 ;;
+esac
+here=$(pwd -P)
+base=${{here%/"$repo".git}}
+case "$repo" in
+    *-students/*)
+        klass=${{repo%-students/*}}
+        student=${{repo##*/}}
+        if [ "$base" = "$here" ] || [ ! -d "$base/$klass.git" ]; then
+            echo "playlist-tui: cannot find the class repository $klass of $repo: push refused" >&2
+            exit 1
+        fi
+        set -- --student "$student" --roster-from "$base/$klass.git"
+        ;;
+    *) set -- ;;
+esac
+status=0
+while read -r old new ref; do
+    if [ $# -eq 0 ] && ! git cat-file -e "HEAD:class.toml" 2>/dev/null \\
+            && ! git cat-file -e "$new:class.toml" 2>/dev/null; then
+        continue  # not a class repository
+    fi
+    if ! {command} audit . --push "$old" "$new" --ref "$ref" \\
+            --pusher "${{GL_USER:-}}" "$@"; then
+        echo "playlist-tui: push to $ref refused: see the lines above." >&2
+        status=1
+    fi
+done
+exit $status
+"""

@@ -219,7 +219,7 @@ class Workspace:
 
     def student_repo(self, student: str) -> GitRepo:
         return GitRepo(self.root, git_dir=self._git_root() / f"{student}.git",
-                       **self.options)
+                       student=student, **self.options)
 
     def repos(self) -> list[tuple[str, GitRepo]]:
         return [(sid, self.student_repo(sid)) for sid in self.present()]
