@@ -82,13 +82,17 @@ STUDENTS: dict[str, dict[str, Any]] = {
 
 def build(students: dict[str, dict[str, Any]] = STUDENTS) -> ClassData:
     files = ParsedFiles(
-        class_file=CLASS, frameworks=[("frameworks/math.toml", FRAMEWORK)],
+        class_file=CLASS if set(students) <= set(ROSTER) else CLASS.model_copy(update={
+            "students": [*CLASS.students, *(s.model_copy(update={"id": sid, "name": sid})
+                                           for sid in students if sid not in ROSTER
+                                           for s in CLASS.students[:1])]}),
+        frameworks=[("frameworks/math.toml", FRAMEWORK)],
         playlists=[("playlists/ratios.toml", RATIOS), ("playlists/rates.toml", RATES)])
     for sid, own in students.items():
         folder = f"students/{sid}"
         files.student_folders[sid] = folder
         files.student_files[sid] = (f"{folder}/student.toml", StudentFile.model_validate({
-            "ticks": dict.fromkeys(own.get("ticks", ()), at(2)),
+            "ticks": dict.fromkeys(own.get("ticks", ()), at(own.get("ticked_on", 2))),
             "requests": own.get("requests", {})}))
         files.teacher_files[sid] = (f"{folder}/teacher.toml", TeacherFile.model_validate({
             "decisions": own.get("decisions", {}),
@@ -108,18 +112,18 @@ def rows(found: list[Suggestion]) -> list[tuple[str, str, tuple[str, ...]]]:
 def test_suggestions_for_the_whole_class() -> None:
     assert rows(suggest_groups(DATA)) == [
         # three students each: then by reason ("Must do" before "Should do")
-        ("tier:ratios/must", "Working on tier Must do of Ratios (3 students)",
+        ("tier:ratios/must", "Working on tier Must do of Ratios",
          ("ana", "ben", "hal")),
         # ivy was placed at Should do by her teacher
-        ("tier:ratios/should", "Working on tier Should do of Ratios (3 students)",
+        ("tier:ratios/should", "Working on tier Should do of Ratios",
          ("cai", "dee", "ivy")),
         # two students each, by reason. dee asked again, but her latest decision is not yet
         ("not-yet:ratio", "Not yet on ratio: needs re-teaching", ("cai", "dee")),
-        ("ready:rate", "Ready for a check on rate, not requested yet (2 students)",
+        ("ready:rate", "Ready for a check on rate, not requested yet",
          ("eve", "gil")),
-        ("ready:ratio", "Ready for a check on ratio, not requested yet (2 students)",
+        ("ready:ratio", "Ready for a check on ratio, not requested yet",
          ("eve", "gil")),
-        ("tier:rates/lab", "Working on tier Lab of Unit Rates (2 students)", ("ana", "ben")),
+        ("tier:rates/lab", "Working on tier Lab of Unit Rates", ("ana", "ben")),
         # fay alone: not yet on rate (a group of one is not suggested); she mastered ratio
         # and has asked about rate, so she is ready for neither check
     ]
@@ -140,7 +144,7 @@ def test_suggestions_about_one_playlist() -> None:
     # rates: its tier, its competency (rate: only fay, alone) and its check (eve and gil
     # are ready for rate through ratios, not through rates: not assigned to them)
     assert rows(suggest_groups(DATA, playlist="rates")) == [
-        ("tier:rates/lab", "Working on tier Lab of Unit Rates (2 students)", ("ana", "ben"))]
+        ("tier:rates/lab", "Working on tier Lab of Unit Rates", ("ana", "ben"))]
     assert [s.key for s in suggest_groups(DATA, playlist="rates", min_size=1)] == [
         "tier:rates/lab", "not-yet:rate"]
     assert [s.key for s in suggest_groups(DATA, playlist="ratios")] == [
@@ -167,3 +171,40 @@ def test_a_class_where_nobody_shares_a_next_step() -> None:
                                          "d2": dec("mastered", 3, competency="rate")}}
                      for sid in ROSTER}
     assert suggest_groups(build(everyone_done)) == []
+
+
+def test_reasons_carry_no_count_the_size_is_apart() -> None:
+    # A reason may become a group's name: "(3 students)" in it would go stale.
+    for suggestion in suggest_groups(DATA, min_size=1):
+        assert "student" not in suggestion.reason
+    sizes = {s.key: s.size for s in suggest_groups(DATA, min_size=1)}
+    assert sizes["tier:ratios/must"] == "3 students"
+    assert sizes["not-yet:rate"] == "1 student"
+
+
+def test_a_student_who_just_got_not_yet_is_not_ready_not_requested() -> None:
+    # kim and lou finished the tiers and got "not yet" on ratio the next day: they need
+    # re-teaching, not a reminder to ask. lou ticks again afterwards: ready again.
+    students = {**STUDENTS,
+                "kim": {"ticks": [*CORE, "ratios/p1"],
+                        "decisions": {"d1": dec("not-yet", 3, competency="ratio")}},
+                "lou": {"ticks": [*CORE, "ratios/p2"], "ticked_on": 4,
+                        "decisions": {"d1": dec("not-yet", 3, competency="ratio")}}}
+    found = {s.key: s.students for s in suggest_groups(build(students), min_size=1)}
+    assert found["ready:ratio"] == ("eve", "gil", "lou")
+    assert found["not-yet:ratio"] == ("cai", "dee", "kim", "lou")
+
+
+def test_a_withdrawn_not_yet_does_not_count() -> None:
+    # The teacher withdrew kim's "not yet" (a slip): she is ready, not requested.
+    students = {**STUDENTS,
+                "kim": {"ticks": [*CORE, "ratios/p1"],
+                        "decisions": {"d1": dec("not-yet", 3, competency="ratio"),
+                                      "d2": dec_withdrawn("d1", 3)}}}
+    found = {s.key: s.students for s in suggest_groups(build(students), min_size=1)}
+    assert found["ready:ratio"] == ("eve", "gil", "kim")
+    assert "kim" not in found["not-yet:ratio"]
+
+
+def dec_withdrawn(supersedes: str, day: int) -> dict[str, Any]:
+    return {"supersedes": supersedes, "withdrawn": True, "at": at(day), "by": "lee"}

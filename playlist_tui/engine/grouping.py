@@ -8,8 +8,13 @@ docs/formats.md, section 12.7), over the students of the roster:
 - ``not-yet:COMPETENCY``: the latest decision on the competency is "not yet" ("Not yet on
   MATH.6.RP.2: needs re-teaching");
 - ``ready:COMPETENCY``: ready to request a check on it through an assigned playlist, not
-  mastered and not requested ("Ready for a check on MATH.6.RP.1, not requested yet (4
-  students)").
+  mastered and not requested ("Ready for a check on MATH.6.RP.1, not requested yet"). A
+  student whose latest decision on it (of those that count:
+  :func:`~playlist_tui.engine.mastery.counted_decisions`) is "not yet" is not ready again
+  until they tick an activity after that decision: they are in the "not yet" group.
+
+A reason never carries a count: it may become a group's name, and a count in a name goes
+stale as soon as a student moves on (screens show the count beside it).
 
 Only suggestions with at least ``min_size`` students are given, largest first, then by
 reason and key; the students of a suggestion are in roster order.
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playlist_tui.engine.mastery import State, statuses
+from playlist_tui.engine.mastery import CompetencyStatus, State, statuses
 from playlist_tui.engine.progress import tier_statuses
 from playlist_tui.engine.readiness import readiness
 from playlist_tui.model.files import Playlist
@@ -36,9 +41,22 @@ class Suggestion:
     def kind(self) -> str:
         return self.key.partition(":")[0]
 
+    @property
+    def size(self) -> str:
+        """``3 students``: shown beside the reason, never stored in a name."""
+        return students_words(len(self.students))
 
-def _students(n: int) -> str:
+
+def students_words(n: int) -> str:
     return f"{n} student" if n == 1 else f"{n} students"
+
+
+def _worked_since(data: ClassData, student: str, status: CompetencyStatus) -> bool:
+    """Whether the student ticked an activity after their latest "not yet" decision."""
+    if status.state != State.NOT_YET or status.latest is None:
+        return True
+    since = status.latest.at
+    return any(at > since for at in data.record(student).student.ticks.values())
 
 
 def _competencies_of(playlist: Playlist) -> set[str]:
@@ -90,7 +108,7 @@ def suggest_groups(data: ClassData, playlist: str | None = None, min_size: int =
         for item in assigned:
             for competency in item.check.competencies:
                 now = current.get(competency)
-                if now is None or now.mastered:
+                if now is None or now.mastered or not _worked_since(data, sid, now):
                     continue
                 if readiness(data, sid, item, competency).ready:
                     add(f"ready:{competency}",
@@ -100,9 +118,6 @@ def suggest_groups(data: ClassData, playlist: str | None = None, min_size: int =
     for key, found in members.items():
         if len(found) < max(1, min_size):
             continue
-        reason = reasons[key]
-        if not key.startswith("not-yet:"):
-            reason += f" ({_students(len(found))})"
-        out.append(Suggestion(key, reason, tuple(found)))
+        out.append(Suggestion(key, reasons[key], tuple(found)))
     out.sort(key=lambda s: (-len(s.students), s.reason, s.key))
     return out

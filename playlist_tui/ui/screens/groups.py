@@ -1,30 +1,64 @@
-"""Groups for small-group instruction: suggestions with their reason; save one as a group."""
+"""Groups for small-group instruction: suggestions with their reason, and the class's
+groups, made, renamed, edited and deleted by hand.
+
+Each action is one operation of :mod:`playlist_tui.store.roster_ops` (a small edit of
+class.toml: a new block, one changed line, or the group's block and its assignments).
+A suggestion is saved only with a name the teacher writes (the reason is the
+placeholder); the same students saved twice are refused, naming the group they are
+already; a name never carries a count (counts go stale; they are shown beside it).
+"""
 
 from __future__ import annotations
 
-import re
+import hashlib
+import unicodedata
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from playlist_tui.engine.grouping import Suggestion, suggest_groups
+from playlist_tui.engine.grouping import Suggestion, students_words, suggest_groups
 from playlist_tui.model.ids import id_error
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line
-from playlist_tui.store import ops
+from playlist_tui.store import roster_ops as r
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 
+ID_LENGTH = 40
 
-def group_id(reason: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-")[:40].strip("-") or "group"
-    candidate, n = base, 1
+
+def slug(text: str) -> str:
+    """``Not yet on MATH.6.RP.2: needs re-teaching`` -> ``not-yet-on-math-6-rp-2-needs-
+    re-teaching``: ASCII letters and digits joined by ``-``, accents dropped."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text).lower():
+        if unicodedata.combining(ch):
+            continue
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")
+
+
+def group_id(name: str, taken: set[str]) -> str:
+    """A group's id made from its name: whole words only (a long name is cut after its
+    last whole word that fits, never mid-word), and when that id is taken a short suffix
+    made from the whole name (stable: the same name always gets the same id)."""
+    base = slug(name) or "group"
+    if len(base) > ID_LENGTH:
+        cut = base[:ID_LENGTH + 1].rfind("-")
+        base = base[:cut] if cut > 0 else base[:ID_LENGTH]
+    candidate = base
+    if candidate in taken or id_error(candidate):
+        candidate = f"{base}-{hashlib.sha1(name.encode()).hexdigest()[:4]}"
+    n = 1
     while candidate in taken or id_error(candidate):
         n += 1
         candidate = f"{base}-{n}"
@@ -33,7 +67,11 @@ def group_id(reason: str, taken: set[str]) -> str:
 
 class GroupsScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save as group"),
+        Binding("enter", "save", "Save as group / edit"),
+        Binding("n", "make", "New group"),
+        Binding("e", "edit", "Edit members"),
+        Binding("r", "rename", "Rename"),
+        Binding("x,delete", "delete", "Delete"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], playlist: str | None) -> None:
@@ -43,44 +81,184 @@ class GroupsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="groups-body"):
-            yield Static("Students whose next step is the same. Press enter to save a "
-                         "suggestion as a group in the roster.", id="groups-help", markup=False)
+            yield Static("Students whose next step is the same: enter saves one as a group "
+                         "(you name it). Tab: the class's groups (n new, e edit members, "
+                         "r rename, x delete).", id="groups-help", markup=False)
             yield OptionList(id="suggestions")
+            yield Label("Groups of the class", id="groups-title", markup=False)
+            yield OptionList(id="groups")
         yield Footer()
 
     def suggestions(self) -> list[Suggestion]:
         return suggest_groups(self.data, playlist=self.playlist)
 
+    def _names(self, members: tuple[str, ...]) -> str:
+        return ", ".join(self.data.students[s].name if s in self.data.students else s
+                         for s in members)
+
     def refresh_view(self) -> None:
-        self.title = "Suggested groups"
+        self.title = "Groups"
         self.sub_title = self.data.info.name
         options = self.query_one("#suggestions", OptionList)
         highlighted = options.highlighted
         options.clear_options()
         for n, suggestion in enumerate(self.suggestions()):
-            names = ", ".join(self.data.students[s].name if s in self.data.students else s
-                              for s in suggestion.students)
-            prompt = f"{safe_line(suggestion.reason)}\n    {safe_line(names)}"
+            prompt = (f"{safe_line(suggestion.reason)} · {suggestion.size}\n"
+                      f"    {safe_line(self._names(suggestion.students))}")
             options.add_option(Option(Text(prompt), id=str(n)))
         if not options.option_count:
             options.add_option(Option("No two students share a next step right now.",
                                       disabled=True))
         else:
             options.highlighted = min(highlighted or 0, options.option_count - 1)
-        options.focus()
+        groups = self.query_one("#groups", OptionList)
+        highlighted = groups.highlighted
+        groups.clear_options()
+        for group in self.data.info.groups:
+            prompt = (f"{safe_line(group.name)} ({safe_line(group.id)}) · "
+                      f"{students_words(len(group.members))}\n"
+                      f"    {safe_line(self._names(group.members)) or '(nobody yet)'}")
+            groups.add_option(Option(Text(prompt), id=f"g:{group.id}"))
+        if not groups.option_count:
+            groups.add_option(Option("No groups yet: n makes one.", disabled=True))
+        else:
+            groups.highlighted = min(highlighted or 0, groups.option_count - 1)
+        if self.focused not in (options, groups):
+            options.focus()
 
+    # ------------------------------------------------------------------ helpers
+    def _students(self) -> list[tuple[str, str]]:
+        return [(s.id, s.name) for s in self.data.info.students]
+
+    def _group_names(self, but: str = "") -> set[str]:
+        return {g.name for g in self.data.info.groups if g.id != but}
+
+    def selected_group(self) -> str | None:
+        groups = self.query_one("#groups", OptionList)
+        if groups.highlighted is None or not self.data.info.groups:
+            return None
+        option = groups.get_option_at_index(groups.highlighted)
+        ident = (option.id or "").removeprefix("g:")
+        return ident if ident in self.data.groups else None
+
+    def save(self, op: r.RosterOp, words: str) -> None:
+        self.post_message(ApplyOperation(op, words))
+
+    # ------------------------------------------------------------------ actions
     def action_save(self) -> None:
-        options = self.query_one("#suggestions", OptionList)
-        if options.highlighted is None:
+        """Save the highlighted suggestion as a group, with a name the teacher writes;
+        on the groups list, enter edits the highlighted group instead."""
+        from playlist_tui.ui.screens.modals import GroupDialog
+
+        if self.focused is self.query_one("#groups", OptionList):
+            self.action_edit()
             return
+        options = self.query_one("#suggestions", OptionList)
         found = self.suggestions()
-        if not found or options.highlighted >= len(found):
+        if options.highlighted is None or options.highlighted >= len(found):
             return
         suggestion = found[options.highlighted]
-        gid = group_id(suggestion.reason, set(self.data.groups))
-        self.post_message(ApplyOperation(
-            ops.AddGroup(id=gid, name=suggestion.reason, members=suggestion.students),
-            f"Saved group {gid!r} ({len(suggestion.students)} students)"))
+        same = next((g for g in self.data.info.groups
+                     if set(g.members) == set(suggestion.students)), None)
+        if same is not None:
+            self.notify(f"Not saved: these {suggestion.size} are already the group "
+                        f"{same.name!r} ({same.id}). Tab to the groups to rename or edit it.",
+                        severity="warning", timeout=6)
+            return
+
+        def done(result: tuple[str, tuple[str, ...]] | None) -> None:
+            if result is None:
+                return
+            name, members = result
+            ident = group_id(name, set(self.data.groups))
+            self.save(r.MakeGroup(id=ident, name=name, members=members),
+                      f"Saved group {name!r} ({students_words(len(members))})")
+
+        self.app.push_screen(GroupDialog(
+            f"Save as a group: {self._names(suggestion.students)}", "", self._students(),
+            suggestion.students, self._group_names(), placeholder=suggestion.reason[:60],
+            edit_members=False), done)
+
+    def action_make(self) -> None:
+        from playlist_tui.ui.screens.modals import GroupDialog
+
+        def done(result: tuple[str, tuple[str, ...]] | None) -> None:
+            if result is None:
+                return
+            name, members = result
+            ident = group_id(name, set(self.data.groups))
+            self.save(r.MakeGroup(id=ident, name=name, members=members),
+                      f"Made group {name!r} ({students_words(len(members))})")
+
+        self.app.push_screen(GroupDialog("New group", "", self._students(), (),
+                                         self._group_names()), done)
+
+    def _no_group(self) -> None:
+        self.notify("No group is highlighted: n makes one.", severity="warning")
+
+    def action_edit(self) -> None:
+        from playlist_tui.ui.screens.modals import GroupDialog
+
+        ident = self.selected_group()
+        if ident is None:
+            self._no_group()
+            return
+        group = self.data.groups[ident]
+        old = list(group.members)
+
+        def done(result: tuple[str, tuple[str, ...]] | None) -> None:
+            if result is None:
+                return
+            name, members = result
+            self.save(r.EditGroup(group=ident, name=name,
+                                  add=tuple(m for m in members if m not in old),
+                                  remove=tuple(m for m in old if m not in members)),
+                      f"Saved group {name!r} ({students_words(len(members))})")
+
+        self.app.push_screen(GroupDialog(f"Edit group {group.name}", group.name,
+                                         self._students(), group.members,
+                                         self._group_names(but=ident)), done)
+
+    def action_rename(self) -> None:
+        from playlist_tui.ui.screens.modals import GroupDialog
+
+        ident = self.selected_group()
+        if ident is None:
+            self._no_group()
+            return
+        group = self.data.groups[ident]
+
+        def done(result: tuple[str, tuple[str, ...]] | None) -> None:
+            if result is not None:
+                self.save(r.EditGroup(group=ident, name=result[0]),
+                          f"Renamed group {group.name!r} to {result[0]!r}")
+
+        self.app.push_screen(GroupDialog(f"Rename group {group.name}", group.name,
+                                         self._students(), group.members,
+                                         self._group_names(but=ident), edit_members=False),
+                             done)
+
+    def action_delete(self) -> None:
+        from playlist_tui.ui.screens.forms import ConfirmDialog
+
+        ident = self.selected_group()
+        if ident is None:
+            self._no_group()
+            return
+        group = self.data.groups[ident]
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.save(r.DeleteGroup(group=ident), f"Deleted group {group.name!r}")
+
+        self.app.push_screen(ConfirmDialog(
+            f"Delete group {group.name}?",
+            "Its students stay in the class; assignments to it are taken out (one only "
+            "for it goes).", yes="Delete"), done)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.action_save()
+        event.stop()
+        if event.option_list.id == "groups":
+            self.action_edit()
+        else:
+            self.action_save()

@@ -460,3 +460,73 @@ class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], st
         add = tuple(self.query_one("#add", MarkedList).selected)
         self.dismiss((start if isinstance(start, str) else None, skip, add,
                       self.query_one("#note", Input).value.strip()))
+
+
+class GroupDialog(Dialog[tuple[str, tuple[str, ...]] | None]):
+    """Make or edit a group: its name, and its members marked x in the class's list of
+    students. A group needs a name (enter does not save without one); ``taken``: names of
+    the other groups, refused with a clear message (two groups of one name confuse)."""
+
+    DEFAULT_CSS = """
+    GroupDialog #members { max-height: 12; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, name: str, students: list[tuple[str, str]],
+                 members: tuple[str, ...], taken: set[str], placeholder: str = "",
+                 edit_members: bool = True) -> None:
+        super().__init__()
+        self.heading = title
+        self.group_name = name
+        self.students = students
+        self.members = members
+        self.taken = {t.casefold() for t in taken}
+        self.placeholder = placeholder
+        self.edit_members = edit_members
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(line(self.heading), classes="dialog-title")
+            yield Label("Name (the id is made from it and never changes)", markup=False)
+            yield Input(self.group_name, id="name", compact=True,
+                        placeholder=self.placeholder or "e.g. Ratio tables support")
+            yield Static("", id="name-error", markup=False)
+            if self.edit_members:
+                yield Label("Members: space marks x", markup=False)
+                yield MarkedList(*[(line(name), sid, sid in self.members)
+                                   for sid, name in self.students], id="members")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def name_error(self, name: str) -> str:
+        if not name:
+            return "✗ the group needs a name"
+        if name.casefold() in self.taken:
+            return f"✗ there is already a group named {name!r}: choose another name"
+        return ""
+
+    def action_save(self) -> None:
+        name = " ".join(self.query_one("#name", Input).value.split())
+        error = self.name_error(name)
+        self.query_one("#name-error", Static).update(error)
+        if error:
+            self.query_one("#name", Input).focus()
+            return
+        members = (tuple(self.query_one("#members", MarkedList).selected)
+                   if self.edit_members else self.members)
+        order = [sid for sid, _ in self.students]
+        self.dismiss((name, tuple(sorted(
+            members, key=lambda s: order.index(s) if s in order else len(order)))))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
