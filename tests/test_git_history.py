@@ -74,8 +74,15 @@ def test_log_tells_the_history_in_words(history: Path,
     events = GitRepo(history).history()
     lines = [e.line(UTC) for e in events]
     assert lines[-len(EXPECTED):] == EXPECTED
-    # The first commit (Ms Lee creating the class with its students' files) comes first.
-    assert lines[0] == "20 Oct 10:00  Ms Lee: Cy Park ticked Watch: Intro to ratios"
+    # The first commit (Ms Lee committing the class with its students' files) comes
+    # first: what it found is not credited to her (Cy's tick is Cy's, at its own time).
+    assert lines[0] == "20 Oct 10:00  Cy Park ticked Watch: Intro to ratios"
+    assert lines[3] == "23 Oct 10:00  Ms Lee: Cy Park mastered RP.1 at level 3 (Proficient)"
+    first = [line for line in lines if "first committed" in line]
+    assert first and all(
+        "Already there when the class folder was first committed (" in line
+        and "Ms Lee" not in line for line in first)
+    assert any(line.endswith("the class (class.toml)") for line in first)
     decision = events[-6]
     assert (decision.student, decision.competency, decision.playlist, decision.actor) == \
         ("ana", "RP.1", "ratios", "Ms Lee")

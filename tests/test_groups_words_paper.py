@@ -136,3 +136,38 @@ async def test_groups_are_made_renamed_edited_and_deleted_by_hand(small_class: P
     data = load_class(small_class).data
     assert list(data.groups) == ["reading-buddies"]
     assert data.groups["reading-buddies"].members == ("cy",)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_the_students_screens_show_only_decisions_that_count(small_class: Path) -> None:
+    from playlist_tui.ui.screens.student_home import new_feedback
+
+    path = small_class / "students/cy/teacher.toml"
+    path.write_text(path.read_text() + (
+        'd-20261023-110000 = { request = "rq-20261022-100000", result = "not-yet", '
+        'feedback = "Two of five.", supersedes = "d-20261023-100000", by = "lee", '
+        "at = 2026-10-23T11:00:00Z }\n"
+        'd-20261023-120000 = { supersedes = "d-20261023-110000", withdrawn = true, '
+        'by = "lee", at = 2026-10-23T12:00:00Z }\n'))
+    data = load_class(small_class).data
+    # the first decision was corrected, the correction withdrawn: nothing to show
+    assert new_feedback(data, "cy") == []
+
+
+
+# --------------------------------------------------------------------------- 14: log
+
+
+def test_log_does_not_credit_the_first_committer_with_what_was_there(
+        small_class: Path, capsys: object) -> None:
+    from playlist_tui.cli import main
+
+    assert main(["log", str(small_class)]) == 0
+    out = capsys.readouterr().out.splitlines()  # type: ignore[attr-defined]
+    # the fixture's first commit is made by "Test": nothing is said to be theirs
+    assert not [line for line in out if "Test:" in line]
+    assert "Ana Souza set a goal" in "\n".join(out)
+    assert next(line for line in out if "goal" in line).split("  ", 1)[1].startswith(
+        "Already there when the class folder was first committed (")

@@ -387,10 +387,31 @@ def _file_sentence(change: Change, names: Names) -> str:
     return f"{verb} {path}"
 
 
+def _already_there(change: Change, names: Names, text: str) -> str:
+    """What a class's first commit found, in words (``the class (class.toml)``)."""
+    if change.kind != "file-added":
+        return text
+    path = change.path
+    if path == layout.CLASS_FILE:
+        return f"the class ({path})"
+    if change.playlist:
+        return f"the playlist {_quoted(names.playlist(change.playlist))} ({path})"
+    if path.startswith(layout.FRAMEWORKS_DIR + "/"):
+        return f"the framework {path}"
+    return path
+
+
 def event_for(change: Change, names: Names, *, commit: str, author: str, email: str,
-              when: datetime) -> HistoryEvent:
+              when: datetime, first: bool = False) -> HistoryEvent:
+    """The event of one change of a commit. ``first``: the commit has no parent (the
+    class folder's first commit), so what it adds was already there before: it is not
+    credited to whoever made the commit (a student's entries are the student's, a
+    decision its teacher's), and what carries no time of its own says so instead of
+    taking the commit's day."""
     text, competency, playlist, teacher = describe(change, names)
     person = names.by_email(email)
+    if first:
+        person = (change.student, names.person(change.student)) if change.student else None
     actor_id = teacher or (person[0] if person else None)
     actor = names.person(teacher) if teacher else (person[1] if person else author)
     about_self = change.student is not None and actor_id == change.student \
@@ -400,6 +421,12 @@ def event_for(change: Change, names: Names, *, commit: str, author: str, email: 
     # forged line from them (a newline in a competency id is shown as ⏎).
     text, actor = safe_line(text), safe_line(actor)
     sentence = text if about_self else f"{actor}: {text}"
+    if first and change.at is None:
+        day = when.astimezone()
+        text = safe_line(_already_there(change, names, text))
+        sentence = ("Already there when the class folder was first committed "
+                    f"({day:%d %b %Y}): {text}")
+        actor = ""
     return HistoryEvent(
         when=change.at or when, commit=commit, author=safe_line(author), actor=actor,
         text=text, sentence=sentence, kind=change.kind, path=change.path,
@@ -428,7 +455,7 @@ def read_history(root: Path, *, data: ClassData | None = None,
     """Events of the commits in ``revs``, oldest first; at most the newest ``limit``."""
     check_revs(revs)
     pathspec = [f"{layout.STUDENTS_DIR}/{student}/"] if student else list(CLASS_PATHS)
-    fields = ["%H", "%an", "%ae", "%at"]
+    fields = ["%H", "%an", "%ae", "%at", "%P"]
     out = run_git(root, "log", "--no-merges", "--no-renames", "--relative", "--raw", "-z",
                   "--no-abbrev", log_format(fields), *revs, "--", *pathspec, check=False)
     if not out.ok:
@@ -453,7 +480,7 @@ def read_history(root: Path, *, data: ClassData | None = None,
             return cache[sha]
 
         for commit in parse_log(out.stdout, len(fields)):  # newest first
-            sha, author, email, stamp = commit.fields
+            sha, author, email, stamp, parents = commit.fields
             when = datetime.fromtimestamp(int(stamp or 0), UTC)
             events: list[HistoryEvent] = []
             chunks.append(events)
@@ -465,7 +492,7 @@ def read_history(root: Path, *, data: ClassData | None = None,
                 new = version(raw.new) if exists else None
                 for change in file_changes(raw.path, old, new, existed=existed, exists=exists):
                     event = event_for(change, names, commit=sha, author=author, email=email,
-                                      when=when)
+                                      when=when, first=not parents.strip())
                     if _matches(event, change, names, student, playlist, competency):
                         events.append(event)
             found += len(events)

@@ -8,7 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
-from playlist_tui.engine.mastery import State, statuses
+from playlist_tui.engine.mastery import State, counted_decisions, statuses
 from playlist_tui.model.files import Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
@@ -74,7 +74,7 @@ class CompetenciesScreen(DataScreen):
     def mark_seen(self) -> None:
         """Opening this screen means the feedback has been read: remember it (one line)."""
         record = self.data.record(self.student)
-        latest = max((d.at for d in record.teacher.decisions.values()), default=None)
+        latest = max((d.at for d in counted_decisions(record).values()), default=None)
         seen = record.student.seen.feedback
         if self._marked or latest is None or (seen is not None and seen >= latest):
             return

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from playlist_tui.engine.mastery import decision_competency, pending_requests
+from playlist_tui.engine.mastery import counted_decisions, decision_competency, pending_requests
 from playlist_tui.engine.progress import next_activities, playlist_progress
 from playlist_tui.model.files import Result
 from playlist_tui.model.klass import EMPTY_STUDENT_FILE, ClassData
@@ -26,7 +26,8 @@ def new_feedback(data: ClassData, student: str) -> list[tuple[str, str]]:
     record = data.record(student)
     seen = record.student.seen.feedback
     out = []
-    for decision in sorted(record.teacher.decisions.values(), key=lambda d: d.at, reverse=True):
+    counted = counted_decisions(record).values()  # not the corrected or withdrawn ones
+    for decision in sorted(counted, key=lambda d: d.at, reverse=True):
         if seen is not None and decision.at <= seen:
             continue
         competency = decision_competency(record, decision) or "?"
