@@ -68,6 +68,8 @@ class Server:
     keys: dict[str, Path]
     pubkeys: dict[str, str]
     admin_key: Path
+    hook: str | None = None
+    """Why the audit hook is not installed on the server (None: it is)."""
 
     def url(self, repo: str) -> str:
         return f"ssh://{self.user}@127.0.0.1:{self.port}/{repo}"
@@ -118,6 +120,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # (after the set-up: gitolite-admin itself stays on master, which gitolite reads)
         subprocess.run(["su", "-", user, "-c", "gitolite setup -pk admin.pub && git config "
                         "--global init.defaultBranch main"], check=True, capture_output=True)
+        hook = _install_hook(user, home)
         host_key = tmp / "host_key"
         _keygen(host_key, "host")
         port = _free_port()
@@ -131,7 +134,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         Path("/run/sshd").mkdir(parents=True, exist_ok=True)
         sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
                                 stderr=open(tmp / "sshd.log", "wb"))  # noqa: SIM115
-        server = Server(tmp, user, port, keys, pubkeys, keys["admin"])
+        server = Server(tmp, user, port, keys, pubkeys, keys["admin"], hook)
         deadline = time.monotonic() + 30
         while True:
             probe = subprocess.run(["git", "ls-remote", server.url("gitolite-admin")],
@@ -152,6 +155,43 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         if not os.environ.get("PTUI_KEEP_GITOLITE"):  # keep it to look at after a failure
             subprocess.run(["userdel", "-r", user], check=False, capture_output=True)
             shutil.rmtree(home.parent, ignore_errors=True)
+
+
+def _install_hook(user: str, home: Path) -> str | None:
+    """Install 'playlist-tui server hook' as the server's common pre-receive hook, as
+    docs/privacy.md says. The server's git user must be able to run playlist-tui: this
+    test's Python, or the system's with this checkout on its path. None when installed,
+    else why not."""
+    import sys
+    import sysconfig
+
+    import playlist_tui
+
+    source = Path(playlist_tui.__file__).resolve().parents[1]
+    path = f"{source}:{sysconfig.get_paths()['purelib']}"
+    wrapper = home.parent / "ptui-python"
+    tried = []
+    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{path}" exec "{python}" "$@"\n')
+        wrapper.chmod(0o755)
+        probe = subprocess.run(["su", "-", user, "-c", f"{wrapper} -m playlist_tui audit "
+                                "--help"], capture_output=True, text=True, check=False)
+        if probe.returncode == 0:
+            break
+        tried.append(f"{python}: {probe.stderr.strip().splitlines()[-1:]}")
+    else:
+        return "the server's git user cannot run playlist-tui (" + "; ".join(tried) + ")"
+    text = subprocess.run([sys.executable, "-m", "playlist_tui", "server", "hook",
+                           "--python", str(wrapper)], capture_output=True, text=True,
+                          check=True).stdout
+    hooks = home / ".gitolite" / "hooks" / "common"
+    hooks.mkdir(parents=True, exist_ok=True)
+    (hooks / "pre-receive").write_text(text)
+    (hooks / "pre-receive").chmod(0o755)
+    subprocess.run(["chown", "-R", user, str(home / ".gitolite")], check=True)
+    subprocess.run(["su", "-", user, "-c", "gitolite setup --hooks-only"], check=True,
+                   capture_output=True)
+    return None
 
 
 def _seed_with_keys(server: Server, folder: Path, extra_students: int = 0) -> None:
@@ -254,11 +294,20 @@ def test_a_student_cannot_write_the_teachers_file_or_the_class(
                             if teacher_file.exists() else "# forged\n")
     repo.commit_app_changes(["students/ana/teacher.toml"], "ana: forged a decision")
     refused = repo.sync()
-    assert not refused.ok and "DENIED" in refused.message
+    # both lines refuse it: the audit hook (pre-receive, first) and gitolite's file rules
+    assert not refused.ok and _refused_by_server(server, refused.message), refused.message
     # the class repository: students only read it
     (ana / "class.toml").write_text((ana / "class.toml").read_text() + "\n# mine\n")
     forged = ws.class_repo.sync()
-    assert not forged.ok and "DENIED" in forged.message
+    assert not forged.ok and _refused_by_server(server, forged.message), forged.message
+
+
+def _refused_by_server(server: Server, message: str) -> bool:
+    """gitolite refuses a write access it does not give before anything else (DENIED);
+    a push it lets in meets the audit hook (pre-receive) before gitolite's file rules."""
+    hooked = server.hook is None and "pre-receive hook declined" in message \
+        and "may write" in message
+    return hooked or "DENIED" in message
 
 
 def test_a_teachers_loop_works_and_a_student_sees_the_decision(
@@ -318,3 +367,29 @@ def test_a_teacher_syncs_thirty_students_on_the_server(server: Server, tmp_path:
                             capture_output=True, text=True, env=server.env(server.keys["kim"]),
                             check=False)
     assert "refs/heads/main" in remote.stdout, remote.stderr
+
+
+def test_the_audit_on_the_server_refuses_what_gitolite_lets_through(
+        server: Server, school: dict[str, Path]) -> None:
+    """gitolite lets Ana write her own student.toml; the audit hook also checks who
+    wrote it: a commit signed with Ana's key in Ms Lee's name is refused."""
+    if server.hook is not None:
+        pytest.skip(server.hook)
+    ana = school["tmp"] / "ana-hook"
+    assert server.clone("math6", ana, "ana").returncode == 0
+    server.as_person(ana, "ana")
+    assert open_repo(ana).sync().ok
+    ClassStore(ana).apply(ops.Tick("ana", "ratios", "honest"))
+    honest = open_repo(ana).sync()
+    assert honest.ok, honest.message  # an honest push passes the hook
+    ws = open_repo(ana)
+    assert isinstance(ws, Workspace)
+    repo = ws.student_repo("ana")
+    ClassStore(ana).apply(ops.Tick("ana", "ratios", "in-lees-name"))
+    git(ana, "config", "user.email", EMAILS["lee"])
+    repo.git("config", "user.email", EMAILS["lee"])
+    repo.commit_app_changes(["students/ana/student.toml"], "Ms Lee: ticked for Ana")
+    refused = repo.sync()
+    assert not refused.ok
+    assert "refused" in refused.message and "Ana Souza's key" in refused.message, \
+        refused.message

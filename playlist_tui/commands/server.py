@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let teachers send students' files once, to move an existing "
                              "class into privacy mode with its history; run setup again "
                              "without it afterwards")
+    parser.add_argument("--python", metavar="PATH",
+                        help="with hook: the Python on the server that has playlist-tui "
+                             "installed (default: the one running this command)")
     parser.add_argument("--name", metavar="NAME",
                         help="the class repository's name on the server (default: the class "
                              "folder's name); students' repositories are NAME-students/ID")
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "hook":
         from playlist_tui.store.server import gitolite_hook
 
-        print(gitolite_hook([sys.executable, "-m", "playlist_tui"]), end="")
+        print(gitolite_hook([args.python or sys.executable, "-m", "playlist_tui"]), end="")
         return 0
     if not args.admin:
         print(f"playlist-tui: server {args.action} needs --admin URL (the server's "
