@@ -171,3 +171,96 @@ def test_log_does_not_credit_the_first_committer_with_what_was_there(
     assert "Ana Souza set a goal" in "\n".join(out)
     assert next(line for line in out if "goal" in line).split("  ", 1)[1].startswith(
         "Already there when the class folder was first committed (")
+
+
+# --------------------------------------------------------------------------- 15: words
+
+
+def test_counts_say_their_plural_right() -> None:
+    from playlist_tui.engine.progress import counted, of_total
+
+    assert [counted(n, "playlist") for n in (0, 1, 2)] == [
+        "0 playlists", "1 playlist", "2 playlists"]
+    assert counted(1, "problem") == "1 problem"
+    assert counted(3, "activity") == "3 activities"
+    assert counted(2, "day") == "2 days"
+    assert of_total(1, 1, "playlist") == "1 of 1 playlist"
+    assert of_total(0, 12, "competency") == "0 of 12 competencies"
+
+
+def test_the_roster_command_says_members_right(small_class: Path,
+                                               capsys: object) -> None:
+    from playlist_tui.cli import main
+
+    (small_class / "class.toml").write_text((small_class / "class.toml").read_text().replace(
+        'members = ["ana", "ben"]', 'members = ["ana"]'))
+    assert main(["roster", "list", "-C", str(small_class)]) == 0
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert "1 member:" in out and "1 members" not in out
+
+
+def test_a_title_is_cut_between_words() -> None:
+    from playlist_tui.ui.format import shorten
+
+    assert shorten("Class discussion about fair shares", 20) == "Class discussion…"
+    assert shorten("Short", 20) == "Short"
+    assert shorten("Supercalifragilistic", 10) == "Supercali…"
+    assert len(shorten("Class discussion about fair shares", 20)) <= 20
+
+
+async def test_help_lists_each_key_once(small_class: Path) -> None:
+    app = PlaylistApp(small_class, role="student", person="ana", watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = str(app.screen.query_one(Static).render())
+    helps = [line for line in text.splitlines() if line.strip().endswith(" Help")]
+    assert len(helps) == 1, text
+
+
+async def test_the_kind_of_an_activity_is_never_cut_at_80_columns(small_class: Path) -> None:
+    from textual.widgets import DataTable
+
+    path = small_class / "playlists/ratios.toml"
+    path.write_text(path.read_text().replace('kind = "reading"', 'kind = "discussion"'))
+    git(small_class, "commit", "-qam", "a discussion")
+    app = PlaylistApp(small_class, role="student", person="ana", watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#activities", DataTable)
+        kinds = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        widths = {c.key.value: c.get_render_width(table) for c in table.columns.values()}
+    assert "discussion" in kinds
+    assert widths["kind"] >= len("discussion")
+
+
+def test_the_default_report_is_readable_at_80_columns(capsys: object) -> None:
+    from playlist_tui.cli import main
+    from tests.conftest import DEMO
+
+    assert main(["report", str(DEMO)]) == 0  # captured: rich's width is 80
+    out = capsys.readouterr().out.splitlines()  # type: ignore[attr-defined]
+    assert all(len(line) <= 80 for line in out if not line.startswith("  ")), out[:5]
+    assert not [line for line in out if line.strip() and set(line.strip()) <= set("┃ …%")]
+    text = "\n".join(out)
+    assert "Aisha Bello (aisha-bello)" in text
+    assert "MATH.6.RP.1 4 Extending" in text  # a column's name and value, whole
+    assert main(["report", str(DEMO), "--by", "playlist"]) == 0
+    table = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert "┃ playlist" in table and "average %" in table  # fits: still a table
+
+
+def test_a_student_sees_every_competency_of_their_playlists() -> None:
+    from playlist_tui.engine.progress import playlist_competencies
+    from playlist_tui.model.files import Playlist
+
+    playlist = Playlist.model_validate({
+        "id": "p", "title": "P", "check": {"competencies": ["a"]},
+        "tiers": [{"id": "t1", "title": "T1", "activities": [
+                      {"id": "x", "title": "X", "competencies": ["b", "a"]}]},
+                  {"id": "t2", "title": "T2", "unlock": {"mastered": "c"},
+                   "activities": [{"id": "y", "title": "Y"}]}]})
+    assert playlist_competencies(playlist) == ["a", "b", "c"]

@@ -443,7 +443,7 @@ def test_student_report_markdown(hand_class: Path, capsys: pytest.CaptureFixture
     out = run(capsys, "report", str(hand_class), "--student", "s2", "--format", "md")
     assert out.startswith("# Sasha Two: learning report\n")
     assert "Hand class · as of " in out and "Group one" in out
-    assert "0 of 1 playlists complete; 0 of 2 competencies mastered; 1 mastery check " \
+    assert "0 of 1 playlist complete; 0 of 2 competencies mastered; 1 mastery check " \
            "waiting for a teacher." in out
     assert "33% done (1 of 3 required activities), started." in out
     assert "| First steps | do all 2 | open: 1 of 2 done |" in out

@@ -55,8 +55,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     result = load_class(folder)
     if result.problems:
-        print(f"playlist-tui: {len(result.problems)} problems in {folder} (left out of the "
-              "report where they matter); run 'playlist-tui validate' to see them",
+        from playlist_tui.engine.progress import counted
+
+        print(f"playlist-tui: {counted(len(result.problems), 'problem')} in {folder} (left "
+              "out of the report where they matter); run 'playlist-tui validate' to see them",
               file=sys.stderr)
     data = result.data
     try:
@@ -95,6 +97,10 @@ def print_table(grid: Grid, output: str | None) -> None:
     # with control characters shown as visible escapes.
     numeric = {"mastered", "not yet", "pending", "not started", "assigned", "started",
                "complete", "average %"}
+    console = Console()
+    if not output and _table_width(grid) > console.width:
+        print_list(grid, console.width)
+        return
     table = Table(title=Text(safe_line(grid.title)), title_justify="left")
     for column in grid.columns:
         right = column in numeric or column.endswith(" %")
@@ -106,10 +112,56 @@ def print_table(grid: Grid, output: str | None) -> None:
         with open(output, "w", encoding="utf-8") as handle:
             Console(file=handle, width=200, color_system=None).print(table)
         return
-    console = Console()
     console.print(table)
     if not grid.rows:
         console.print("Nothing to report.")
     if grid.legend:
         for key, name in grid.legend:
             console.print(safe_line(f"  {key}: {name}"), highlight=False, markup=False)
+
+
+def _table_width(grid: Grid) -> int:
+    """The width a table needs to show every header readable (each word whole) and every
+    cell whole, borders included; names and titles may wrap (16 columns of them)."""
+    widths = [max(len(word) for word in column.split() or [""]) for column in grid.columns]
+    for row in grid.rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
+    widths = [min(w, 16) if column in ("name", "title") else w
+              for w, column in zip(widths, grid.columns, strict=True)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def print_list(grid: Grid, width: int) -> None:
+    """A report too wide for the terminal, one block per row instead of a table whose
+    headers would all be cut to "…": the row's name, then each column that has a value
+    as "column value", wrapped at ``width`` between items (never inside one)."""
+    from playlist_tui.model.safetext import safe_line
+
+    width = max(width, 40)
+    named = len(grid.columns) > 1 and grid.columns[1] in ("name", "title")
+    first = 2 if named else 1
+    print(safe_line(grid.title))
+    print(f"(one {grid.columns[0]} a block: too wide for a table in {width} columns; "
+          "--format md or csv)")
+    for row in grid.rows:
+        head = f"{row[1]} ({row[0]})" if named else row[0]
+        print()
+        print(safe_line(head)[:width])
+        items = [f"{column.removesuffix(' %')} {cell}{'%' if column.endswith(' %') else ''}"
+                 for column, cell in zip(grid.columns[first:], row[first:], strict=False)
+                 if cell]
+        if not items:
+            print("  (nothing yet)")
+        line = ""
+        for item in (safe_line(i) for i in items):
+            candidate = f"{line} · {item}" if line else f"  {item}"
+            if line and len(candidate) > width:
+                print(line)
+                candidate = f"  {item}"
+            line = candidate
+        if line:
+            print(line)
+    if not grid.rows:
+        print("Nothing to report.")
+    for key, name in grid.legend:
+        print(safe_line(f"  {key}: {name}"))

@@ -328,7 +328,10 @@ def _list(folder: Path, fmt: str) -> int:
                 extra += f"; groups: {', '.join(p['groups'])}"
             print(safe_line(f"  {p['id']:<20} {p['name']:<24} {extra}"))
     print(f"\nGroups ({len(roster['groups'])}):")
+    from playlist_tui.engine.progress import counted
+
     for g in roster["groups"]:
-        print(safe_line(f"  {g['id']:<20} {g['name']:<24} {len(g['members'])} members: "
+        members = counted(len(g["members"]), "member")
+        print(safe_line(f"  {g['id']:<20} {g['name']:<24} {members}: "
                         f"{', '.join(map(str, g['members']))}"))
     return 0

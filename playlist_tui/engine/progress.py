@@ -117,6 +117,37 @@ def rule_words(tier: Tier) -> str:
     return f"choose {tier.complete}"
 
 
+def counted(n: int, word: str, plural: str = "") -> str:
+    """``1 playlist``, ``2 playlists``, ``0 activities`` (``plural``: when adding an s
+    is wrong). Every count shown to people goes through this: no "1 problems"."""
+    if n == 1:
+        return f"{n} {word}"
+    if plural:
+        return f"{n} {plural}"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return f"{n} {word[:-1]}ies"
+    return f"{n} {word}s"
+
+
+def of_total(done: int, total: int, word: str, plural: str = "") -> str:
+    """``1 of 1 playlist``, ``2 of 5 playlists``: the word agrees with the total."""
+    return f"{done} of {counted(total, word, plural)}"
+
+
+def playlist_competencies(playlist: Playlist) -> list[str]:
+    """Every competency a playlist is about, once each, in order: its check's, then those
+    its tiers' unlock rules and activities name. (A grid of "the playlist's
+    competencies" shows these, not only the check's.)"""
+    found: list[str] = list(playlist.check.competencies)
+    for index, tier in enumerate(playlist.tiers):
+        rule = playlist.unlock_rule(index)
+        if not isinstance(rule, str):
+            found.append(rule.mastered)
+        for activity in tier.activities:
+            found.extend(activity.competencies)
+    return list(dict.fromkeys(found))
+
+
 def _activities(n: int) -> str:
     return f"{n} more {'activity' if n == 1 else 'activities'}"
 

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from playlist_tui.engine.mastery import CompetencyStatus, State, statuses
-from playlist_tui.engine.progress import PlaylistProgress, playlist_progress
+from playlist_tui.engine.progress import (
+    PlaylistProgress,
+    counted,
+    playlist_competencies,
+    playlist_progress,
+)
 from playlist_tui.model.files import Playlist, Student
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.safetext import json_text, safe_line
@@ -64,15 +69,7 @@ def _unknown(kind: str, wanted: str, known: Iterable[str]) -> SelectionError:
     return SelectionError(f"unknown {kind} {wanted!r}{hint}")
 
 
-def _playlist_competencies(playlist: Playlist) -> list[str]:
-    found: list[str] = list(playlist.check.competencies)
-    for index, tier in enumerate(playlist.tiers):
-        rule = playlist.unlock_rule(index)
-        if not isinstance(rule, str):
-            found.append(rule.mastered)
-        for activity in tier.activities:
-            found.extend(activity.competencies)
-    return found
+_playlist_competencies = playlist_competencies
 
 
 def select(data: ClassData, group: str | None = None, playlist: str | None = None,
@@ -226,8 +223,8 @@ def by_competency(data: ClassData, sel: Selection) -> Grid:
         {"id": c, "name": _competency_name(data, c),
          **{s.value.replace("-", "_"): counts[c][s] for s in COMPETENCY_STATES}}
         for c in sel.competencies]
-    return Grid(f"{data.info.name}: by competency ({len(sel.students)} students)", columns,
-                rows, payload)
+    students = counted(len(sel.students), "student")
+    return Grid(f"{data.info.name}: by competency ({students})", columns, rows, payload)
 
 
 def by_playlist(data: ClassData, sel: Selection) -> Grid:

@@ -15,6 +15,7 @@ from playlist_tui.engine.progress import (
     PlaylistProgress,
     adjustment,
     next_activities,
+    of_total,
     playlist_progress,
 )
 from playlist_tui.model.files import Activity, Goal, Note, Result
@@ -197,8 +198,8 @@ def _tier_words(progress: PlaylistProgress) -> list[tuple[str, str, str]]:
 
 
 def _summary(report: StudentReport) -> str:
-    return (f"{report.complete} of {len(report.playlists)} playlists complete; "
-            f"{report.mastered} of {len(report.competencies)} competencies mastered"
+    return (f"{of_total(report.complete, len(report.playlists), 'playlist')} complete; "
+            f"{of_total(report.mastered, len(report.competencies), 'competency')} mastered"
             + (f"; {report.waiting} mastery check{'s' if report.waiting != 1 else ''} "
                "waiting for a teacher" if report.waiting else "") + ".")
 

@@ -39,12 +39,25 @@ def block(text: object, style: str = "") -> Text:
     return Text(safe_text(text), style=style)
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: when it is longer, cut after the last
+    whole word that fits, with an ellipsis ("Class discussion about…", never
+    "Class discussio…"); a word longer than half the room is cut where it must be."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    room = text[: width - 1]
+    space = room.rstrip().rfind(" ")
+    if space >= (width - 1) // 2:
+        room = room[:space]
+    return room.rstrip(" ,;:·-") + "…"
+
+
 def cell(text: str, width: int, *, bold: bool = False) -> Text:
-    """A table cell shown as plain text (never markup), cut to ``width`` with an ellipsis."""
-    text = safe_line(text)
-    if len(text) > width:
-        text = text[: max(0, width - 1)] + "…"
-    return Text(text, style="bold" if bold else "")
+    """A table cell shown as plain text (never markup), cut to ``width`` at a word
+    boundary with an ellipsis."""
+    return Text(shorten(safe_line(text), width), style="bold" if bold else "")
 
 
 LINK_SCHEMES = ("http", "https", "mailto")

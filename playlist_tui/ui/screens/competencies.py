@@ -9,6 +9,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
 from playlist_tui.engine.mastery import State, counted_decisions, statuses
+from playlist_tui.engine.progress import playlist_competencies
 from playlist_tui.model.files import Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
@@ -19,18 +20,14 @@ from playlist_tui.ui.screens.base import DataScreen
 
 
 def student_competencies(data: ClassData, student: str) -> list[str]:
-    """Competencies of the student's playlists (checks first, then activities), in order."""
-    out: list[str] = []
+    """Competencies of the student's playlists (checks first, then unlock rules and
+    activities), in order."""
+    out: dict[str, None] = {}
     for playlist in data.assigned_playlists(student):
-        for competency in playlist.check.competencies:
-            if competency not in out and competency in data.competencies:
-                out.append(competency)
-        for tier in playlist.tiers:
-            for activity in tier.activities:
-                for competency in activity.competencies:
-                    if competency not in out and competency in data.competencies:
-                        out.append(competency)
-    return out
+        for competency in playlist_competencies(playlist):
+            if competency in data.competencies:
+                out.setdefault(competency)
+    return list(out)
 
 
 class CompetenciesScreen(DataScreen):

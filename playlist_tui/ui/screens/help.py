@@ -22,13 +22,19 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         lines = ["Keys", ""]
-        seen: set[tuple[str, str]] = set()
-        for key, active in self.under.active_bindings.items():
+        # One line per action: a binding of several keys ("question_mark,f1") is one
+        # binding per key here, and both may show the same key ("?"): listed once.
+        keys: dict[tuple[str, str], list[str]] = {}
+        for active in self.under.active_bindings.values():
             binding = active.binding
-            if not binding.description or (binding.action, key) in seen:
+            if not binding.description:
                 continue
-            seen.add((binding.action, key))
-            lines.append(f"  {self.app.get_key_display(binding):<10} {binding.description}")
+            shown = keys.setdefault((binding.action, binding.description), [])
+            display = self.app.get_key_display(binding)
+            if display not in shown:
+                shown.append(display)
+        for (_, description), displays in keys.items():
+            lines.append(f"  {' '.join(displays):<10} {description}")
         lines += ["", "  ctrl+p     Command palette: every key above, and more",
                   "  mouse      click a row to choose it; click again to act on it",
                   "", "Everything you do is saved at once in your own file.",

@@ -13,7 +13,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
 from playlist_tui.engine.progress import playlist_progress, rule_words
-from playlist_tui.model.files import Activity, Playlist
+from playlist_tui.model.files import Activity, Kind, Playlist
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
@@ -28,6 +28,7 @@ from playlist_tui.ui.format import (
     cell,
     link_problem,
     progress_words,
+    shorten,
     tier_line,
 )
 from playlist_tui.ui.messages import ApplyOperation
@@ -89,10 +90,11 @@ class PlaylistScreen(DataScreen):
         record = self.data.record(self.student).student
         row = table.cursor_row
         table.clear(columns=True)
-        width = max(24, (self.size.width or 80) - 3 - 9 - 4 - 10)
+        kind_width = max(len(kind.value) for kind in Kind)  # "discussion", never "discussio"
+        width = max(24, (self.size.width or 80) - 3 - kind_width - 4 - 10)
         table.add_column("", key="mark", width=3)
         table.add_column("Activity", key="title", width=width)
-        table.add_column("Kind", key="kind", width=9)
+        table.add_column("Kind", key="kind", width=kind_width)
         table.add_column("Min", key="min", width=4)
         for status in progress.tiers:
             tier_words = f"{status.tier.title} · {rule_words(status.tier)}" if unknown \
@@ -107,7 +109,7 @@ class PlaylistScreen(DataScreen):
                 words = (" · skipped for you" if activity.id in status.skipped else
                          " · required for you" if activity.id in status.added else "")
                 if words and len(title) + len(words) + 2 > width:
-                    title = title[: max(1, width - len(words) - 3)] + "…"
+                    title = shorten(title, max(1, width - len(words) - 2))
                 title += words
                 if unknown:
                     mark = " ? "

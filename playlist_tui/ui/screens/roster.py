@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
+from playlist_tui.engine.progress import counted
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line
@@ -62,7 +63,7 @@ class RosterScreen(DataScreen):
             out.append(("student", s.id, s.name, ", ".join(s.emails),
                         ", ".join(groups_of.get(s.id, []))))
         for g in info.groups:
-            out.append(("group", g.id, g.name, f"{len(g.members)} members", ""))
+            out.append(("group", g.id, g.name, counted(len(g.members), "member"), ""))
         return out
 
     def refresh_view(self) -> None:
@@ -70,9 +71,10 @@ class RosterScreen(DataScreen):
         self.sub_title = self.data.info.name
         info = self.data.info
         self.query_one("#roster-help", Static).update(
-            f"{len(info.teachers)} teachers, {len(info.students)} students, "
-            f"{len(info.groups)} groups. s adds a student, t a teacher, g makes a group; "
-            "e edits the highlighted row, x removes it, c renames the class.")
+            f"{counted(len(info.teachers), 'teacher')}, "
+            f"{counted(len(info.students), 'student')}, "
+            f"{counted(len(info.groups), 'group')}. s adds a student, t a teacher, g makes a "
+            "group; e edits the highlighted row, x removes it, c renames the class.")
         table = self.query_one("#roster", DataTable)
         row = table.cursor_row
         table.clear(columns=True)
