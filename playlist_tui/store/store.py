@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playlist_tui.model import tomlparse
 from playlist_tui.store.atomic import atomic_write, clean_orphans
@@ -28,9 +28,11 @@ from playlist_tui.store.gitcmd import git_env
 from playlist_tui.store.layout import MAX_FILE_BYTES
 from playlist_tui.store.loader import FolderLoader, LoadResult
 from playlist_tui.store.lock import DEFAULT_WAIT, LockBusy, class_lock
-from playlist_tui.store.ops import Operation
 from playlist_tui.store.reading import BOM, conflict_problem, decode, parse_text
-from playlist_tui.store.tomltext import EditError
+
+if TYPE_CHECKING:  # the writing side (tomlkit, the text editor) is imported when first used:
+    # commands that only read a class (validate, report) never need it
+    from playlist_tui.store.ops import Operation
 
 _RETRIES = 5
 _MISSING_WAIT = 2.0
@@ -241,6 +243,8 @@ class ClassStore:
             raise OperationError(op.path, f"{exc}; nothing was written") from None
 
     def _apply(self, op: Operation) -> Applied:
+        from playlist_tui.store.tomltext import EditError
+
         rel = op.path
         for _ in range(_RETRIES):
             raw, text, bom = self._read(rel)
