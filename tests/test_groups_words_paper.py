@@ -264,3 +264,65 @@ def test_a_student_sees_every_competency_of_their_playlists() -> None:
                   {"id": "t2", "title": "T2", "unlock": {"mastered": "c"},
                    "activities": [{"id": "y", "title": "Y"}]}]})
     assert playlist_competencies(playlist) == ["a", "b", "c"]
+
+
+# --------------------------------------------------------------------------- 16: paper
+
+
+def test_the_path_says_its_required_time_and_the_optional_apart(small_class: Path) -> None:
+    from playlist_tui.reports import printable
+
+    data = load_class(small_class).data
+    ratios = data.playlists["ratios"]
+    # Must do: 8 + 20; Should do, choose 2 of 15, 10, 30: at least 15 + 10; the rest
+    # (30, and the optional Aspire tier's 45) is optional.
+    assert printable.path_minutes(ratios) == (53, 75)
+    assert printable.minutes_words(ratios) == "about 53 minutes required, 75 more optional"
+    assert "about 53 minutes required, 75 more optional" in printable.to_html(data, ratios)
+    assert "Time: about 53 minutes required" in printable.to_markdown(data, ratios)
+    assert "in all" not in printable.to_html(data, ratios)
+
+
+def test_print_makes_a_poster(small_class: Path, tmp_path: Path) -> None:
+    from playlist_tui.cli import main
+
+    out = tmp_path / "poster.html"
+    assert main(["print", "ratios", str(small_class), "--layout", "poster", "-o",
+                 str(out)]) == 0
+    html = out.read_text()
+    assert "@page { size: A3 landscape; margin: 12mm; }" in html
+    assert "main.poster h1 { font-size: 40pt; }" in html  # large type
+    assert "min-height: 273mm" in html  # the tiers fill the page's height
+    assert '<p class="time"><strong>Time:</strong> about 53 minutes required, 75 more ' \
+        "optional</p>" in html
+    assert main(["print", "ratios", str(small_class), "--layout", "poster", "--paper",
+                 "letter", "-o", str(out)]) == 0
+    assert "size: letter landscape" in out.read_text()
+    assert main(["print", "ratios", str(small_class), "--layout", "poster", "--format",
+                 "md"]) == 2
+
+
+def test_the_poster_prints_on_one_a3_landscape_page(small_class: Path, tmp_path: Path) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from playlist_tui.cli import main
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium to print with")
+    html, pdf = tmp_path / "poster.html", tmp_path / "poster.pdf"
+    assert main(["print", "ratios", str(small_class), "--layout", "poster", "-o",
+                 str(html)]) == 0
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    data = pdf.read_bytes()
+    pages = re.findall(rb"/Type\s*/Page\b", data)
+    boxes = {tuple(round(float(v)) for v in box.split())
+             for box in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+ [\d.]+)\s*\]", data)}
+    assert len(pages) == 1
+    assert boxes == {(1191, 842)}  # A3 landscape, in points

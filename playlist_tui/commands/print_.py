@@ -1,4 +1,4 @@
-"""``playlist-tui print PLAYLIST [FOLDER] --format html|md [-o FILE]``"""
+"""``playlist-tui print PLAYLIST [FOLDER] --format html|md [--layout poster] [-o FILE]``"""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import sys
 from playlist_tui.commands.common import add_folder_argument, class_folder
 from playlist_tui.commands.report import write_output
 
-HELP = ("A playlist as a one-page handout or wall poster: tiers with their rules in words, "
-        "activities with checkboxes, minutes, competencies and links (with QR codes in HTML).")
+HELP = ("A playlist as a one-page handout or wall poster (--layout poster): tiers with their "
+        "rules in words, activities with checkboxes, minutes, competencies and links (with QR "
+        "codes in HTML), and the time the path takes (required, and optional apart).")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("html", "md"), default="html",
                         help="html: a self-contained page to print (A4 or Letter); md: "
                              "Markdown (default: html)")
+    parser.add_argument("--layout", choices=("handout", "poster"), default="handout",
+                        help="handout: one page on the printer's paper (default); poster: a "
+                             "wall poster in large type on one landscape page (html only)")
+    parser.add_argument("--paper", choices=("a3", "letter", "tabloid"), default="a3",
+                        help="the poster's paper, landscape (default: a3)")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE instead of standard output")
 
@@ -39,8 +45,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"playlist-tui print: unknown playlist {args.playlist!r}{hint}; playlists in "
               f"{folder}: {known}", file=sys.stderr)
         return 2
-    text = (printable.to_html(data, playlist) if args.format == "html"
-            else printable.to_markdown(data, playlist))
+    if args.layout == "poster" and args.format != "html":
+        print("playlist-tui print: --layout poster is a page to print: use --format html",
+              file=sys.stderr)
+        return 2
+    text = (printable.to_html(data, playlist, layout=args.layout, paper=args.paper)
+            if args.format == "html" else printable.to_markdown(data, playlist))
     write_output(text, args.output)
     if args.output:
         print(f"Wrote {args.output}", file=sys.stderr)

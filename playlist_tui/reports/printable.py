@@ -8,6 +8,7 @@ chooses the paper size, tiers are not split across pages when they fit on one.
 
 from __future__ import annotations
 
+from playlist_tui.engine.progress import counted
 from playlist_tui.model.files import Activity, Playlist, Tier
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.safetext import safe_line
@@ -79,6 +80,33 @@ def total_minutes(playlist: Playlist) -> int:
     return sum(a.minutes or 0 for t in playlist.tiers for a in t.activities)
 
 
+def path_minutes(playlist: Playlist) -> tuple[int, int]:
+    """(required, optional) minutes of the path. Required: every activity of a "do all"
+    tier, and of a "choose N" tier the N shortest (the least a student must spend there);
+    optional: everything else (the other choices, optional tiers). Activities without
+    minutes count for nothing."""
+    required = 0
+    for tier in playlist.tiers:
+        minutes = [a.minutes or 0 for a in tier.activities]
+        if tier.complete == "all":
+            required += sum(minutes)
+        elif isinstance(tier.complete, int):
+            required += sum(sorted(minutes)[: tier.complete])
+    return required, total_minutes(playlist) - required
+
+
+def minutes_words(playlist: Playlist) -> str:
+    """``about 120 minutes required, 150 more optional`` ("" without any minutes)."""
+    required, optional = path_minutes(playlist)
+    words = []
+    if required:
+        words.append(f"about {counted(required, 'minute')} required")
+    if optional:
+        words.append(f"{optional} more optional" if required
+                     else f"about {counted(optional, 'minute')}, all optional")
+    return ", ".join(words)
+
+
 # --------------------------------------------------------------------------- Markdown
 
 
@@ -87,6 +115,8 @@ def to_markdown(data: ClassData, playlist: Playlist) -> str:
     if playlist.summary:
         blocks.append(md_cell(playlist.summary))
     blocks.append("Name: ______________________  Started: ____________")
+    if minutes_words(playlist):
+        blocks.append(f"Time: {minutes_words(playlist)}")
     check = check_words(data, playlist)
     if check:
         blocks.append(f"**Mastery check:** {md_cell(check)}")
@@ -163,11 +193,61 @@ def _activity_html(activity: Activity) -> str:
     return "".join(parts)
 
 
-def to_html(data: ClassData, playlist: Playlist) -> str:
+PAPERS = {"a3": ("A3 landscape", 420, 297), "letter": ("letter landscape", 279.4, 215.9),
+          "tabloid": ("11in 17in", 431.8, 279.4)}
+"""Poster papers: (CSS @page size, width and height in mm, landscape)."""
+
+POSTER_MARGIN = 12  # mm
+
+
+def poster_css(paper: str) -> str:
+    """A wall poster: one landscape page (A3, Letter or Tabloid) filled by the tiers
+    (they share the height left under the title), type large enough to read from a few
+    steps away, activities in three columns."""
+    size, width, height = PAPERS[paper]
+    inner_w, inner_h = width - 2 * POSTER_MARGIN, height - 2 * POSTER_MARGIN
+    return PRINT_CSS + f"""\
+@page {{ size: {size}; margin: {POSTER_MARGIN}mm; }}
+body {{ max-width: {inner_w:g}mm; font-size: 16pt; padding: 0; }}
+main.poster {{ display: flex; flex-direction: column; min-height: {inner_h:g}mm; }}
+main.poster h1 {{ font-size: 40pt; }}
+main.poster .name {{ font-size: 16pt; }}
+main.poster .name span {{ width: 80mm; }}
+main.poster .time, main.poster .check {{ font-size: 16pt; margin: 2mm 0 0; }}
+main.poster .tier {{ flex: 1 1 auto; display: flex; flex-direction: column; margin-top: 5mm; }}
+main.poster .tier h2 {{ font-size: 24pt; border-bottom: 2pt solid #000; }}
+main.poster .tier h2 .rule {{ font-size: 15pt; }}
+main.poster .acts {{ flex: 1 1 auto; grid-template-columns: repeat(3, 1fr); gap: 3mm 4mm; }}
+main.poster .act {{ padding: 3mm; }}
+main.poster .box {{ width: 8mm; height: 8mm; border-width: 2pt; }}
+main.poster .title {{ font-size: 17pt; }}
+main.poster .meta, main.poster .desc {{ font-size: 13pt; }}
+main.poster .link {{ font-size: 10pt; }}
+main.poster svg.qr {{ width: 28mm; height: 28mm; }}
+main.poster footer {{ font-size: 12pt; }}
+@media print {{
+  body {{ font-size: 16pt; max-width: none; }}
+  main.poster h1 {{ font-size: 40pt; }}
+  main.poster .meta, main.poster .desc {{ font-size: 13pt; }}
+  main.poster .link {{ font-size: 10pt; }}
+  main.poster svg.qr {{ width: 28mm; height: 28mm; }}
+}}
+"""
+
+
+def to_html(data: ClassData, playlist: Playlist, layout: str = "handout",
+            paper: str = "a3") -> str:
+    """The playlist as a one-page handout (the printer's paper, small type) or, with
+    ``layout="poster"``, a wall poster on one landscape ``paper`` (see PAPERS)."""
+    poster = layout == "poster"
+    if poster and paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r}: one of {', '.join(PAPERS)}")
     h = ["<header><div>", f"<h1>{e(playlist.title)}</h1>"]
     if playlist.summary:
         h.append(f'<p class="summary">{e(playlist.summary)}</p>')
     h.append('</div><div class="name">Name: <span></span></div></header>\n')
+    if poster and minutes_words(playlist):
+        h.append(f'<p class="time"><strong>Time:</strong> {e(minutes_words(playlist))}</p>\n')
     check = check_words(data, playlist)
     if check:
         h.append(f'<p class="check"><strong>Mastery check:</strong> {e(check)}</p>\n')
@@ -180,8 +260,11 @@ def to_html(data: ClassData, playlist: Playlist) -> str:
             h.extend(_activity_html(a) for a in tier.activities)
             h.append("</ul>\n")
         h.append("</section>\n")
-    minutes = total_minutes(playlist)
+    minutes = minutes_words(playlist)
     h.append(f'<footer class="muted">{e(data.info.name)} · playlist {e(playlist.id)}'
-             + (f" · about {minutes} minutes in all" if minutes else "")
+             + (f" · {e(minutes)}" if minutes else "")
              + " · tick each box when you have done the activity</footer>\n")
-    return page(playlist.title, "".join(h), PRINT_CSS)
+    if not poster:
+        return page(playlist.title, "".join(h), PRINT_CSS)
+    body = f'<main class="poster">\n{"".join(h)}</main>\n'
+    return page(playlist.title, body, poster_css(paper))
