@@ -120,7 +120,7 @@ def test_two_devices_editing_the_same_note_sync_without_conflict(remote: Path,
         f"On the tablet.\n\n{FROM_OTHER} On the laptop."
     assert "ratios/video" not in data["ticks"]
     assert git(tablet, "log", "-1", "--format=%s", "HEAD^2") == \
-        "ana: wrote a note on ratios/video\n"
+        "Ana Souza: wrote a note on ratios/video\n"
     assert "Synced with origin" in second.message
     assert GitRepo(tablet).status().last_sync is not None
 
@@ -360,7 +360,7 @@ def test_sync_command(remote: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     ClassStore(ana).apply(ops.Tick(student="ana", playlist="ratios", activity="tape"))
     assert main(["sync", str(ana)]) == 0
     assert "Synced with origin" in capsys.readouterr().out
-    assert git(ana, "log", "-1", "--format=%s") == "ana: ticked ratios/tape\n"
+    assert git(ana, "log", "-1", "--format=%s") == "Ana Souza: ticked ratios/tape\n"
     assert main(["sync", str(tmp_path)]) == 2
     assert main(["setup-git", str(tmp_path)]) == 2
     git(ana, "remote", "set-url", "origin", str(tmp_path / "gone"))

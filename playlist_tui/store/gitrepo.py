@@ -519,10 +519,11 @@ class GitRepo:
         """The roster id of the git identity (by email), else its name."""
         return self._actor_role()[0]
 
-    def _actor_role(self) -> tuple[str, str | None]:
-        """The roster id of the git identity (by email) and 'teachers' or 'students';
-        else its name and None."""
+    def _roster_person(self) -> tuple[dict[str, object], str] | None:
+        """The roster entry of the git identity (by email) and 'teachers' or 'students'."""
         email = (self._config("user.email") or "").lower()
+        if not email:
+            return None
         try:
             data = tomlparse.loads(read_text(self.root, layout.CLASS_FILE) or "")
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -531,9 +532,26 @@ class GitRepo:
             people = data.get(kind, [])
             for person in people if isinstance(people, list) else []:
                 emails = person.get("emails", []) if isinstance(person, dict) else []
-                if email and isinstance(emails, list) and email in (
-                        str(e).lower() for e in emails):
-                    return str(person.get("id", email)), kind
+                if isinstance(emails, list) and email in (str(e).lower() for e in emails):
+                    return person, kind
+        return None
+
+    def actor_name(self) -> str:
+        """Who commits, as people read it in a commit subject: the roster name of the git
+        identity (by email), else its git name ('Ms Lee: ticked ...', never an id)."""
+        found = self._roster_person()
+        if found is not None:
+            name = found[0].get("name") or found[0].get("id")
+            if isinstance(name, str) and name.strip():
+                return name
+        return self._config("user.name") or "someone"
+
+    def _actor_role(self) -> tuple[str, str | None]:
+        """The roster id of the git identity (by email) and 'teachers' or 'students';
+        else its name and None."""
+        found = self._roster_person()
+        if found is not None:
+            return str(found[0].get("id", "")), found[1]
         return self._config("user.name") or "someone", None
 
     @_in_repo
@@ -859,7 +877,7 @@ class GitRepo:
                               "'playlist-tui validate'), then sync again. Nothing was changed.")
         if not pending:
             return 0
-        text = message or commit_message(self._actor(), self.describe_pending(pending))
+        text = message or commit_message(self.actor_name(), self.describe_pending(pending))
         return 1 if self._commit_files(pending, text) is not None else 0
 
     def _sync(self, paths: Sequence[str] | None, message: str | None, notes: list[str],

@@ -479,7 +479,7 @@ class Workspace:
 def _own_message(repo: GitRepo, paths: list[str]) -> str:
     from playlist_tui.store.gitrepo import commit_message
 
-    return commit_message(repo._actor(), repo.describe_pending(paths))
+    return commit_message(repo.actor_name(), repo.describe_pending(paths))
 
 
 def open_repo(root: Path | str) -> GitRepo | Workspace:
