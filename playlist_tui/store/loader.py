@@ -20,6 +20,7 @@ import gc
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -441,6 +442,113 @@ def model_for(rel: str) -> type[BaseModel] | None:
     return None
 
 
+# --------------------------------------------------------------------------- many files
+
+POOL_MIN_FILES = 1000
+"""Fewer files than this to read are read here; more are read by a pool of processes, one
+per CPU (a process starts in about 0.3 s; a file takes about 3 ms to read, parse and
+check). ``PLAYLIST_TUI_WORKERS=1`` turns the pool off, ``=N`` sets its size."""
+_CHUNK_FILES = 48
+
+Read = tuple[str, "Ident | None", "FileResult | None"]
+"""A file read: its path, the identity of the bytes read (None: not to be trusted later)
+and its result (None: the file does not exist)."""
+
+
+def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
+    model = model_for(rel)
+    assert model is not None
+    parsed, ident = _read(root, rel, max_bytes)
+    if parsed is None:
+        return rel, None, None
+    locate = _Locator({rel: parsed.text} if parsed.text is not None else {})
+    return rel, ident, _result(parsed, model, locate)
+
+
+def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int) -> list[Read]:
+    """In a worker process: read a chunk of files (what the parent would do itself)."""
+    with _gc_paused():
+        return [_read_one(Path(root), rel, max_bytes) for rel in rels]
+
+
+def _workers() -> int:
+    configured = os.environ.get("PLAYLIST_TUI_WORKERS", "")
+    if configured.isdigit():
+        return max(1, int(configured))
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _pool_context() -> Any:
+    """Workers are forks of this process when it runs no other thread (nothing to import
+    again: the cheapest start); else they start from a fork server that has imported this
+    module once (a fork of a process running threads, such as the app's, could inherit a
+    lock held by one of them). A worker started that way imports the program's main
+    module again, as ``multiprocessing`` does: a script that loads a class must guard its
+    top level with ``if __name__ == "__main__"`` (else its pool fails and the files are
+    read in the script's own process)."""
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    except ValueError:  # pragma: no cover - no fork server on this platform
+        return multiprocessing.get_context("spawn")
+
+
+def _intern_keys(model: object) -> None:
+    """Intern the keys of a student's tables again after they came from a worker (the
+    same activity reference in 5,000 files is then one string here too, as when the file
+    is read in this process: a copy of each per chunk of files would take 170 MB more at
+    L). Equal data; only which string objects hold it changes."""
+    if not isinstance(model, StudentFile | TeacherFile):
+        return
+    fields = model.__dict__
+    for name, value in fields.items():
+        if type(value) is dict and value:
+            fields[name] = {sys.intern(key) if type(key) is str else key: item
+                            for key, item in value.items()}
+
+
+def read_many(root: Path, rels: list[str], max_bytes: int,
+              workers: int | None = None) -> Iterator[Read]:
+    """Read, parse and check many files, in the order given: in a pool of processes on
+    every CPU when there are many (see POOL_MIN_FILES), else here. The results are those
+    of reading each file here (the same functions run; only where differs). Anything
+    wrong with the pool (it cannot start, a worker dies) and the files it did not give
+    are read here."""
+    workers = _workers() if workers is None else workers
+    if workers < 2 or len(rels) < POOL_MIN_FILES:
+        for rel in rels:
+            yield _read_one(root, rel, max_bytes)
+        return
+    chunks = [tuple(rels[i:i + _CHUNK_FILES]) for i in range(0, len(rels), _CHUNK_FILES)]
+    done = 0
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = [pool.submit(_read_chunk, str(root), chunk, max_bytes)
+                       for chunk in chunks]
+            for future in futures:
+                reads = future.result()
+                done += 1
+                for read in reads:
+                    if read[2] is not None:
+                        _intern_keys(read[2].model)
+                yield from reads
+    except Exception:  # no pool here (or it broke): read the rest in this process
+        for chunk in chunks[done:]:
+            for rel in chunk:
+                yield _read_one(root, rel, max_bytes)
+
+
 # --------------------------------------------------------------------------- the class
 
 
@@ -526,21 +634,15 @@ class _Tokens(Mapping[str, object]):
 def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> LoadResult:
     """Read, parse and check every file of the class folder now."""
     root = Path(root)
-    texts: dict[str, str] = {}
-    locate = _Locator(texts)
     with _gc_paused():
         found = _scan(root)
         entries: dict[str, Entry] = {}
-        for rel in found.files():
-            model = model_for(rel)
-            assert model is not None
-            parsed = read_file(root, rel, max_bytes)
-            if parsed is None:
-                continue
-            if parsed.text is not None:
-                texts[rel] = parsed.text
-            entries[rel] = Entry(None, _result(parsed, model, locate))
-        return _assemble(root, found, entries, texts)
+        for rel, _, result in read_many(root, found.files(), max_bytes):
+            if result is not None:
+                entries[rel] = Entry(None, result)
+        # (texts read again only for problems found across files: keeping every text
+        # would double the memory a large class takes)
+        return _assemble(root, found, entries, _DiskTexts(root, max_bytes))
 
 
 # --------------------------------------------------------------------------- incremental
@@ -604,28 +706,25 @@ class FolderLoader:
         fresh, self.fresh = self.fresh, {}
         return fresh
 
-    def _read_entry(self, rel: str) -> Entry | None:
-        model = model_for(rel)
-        assert model is not None
-        parsed, ident = _read(self.root, rel, self.max_bytes)
-        if parsed is None:
-            return None
-        result = _result(parsed, model, _Locator(
-            {rel: parsed.text} if parsed.text is not None else {}))
-        entry = Entry(ident, result)
-        self.fresh[rel] = entry
-        return entry
+    def _read_entries(self, rels: list[str]) -> dict[str, Entry]:
+        """Read these files now (in a pool of processes when there are many)."""
+        out: dict[str, Entry] = {}
+        for rel, ident, result in read_many(self.root, rels, self.max_bytes):
+            if result is not None:
+                out[rel] = self.fresh[rel] = Entry(ident, result)
+        return out
 
-    def _lookup(self, rel: str, previous: Entry | None) -> Entry | None:
+    def _read_entry(self, rel: str) -> Entry | None:
+        return self._read_entries([rel]).get(rel)
+
+    def _unchanged(self, rel: str, previous: Entry | None) -> bool:
         if previous is not None and previous.ident is not None:
             try:
                 st = os.lstat(os.path.join(self.root, rel))
             except OSError:
-                pass
-            else:
-                if _ident(st) == previous.ident:
-                    return previous
-        return self._read_entry(rel)
+                return False
+            return _ident(st) == previous.ident
+        return False
 
     def _assemble(self, changed: set[str] | None = None) -> LoadResult:
         assert self.folder is not None
@@ -641,12 +740,21 @@ class FolderLoader:
             self.memo.seed(*checks)
         with _gc_paused():
             folder = _scan(self.root)
-            entries: dict[str, Entry] = {}
-            for rel in folder.files():
+            kept: dict[str, Entry] = {}
+            misses: list[str] = []
+            files = folder.files()
+            for rel in files:
                 previous = self.entries.get(rel)
                 if previous is None and known is not None:
                     previous = known.get(rel)
-                entry = self._lookup(rel, previous)
+                if previous is not None and self._unchanged(rel, previous):
+                    kept[rel] = previous
+                else:
+                    misses.append(rel)
+            read = self._read_entries(misses)
+            entries: dict[str, Entry] = {}
+            for rel in files:  # in the folder's order, as before
+                entry = kept.get(rel) or read.get(rel)
                 if entry is not None:
                     entries[rel] = entry
             self.folder, self.entries = folder, entries
@@ -693,11 +801,8 @@ class FolderLoader:
             if name in folder.students:
                 touched += [f"{layout.STUDENTS_DIR}/{name}/{layout.STUDENT_FILE}",
                             f"{layout.STUDENTS_DIR}/{name}/{layout.TEACHER_FILE}"]
-        for rel in touched:
-            if rel not in entries:
-                entry = self._read_entry(rel)
-                if entry is not None:
-                    entries[rel] = entry
+        entries.update(self._read_entries(
+            [rel for rel in dict.fromkeys(touched) if rel not in entries]))
         # Forget files that are no longer part of the class (deleted or moved away).
         for top in lists:
             listed = set(folder.frameworks if top == layout.FRAMEWORKS_DIR else folder.playlists)
