@@ -42,7 +42,7 @@ async def test_a_burst_of_changes_becomes_one_commit(small_class: Path) -> None:
         await go_to(pilot, screen, "act:video")
         await pilot.press("space")  # untick
         subjects = await wait_commits(pilot, small_class, 2)
-        assert subjects[0] == "ana: ticked ratios/practice, unticked ratios/video"
+        assert subjects[0] == "Ana Souza: ticked ratios/practice, unticked ratios/video"
         assert git(small_class, "show", "--name-only", "--format=", "HEAD").split() == [
             "students/ana/student.toml"]
         bar = screen.query_one(GitBar)
@@ -59,7 +59,8 @@ async def test_quitting_commits_what_is_waiting(small_class: Path) -> None:
         await settle(pilot)
         await pilot.press("q")
         await pilot.pause()
-    assert git(small_class, "log", "-1", "--format=%s").strip() == "ana: ticked ratios/practice"
+    assert git(small_class, "log", "-1", "--format=%s").strip() == (
+        "Ana Souza: ticked ratios/practice")
     assert git(small_class, "status", "--porcelain") == ""
 
 

@@ -1,11 +1,12 @@
-"""The core (model, engine, store) never imports the UI libraries."""
+"""The core (model, engine, store, session) never imports the UI libraries."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-CORE = ["playlist_tui.model", "playlist_tui.engine", "playlist_tui.store", "playlist_tui.cli"]
+CORE = ["playlist_tui.model", "playlist_tui.engine", "playlist_tui.store",
+        "playlist_tui.session", "playlist_tui.cli"]
 
 
 def python(code: str) -> str:
@@ -20,7 +21,9 @@ def test_core_imports_neither_textual_nor_rich() -> None:
         "import importlib, pkgutil, sys\n"
         "import playlist_tui.model, playlist_tui.engine, playlist_tui.store\n"
         "import playlist_tui.commands, playlist_tui.interop, playlist_tui.reports\n"
+        "import playlist_tui.session\n"
         "for pkg in (playlist_tui.model, playlist_tui.engine, playlist_tui.store,\n"
+        "            playlist_tui.session,\n"
         "            playlist_tui.commands, playlist_tui.interop, playlist_tui.reports):\n"
         "    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(info.name)\n"

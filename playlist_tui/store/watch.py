@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from watchfiles import awatch
+from watchfiles import awatch, watch
 
 from playlist_tui.store import layout
 from playlist_tui.store.atomic import SUFFIX
@@ -44,4 +45,16 @@ async def changes(root: Path, stop: asyncio.Event, debounce_ms: int = 150
                               recursive=True, rust_timeout=250):
         found = {r for _, p in batch if (r := relevant(root, p)) is not None}
         if found:
+            yield found
+
+
+def changes_blocking(root: Path, stop: threading.Event, debounce_ms: int = 150
+                     ) -> Iterator[set[str]]:
+    """:func:`changes` for a thread of its own (the session's watcher): ends when ``stop``
+    is set (within a quarter of a second)."""
+    root = root.resolve()
+    for batch in watch(root, stop_event=stop, debounce=debounce_ms, step=10,
+                       recursive=True, rust_timeout=250, yield_on_timeout=False):
+        found = {r for _, p in batch if (r := relevant(root, p)) is not None}
+        if found and not stop.is_set():
             yield found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -23,3 +24,12 @@ class OpenPlaylist(Message):
     def __init__(self, playlist: str) -> None:
         super().__init__()
         self.playlist = playlist
+
+
+class RunOnUI(Message):
+    """Run ``call`` on the app's thread (posted from the session's threads: post_message is
+    thread-safe, and the call runs with the app active, so it may start timers and workers)."""
+
+    def __init__(self, call: Callable[[], object]) -> None:
+        super().__init__()
+        self.call = call

@@ -1,0 +1,165 @@
+"""The class session without Textual: saves, commit bursts, the watcher, sync, quitting."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from playlist_tui.model.files import Result
+from playlist_tui.session.events import Changed, Event, Said
+from playlist_tui.session.session import ClassSession
+from playlist_tui.store import ops
+from playlist_tui.store.gitrepo import GitRepo, SyncResult
+from playlist_tui.store.identity import Person
+from tests.conftest import diff_lines, git
+
+LEE = Person("teacher", "lee", "Ms Lee")
+ANA = Person("student", "ana", "Ana Souza")
+
+
+def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait for something another thread does (a deadline, not a timing assertion)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("it did not happen")
+        time.sleep(0.02)
+
+
+def session_for(folder: Path, user: Person, **kwargs: object) -> tuple[ClassSession, list[Event]]:
+    session = ClassSession(folder, **kwargs)  # type: ignore[arg-type]
+    events: list[Event] = []
+    session.subscribe(events.append)
+    session.load()
+    session.user = user
+    return session, events
+
+
+def changes(events: list[Event]) -> list[Changed]:
+    return [e for e in events if isinstance(e, Changed)]
+
+
+def test_a_decision_saves_one_line_and_commits_with_the_teachers_name(
+        small_class: Path) -> None:
+    session, events = session_for(small_class, LEE, commit_after=3600)
+    assert session.save(ops.RecordDecision(
+        student="cy", competency="RP.1", result=Result.NOT_YET, by="lee",
+        feedback="Label both quantities.", student_name="Cy Park",
+        at=datetime(2026, 10, 23, 11, tzinfo=UTC)))
+    assert session.wait_idle()
+    assert session.counts["apply"] == 1 and session.counts["refresh"] == 1
+    assert len(changes(events)) == 1  # one result for one change
+    lines = diff_lines(small_class)
+    assert len(lines) == 1 and lines[0].startswith("+d-20261023-110000 = {")
+    assert session.waiting == 1
+    session.commit_now()
+    assert git(small_class, "log", "-1", "--format=%s").strip() == (
+        "Ms Lee: Cy Park, not yet on RP.1")
+    assert git(small_class, "show", "--name-only", "--format=", "HEAD").split() == [
+        "students/cy/teacher.toml"]
+    assert git(small_class, "status", "--porcelain") == ""
+
+
+def test_a_burst_becomes_one_commit_after_a_quiet_moment(small_class: Path) -> None:
+    session, _ = session_for(small_class, ANA, commit_after=0.3)
+    session.save_now(ops.Tick(student="ana", playlist="ratios", activity="practice"))
+    session.save_now(ops.Untick(student="ana", playlist="ratios", activity="video"))
+    until(lambda: len(git(small_class, "log", "--format=%s").splitlines()) == 2)
+    assert session.wait_idle()
+    assert git(small_class, "log", "-1", "--format=%s").strip() == (
+        "Ana Souza: ticked ratios/practice, unticked ratios/video")
+
+
+def test_the_apps_own_write_comes_back_through_the_watcher_once(small_class: Path) -> None:
+    session, events = session_for(small_class, ANA, commit_after=3600)
+    session.start_watching()
+    try:
+        time.sleep(0.3)  # the watcher is ready
+        session.save_now(ops.Tick(student="ana", playlist="ratios", activity="practice"))
+        until(lambda: session.counts["skipped"] >= 1)  # the watcher saw the write...
+        assert session.wait_idle()
+        assert session.counts["refresh"] == 1  # ...and did not read it again
+        assert len(changes(events)) == 1
+        # Another program's write is read once, through the watcher.
+        path = small_class / "students/ben/student.toml"
+        path.write_text(path.read_text() + "\n# a note by hand\n")
+        until(lambda: len(changes(events)) == 2)
+        assert session.wait_idle()
+        assert changes(events)[-1].cause == "disk"
+        assert session.counts["refresh"] == 2
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def clone(tmp_path: Path, small_class: Path) -> Path:
+    """Ana's clone of the small class, with a remote."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(small_class), str(remote)], check=True)
+    folder = tmp_path / "ana"
+    subprocess.run(["git", "clone", "-q", str(remote), str(folder)], check=True)
+    git(folder, "config", "user.email", "ana@students.example")
+    git(folder, "config", "user.name", "Ana")
+    git(folder, "config", "commit.gpgsign", "false")
+    GitRepo(folder).setup()
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "setup", "--allow-empty")
+    git(folder, "push", "-q", "origin", "main")
+    return folder
+
+
+def test_a_save_while_a_sync_runs_is_not_lost(clone: Path) -> None:
+    session, events = session_for(clone, ANA, commit_after=3600)
+    repo = session.git
+    real_sync = repo.sync
+    syncing, release = threading.Event(), threading.Event()
+
+    def slow_sync(*args: object, **kwargs: object) -> SyncResult:
+        syncing.set()
+        release.wait(10)
+        return real_sync(*args, **kwargs)  # type: ignore[arg-type]
+
+    repo.sync = slow_sync  # type: ignore[method-assign]
+    session.save_now(ops.Tick(student="ana", playlist="ratios", activity="practice"))
+    assert session.sync()
+    assert syncing.wait(10)
+    session.save(ops.Tick(student="ana", playlist="ratios", activity="tables"))
+    assert session.wait_for_saves()
+    release.set()
+    assert session.wait_idle()
+    assert session.waiting == 1  # the second tick waits for the next commit
+    session.commit_now()
+    assert git(clone, "status", "--porcelain") == ""
+    text = git(clone, "show", "HEAD:students/ana/student.toml")
+    assert "practice" in text and "tables" in text
+    # (the sync took the second tick along: it commits what the app saved meanwhile)
+    remote = git(clone, "show", "origin/main:students/ana/student.toml")
+    assert "practice" in remote and "tables" in remote
+    assert any(isinstance(e, Said) and e.title == "Sync" for e in events)
+
+
+def test_quitting_with_unsent_work_says_how_many(clone: Path) -> None:
+    session, _ = session_for(clone, ANA, commit_after=3600)
+    assert session.unsent() == ""
+    session.save_now(ops.Tick(student="ana", playlist="ratios", activity="practice"))
+    assert session.unsent() == "1 change"  # not committed yet
+    session.save_now(ops.Tick(student="ana", playlist="ratios", activity="tables"))
+    session.commit_now()
+    assert session.unsent() == "1 change"  # one commit ahead
+    words = session.sync_before_quit("1 change", 30)
+    assert words.startswith("Synced before quitting")
+    assert session.unsent() == ""
+
+
+def test_read_only_saves_nothing_and_says_why(small_class: Path) -> None:
+    session, events = session_for(small_class, ANA)
+    session.read_only = True
+    assert not session.save(ops.Tick(student="ana", playlist="ratios", activity="practice"))
+    assert diff_lines(small_class) == []
+    assert any(isinstance(e, Said) and e.message.startswith("Read-only") for e in events)
