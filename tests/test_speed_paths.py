@@ -9,6 +9,7 @@ Behaviour only, never timing (bench/run.py measures the speed).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -146,3 +147,49 @@ def test_the_id_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(100):
         one.validate_python(f"id-{n}")
         assert len(ids._VALID) <= 10
+
+
+def test_refreshes_of_students_files_one_after_another_are_cold_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """refresh() of students' files updates what the last assembly took from every file
+    (it does not walk them all again): after each of a series of changes, broken and
+    mended, deleted and written again, its result is a cold load's, problems in order."""
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    root = generated_class(tmp_path / "class")
+    students = sorted(p.name for p in (root / "students").iterdir() if p.is_dir())
+    a, b, c = (f"students/{sid}" for sid in students[5:8])
+    originals = {rel: (root / rel).read_bytes() for rel in (
+        f"{a}/student.toml", f"{a}/teacher.toml", f"{b}/student.toml", f"{c}/student.toml")}
+    store = ClassStore(root)
+    same(store.load(), load_class(root))
+    used: list[LoadResult | None] = []
+    again = loader._assemble_again
+
+    def spy(*args: object, **kwargs: object) -> LoadResult | None:
+        result = again(*args, **kwargs)  # type: ignore[arg-type]
+        used.append(result)
+        assert result is not None
+        return result
+
+    monkeypatch.setattr(loader, "_assemble_again", spy)
+    steps: list[tuple[str, bytes | None]] = [
+        (f"{a}/student.toml", b'[ticks]\n"x" = 1\n'),  # a bad reference, a bad value
+        (f"{b}/student.toml", b"[ticks\n"),  # does not parse
+        (f"{a}/teacher.toml", b'[decisions]\n"d-1" = 3\n'),
+        (f"{a}/student.toml", originals[f"{a}/student.toml"]),  # mended
+        (f"{c}/student.toml", None),  # deleted
+        (f"{b}/student.toml", originals[f"{b}/student.toml"]),
+        (f"{c}/student.toml", originals[f"{c}/student.toml"]),  # back
+        (f"{a}/teacher.toml", None),
+        (f"{a}/teacher.toml", originals[f"{a}/teacher.toml"]),
+    ]
+    for n, (rel, content) in enumerate(steps):
+        if content is None:
+            (root / rel).unlink()
+        else:
+            (root / rel).write_bytes(content)
+        when = 1_700_000_000 * 10**9 + n * 10**9  # each change a later write
+        if content is not None:
+            os.utime(root / rel, ns=(when, when))
+        same(store.refresh({rel}), load_class(root))
+    assert len(used) == len(steps)  # the updated assembly, not a walk over every file

@@ -552,11 +552,23 @@ def read_many(root: Path, rels: list[str], max_bytes: int,
 # --------------------------------------------------------------------------- the class
 
 
+@dataclass
+class _Taken:
+    """What the files gave the last assembly (kept so that a refresh of a few students'
+    files updates it instead of walking every entry again)."""
+
+    files: ParsedFiles
+    problems: dict[str, tuple[Problem, ...]]  # path -> its own problems (non-empty only)
+
+
 def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
               texts: Mapping[str, str], memo: CheckMemo | None = None,
-              changed: set[str] | None = None) -> LoadResult:
-    """Put the files' results together (always in the same order) and check the class."""
+              changed: set[str] | None = None, keep: list[_Taken] | None = None
+              ) -> LoadResult:
+    """Put the files' results together (always in the same order) and check the class.
+    ``keep``: gets what the files gave (see :func:`_assemble_again`)."""
     problems: list[Problem] = []
+    by_path: dict[str, tuple[Problem, ...]] = {}
     files = ParsedFiles(class_path=layout.CLASS_FILE)
     get = entries.get
     if memo is not None:
@@ -573,6 +585,7 @@ def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
         result = entry.result
         if result.problems:
             problems.extend(result.problems)
+            by_path[rel] = result.problems
         if result.model is None:
             files.unusable.add(rel)
             files.maybe_ids.update(result.maybe_ids)
@@ -603,6 +616,76 @@ def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
         teacher = take(teacher_rel)
         if teacher is not None:
             teacher_files[sid] = (teacher_rel, cast("TeacherFile | Lazy[TeacherFile]", teacher))
+    if keep is not None:
+        keep.append(_Taken(files, by_path))
+    data, found_problems = build_class(files, _Locator(texts), memo)
+    problems.extend(found_problems)
+    problems.sort(key=Problem.sort_key)
+    return LoadResult(data, problems, texts)
+
+
+def _assemble_again(root: Path, found: _Folder, entries: Mapping[str, Entry],
+                    texts: Mapping[str, str], memo: CheckMemo, changed: set[str],
+                    last: _Taken, keep: list[_Taken]) -> LoadResult | None:
+    """:func:`_assemble` after only students' files changed (``changed``; the curriculum,
+    the lists of frameworks and playlists and the set of student folders are as at the
+    last assembly ``last``): what the other files gave is taken from ``last`` instead of
+    walking every entry again. The same result as :func:`_assemble`, problems in the same
+    order; None when it cannot tell (the caller then assembles the whole class)."""
+    old = last.files
+    if old.student_folders != found.students:
+        return None
+    files = ParsedFiles(
+        class_path=layout.CLASS_FILE, class_file=old.class_file,
+        frameworks=list(old.frameworks), playlists=list(old.playlists),
+        student_files=dict(old.student_files), teacher_files=dict(old.teacher_files),
+        student_folders=dict(found.students), unusable=set(old.unusable),
+        maybe_ids=set(old.maybe_ids), tokens=_Tokens(entries), curriculum=old.curriculum,
+        changed=changed)
+    by_path = dict(last.problems)
+    for rel in changed:
+        parts = rel.split("/")
+        if len(parts) != 3 or parts[0] != layout.STUDENTS_DIR or parts[1] not in found.students:
+            return None
+        sid = parts[1]
+        if parts[2] == layout.STUDENT_FILE:
+            target: dict[str, Any] = files.student_files
+        elif parts[2] == layout.TEACHER_FILE:
+            target = files.teacher_files
+        else:
+            return None
+        by_path.pop(rel, None)
+        files.unusable.discard(rel)
+        target.pop(sid, None)
+        entry = entries.get(rel)
+        if entry is None:
+            continue
+        result = entry.result
+        if result.maybe_ids:  # (only curriculum files have any)
+            return None
+        if result.problems:
+            by_path[rel] = result.problems
+        if result.model is None:
+            files.unusable.add(rel)
+        else:
+            target[sid] = (rel, result.model)
+    # The problems in the order _assemble takes them (the sort below is stable).
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem(str(root), 1, 1, "this class folder does not exist",
+                                "give the path of a folder that holds class.toml"))
+    elif not os.path.lexists(root / layout.CLASS_FILE):
+        problems.append(Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
+                                "a class folder starts with a class.toml (see docs/formats.md)"))
+    problems.extend(by_path.get(layout.CLASS_FILE, ()))
+    problems.extend(found.problems())
+    for rel in (*found.frameworks, *found.playlists):
+        problems.extend(by_path.get(rel, ()))
+    students = [rel for rel in by_path if rel.startswith(layout.STUDENTS_DIR + "/")]
+    students.sort(key=lambda rel: (rel.split("/")[1], not rel.endswith(layout.STUDENT_FILE)))
+    for rel in students:
+        problems.extend(by_path[rel])
+    keep.append(_Taken(files, by_path))
     data, found_problems = build_class(files, _Locator(texts), memo)
     problems.extend(found_problems)
     problems.sort(key=Problem.sort_key)
@@ -697,6 +780,7 @@ class FolderLoader:
         """Entries read since the last :meth:`take_fresh` (for the persistent cache)."""
         self.folder: _Folder | None = None
         self.memo = CheckMemo()
+        self._taken: _Taken | None = None
 
     def checks(self) -> tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]:
         """The results of the per-student checks, to keep in the cache."""
@@ -726,10 +810,24 @@ class FolderLoader:
             return _ident(st) == previous.ident
         return False
 
-    def _assemble(self, changed: set[str] | None = None) -> LoadResult:
+    def _assemble(self, changed: set[str] | None = None, students_only: bool = False
+                  ) -> LoadResult:
+        """``students_only``: only the students' files in ``changed`` changed (not the
+        curriculum, the lists of files or the set of student folders)."""
         assert self.folder is not None
-        return _assemble(self.root, self.folder, self.entries,
-                         _DiskTexts(self.root, self.max_bytes), self.memo, changed)
+        texts = _DiskTexts(self.root, self.max_bytes)
+        keep: list[_Taken] = []
+        last, self._taken = self._taken, None
+        result = None
+        if students_only and last is not None and changed is not None:
+            result = _assemble_again(self.root, self.folder, self.entries, texts,
+                                     self.memo, changed, last, keep)
+        if result is None:
+            keep.clear()
+            result = _assemble(self.root, self.folder, self.entries, texts, self.memo,
+                               changed, keep)
+        self._taken = keep[0] if keep else None
+        return result
 
     def load(self, known: Mapping[str, Entry] | None = None,
              checks: tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]
@@ -814,4 +912,6 @@ class FolderLoader:
                 for rel in [r for r in entries if r.startswith(prefix)]:
                     del entries[rel]
         # What the checks must look at again: every path read again or looked at.
-        return self._assemble(changed=reread | set(touched))
+        students_only = not lists and layout.CLASS_FILE not in reread and all(
+            rel.startswith(layout.STUDENTS_DIR + "/") for rel in reread)
+        return self._assemble(changed=reread | set(touched), students_only=students_only)
