@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static, TextArea
 
 from playlist_tui.ui.app import PlaylistApp
+from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.competencies import CompetenciesScreen
 from playlist_tui.ui.screens.modals import NoteDialog, RequestDialog
 from playlist_tui.ui.screens.playlist import PlaylistScreen
@@ -333,3 +336,34 @@ async def test_the_mouse_works_for_dialogs(small_class: Path) -> None:
         await settle(pilot)
         assert student_data(small_class)["notes"]["ratios/practice"] == {  # type: ignore[index]
             "reflection": "clicked"}
+
+
+async def test_one_tick_is_one_apply_one_refresh_one_redraw(
+        small_class: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work one tick does: the hidden home is redrawn when it is shown again, and the
+    app's own write coming back through the watcher is not read again."""
+    drawn: list[str] = []
+    for cls in (PlaylistScreen, StudentHome):
+        def counted(self: DataScreen, original: Callable[[DataScreen], None] = cls.refresh_view
+                    ) -> None:
+            drawn.append(type(self).__name__)
+            original(self)
+        monkeypatch.setattr(cls, "refresh_view", counted)
+    app = PlaylistApp(small_class, role="student", person="ana", watch=True)
+    app.COMMIT_AFTER = 60
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_ratios(pilot)
+        await go_to(pilot, screen, "act:practice")
+        await asyncio.sleep(0.3)  # the watcher is ready
+        drawn.clear()
+        app.session.counts.clear()
+        await pilot.press("space")
+        await eventually(pilot, lambda: app.session.counts["skipped"] >= 1)
+        assert marks(screen)["practice"] == "[x]"
+        assert (app.session.counts["apply"], app.session.counts["refresh"]) == (1, 1)
+        assert drawn == ["PlaylistScreen"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert drawn == ["PlaylistScreen", "StudentHome"]
+        assert "Practice: ratio language" not in str(app.screen.query_one("#next", Static)
+                                                    .render())

@@ -215,10 +215,12 @@ class PlaylistApp(App[None]):
                 screen.show_git(words)
 
     def show_result(self, result: LoadResult) -> None:
+        """The new class to every screen: drawn by the top one (the one on view, maybe
+        under a dialog), by the others when they are shown again."""
         self.query_one(ProblemsPanel).show(result.problems)
-        for screen in self.screen_stack:
-            if isinstance(screen, DataScreen):
-                screen.update_data(result.data, result.problems)
+        screens = [s for s in self.screen_stack if isinstance(s, DataScreen)]
+        for screen in screens:
+            screen.update_data(result.data, result.problems, shown=screen is screens[-1])
 
     # ------------------------------------------------------------------ actions
     def action_sync(self) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.binding import Binding, BindingType
+from textual.events import ScreenResume
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -56,15 +58,30 @@ class DataScreen(Screen[None]):
         safe_notify(self, message, title=title, severity=severity, timeout=timeout,
                     markup=markup)
 
-    def update_data(self, data: ClassData, problems: list[Problem]) -> None:
+    stale = False
+    """Data came while the screen was hidden: it is shown when the screen is again."""
+
+    def update_data(self, data: ClassData, problems: list[Problem], shown: bool = True
+                    ) -> None:
+        """New data; drawn now if the screen is ``shown``, else when it is shown again (a
+        screen below the top of the stack is not redrawn on every change)."""
         self.data = data
         self.problems = problems
-        if self.is_mounted:
+        if not shown:
+            self.stale = True
+        elif self.is_mounted:
+            self.stale = False
             self.query_one(ProblemsPanel).show(problems)
             self.refresh_view()
 
+    @on(ScreenResume)
+    def _show_stale(self) -> None:
+        if self.stale:
+            self.update_data(self.data, self.problems)
+
     def refresh_view(self) -> None:
-        """Show ``self.data``; called on mount and after every reload."""
+        """Show ``self.data``; called on mount, after every reload while the screen is on
+        top, and when it is shown again after reloads."""
 
     async def on_mount(self) -> None:
         panel = ProblemsPanel()
