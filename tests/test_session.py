@@ -163,3 +163,42 @@ def test_read_only_saves_nothing_and_says_why(small_class: Path) -> None:
     assert not session.save(ops.Tick(student="ana", playlist="ratios", activity="practice"))
     assert diff_lines(small_class) == []
     assert any(isinstance(e, Said) and e.message.startswith("Read-only") for e in events)
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_the_dashboards_tally_is_the_engines_playlist_summary(small_class: Path) -> None:
+    from playlist_tui.engine.classstats import playlist_summary
+    from playlist_tui.engine.progress import playlist_progress
+    from playlist_tui.session.views import PlaylistTally
+    from playlist_tui.store.loader import load_class
+
+    data = load_class(small_class).data
+    for pid, playlist in data.playlists.items():
+        tally = PlaylistTally(pid)
+        for sid in data.assignees(pid):
+            tally.add(playlist_progress(data, playlist, sid))
+        assert tally.summary() == playlist_summary(data, pid)
+        assert tally.assigned == 3
+
+
+def test_the_evidence_includes_work_in_a_playlist_not_assigned(small_class: Path) -> None:
+    """One definition of a student's work on a competency (classstats.work_on): a
+    playlist Ana ticked in without it being assigned counts too (the queue used to show
+    only assigned playlists)."""
+    from playlist_tui.session.views import evidence_lines
+    from playlist_tui.store.loader import load_class
+
+    text = (small_class / "playlists/ratios.toml").read_text()
+    (small_class / "playlists/extra.toml").write_text(
+        text.replace('id = "ratios"', 'id = "extra"').replace(
+            'title = "What is a ratio?"', 'title = "Extra ratios"'))
+    path = small_class / "students/ana/student.toml"
+    path.write_text(path.read_text().replace(
+        '[ticks]\n', '[ticks]\n"extra/practice" = 2026-11-03T10:00:00Z\n'))
+    data = load_class(small_class).data
+    assert "extra" not in [p.id for p in data.assigned_playlists("ana")]
+    lines = evidence_lines(data, "ana", "RP.1")
+    assert "[x] Practice: ratio language (Extra ratios · Must do), 3 Nov 2026" in lines
+    assert "[x] Watch: Intro to ratios (What is a ratio? · Must do), 2 Nov 2026" in lines

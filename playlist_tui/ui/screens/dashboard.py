@@ -31,6 +31,7 @@ from playlist_tui.engine.progress import playlist_progress
 from playlist_tui.model.klass import ClassData, Records
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line
+from playlist_tui.session.views import PlaylistTally
 from playlist_tui.ui.grid import Column, Grid
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.queue import Clock
@@ -86,8 +87,8 @@ class Summary:
 
     key: tuple[object, ...]
     waiting: int = 0
-    playlists: dict[str, list[int]] = field(default_factory=dict)
-    """playlist id -> [assigned, not started, working, complete, sum of percents]"""
+    playlists: dict[str, PlaylistTally] = field(default_factory=dict)
+    """playlist id -> how its assignees are doing (session.views)"""
     stuck: list[StuckReason] = field(default_factory=list)
     with_playlists: bool = False
 
@@ -256,9 +257,9 @@ class DashboardScreen(DataScreen):
         def cells(pid: str) -> list[str]:
             if summary is None or not summary.with_playlists:
                 return [COUNTING] * 5
-            assigned, none, going, done, percents = summary.playlists.get(pid, [0] * 5)
-            average = round(percents / assigned) if assigned else 0
-            return [str(assigned), str(none), str(going), str(done), str(average)]
+            counts = summary.playlists.get(pid, PlaylistTally(pid)).summary()
+            return [str(counts.assigned), str(counts.not_started), str(counts.in_progress),
+                    str(counts.complete), str(round(counts.average_percent))]
 
         grid.label_width = 28
         self._shown = None
@@ -378,10 +379,8 @@ class DashboardScreen(DataScreen):
                 if only is not None and playlist.id != only:
                     continue
                 progress = playlist_progress(passing, playlist, sid)
-                counts = summary.playlists.setdefault(playlist.id, [0, 0, 0, 0, 0])
-                counts[0] += 1
-                counts[1 if not progress.started else 3 if progress.complete else 2] += 1
-                counts[4] += progress.percent
+                summary.playlists.setdefault(playlist.id, PlaylistTally(playlist.id)).add(
+                    progress)
             found.extend(stuck(passing, now, students=[sid]))
         if with_playlists:  # (the pass goes in the store's order: back to the roster's)
             order = {sid: n for n, sid in enumerate(students)}

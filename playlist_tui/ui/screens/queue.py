@@ -13,12 +13,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Footer, Header, Label, Static
 
-from playlist_tui.engine.mastery import pending_requests, statuses
+from playlist_tui.engine.mastery import pending_requests
 from playlist_tui.model.files import Request, Result
-from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line
+from playlist_tui.session.views import evidence_lines
 from playlist_tui.store import ops
 from playlist_tui.ui.format import block, day, line, when
 from playlist_tui.ui.messages import ApplyOperation
@@ -43,45 +43,6 @@ def queue_items(data: ClassData) -> list[tuple[str, str, Request]]:
              for rid, request in pending_requests(data.record(sid))]
     items.sort(key=lambda item: (item[2].at, item[0], item[1]))
     return items
-
-
-def evidence(data: ClassData, student: str, competency: str) -> list[str]:
-    """The student's work on a competency, in words, for the reviewer."""
-    record = data.record(student)
-    lines: list[str] = []
-    for playlist in data.assigned_playlists(student):
-        for tier in playlist.tiers:
-            for activity in tier.activities:
-                if competency not in activity.competencies:
-                    continue
-                ref = make_ref(playlist.id, activity.id)
-                ticked = record.student.ticks.get(ref)
-                mark = "[x]" if ticked else "[ ]"
-                lines.append(f"{mark} {activity.title} ({playlist.title} · {tier.title})"
-                             + (f", {day(ticked)}" if ticked else ""))
-                note = record.student.notes.get(ref)
-                if note and note.reflection:
-                    lines.append(f"      reflection: {note.reflection}")
-                if note and note.evidence:
-                    lines.append(f"      evidence: {note.evidence}")
-    status = statuses(data, student, [competency])[competency]
-    earlier = [e for e in status.history if e.decision is not None]
-    if earlier:
-        lines.append("Earlier checks:")
-        scale = data.scale_for(competency)
-        for event in earlier:
-            decision = event.decision
-            assert decision is not None
-            result = "mastered" if decision.result == Result.MASTERED else "not yet"
-            level = f" ({scale.name_of(decision.level)})" if decision.level else ""
-            who = data.teachers[decision.by].name if decision.by in data.teachers \
-                else decision.by
-            lines.append(f"  {day(decision.at)} {who}: {result}{level}")
-            if decision.feedback:
-                lines.append(f"    feedback: {decision.feedback}")
-            if decision.next_steps:
-                lines.append(f"    next steps: {decision.next_steps}")
-    return lines or ["No activities of the student's playlists serve this competency."]
 
 
 class QueueScreen(DataScreen):
@@ -163,7 +124,7 @@ class QueueScreen(DataScreen):
                 + (f": {item.statement}" if item else ""),
                 f"Asked {when(request.at)}" + (f": “{request.note}”" if request.note else "")]
         box.update(block("\n".join([safe_line(h) for h in head]
-                                    + evidence(self.data, sid, request.competency))))
+                                    + evidence_lines(self.data, sid, request.competency, day))))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.moved_to is not None and event.row_key.value != self.moved_to:
