@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -21,7 +22,7 @@ from playlist_tui.interop import case
 from playlist_tui.interop.common import InputError, safe_id, unique_id
 from playlist_tui.model.files import Framework
 from playlist_tui.store.loader import load_class
-from tests.conftest import DEMO, ROOT, git
+from tests.conftest import DEMO, ROOT, git, init_repo
 
 DATA = Path(__file__).resolve().parent / "data" / "case"
 OPENSALT = ROOT.parent / "shared" / "data" / "case" / "opensalt-6rp-framework.json"
@@ -531,6 +532,45 @@ def test_export_is_a_case_11_package(small_class: Path) -> None:
                      ("isChildOf", "RP.2", "RP"), ("precedes", "RP.1", "RP.2")]
 
 
+def test_a_framework_made_here_has_identifiers_of_its_own(
+        small_class: Path, tmp_path: Path) -> None:
+    """Two classes that each made a framework 'math6' (even the same one, word for word)
+    export two documents: CASE identifiers are global, so they are made from the class
+    (its folder's first commit, so every clone of it exports the same ones), never from
+    the framework's id alone. Renaming the class keeps them."""
+    first = exported(small_class, "math6")
+    other = tmp_path / "other"
+    shutil.copytree(small_class, other, ignore=shutil.ignore_patterns(".git"))
+    (other / "class.toml").write_text(
+        (other / "class.toml").read_text().replace("Test class 6B", "Test class 6C"))
+    init_repo(other)
+    second = exported(other, "math6")
+    assert first["CFDocument"]["identifier"] != second["CFDocument"]["identifier"]
+    ids = ({i["identifier"] for i in first["CFItems"]},
+           {i["identifier"] for i in second["CFItems"]})
+    assert not ids[0] & ids[1]
+    # a clone of the class exports the same identifiers
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(small_class), str(clone)], check=True)
+    assert exported(clone, "math6") == first
+    # renaming the class changes the creator, not the identifiers
+    path = small_class / "class.toml"
+    path.write_text(path.read_text().replace("Test class 6B", "Math 6B"))
+    renamed = exported(small_class, "math6")
+    assert renamed["CFDocument"]["identifier"] == first["CFDocument"]["identifier"]
+    assert [i["identifier"] for i in renamed["CFItems"]] == \
+        [i["identifier"] for i in first["CFItems"]]
+    # a class folder that is not in git: its name makes them
+    loose = [bare_class(tmp_path, name) for name in ("loose-a", "loose-b")]
+    for n, folder in enumerate(loose):
+        shutil.copytree(small_class / "frameworks", folder / "frameworks")
+        (folder / "class.toml").write_text(f'name = "Loose {n}"\n')
+    a, b = (exported(folder, "math6") for folder in loose)
+    assert a["CFDocument"]["identifier"] != b["CFDocument"]["identifier"]
+    assert exported(loose[0], "math6")["CFDocument"]["identifier"] == \
+        a["CFDocument"]["identifier"]
+
+
 def test_export_is_stable(small_class: Path, tmp_path: Path) -> None:
     first = exported(small_class, "math6")
     second = exported(small_class, "math6")
@@ -699,7 +739,17 @@ def normalised(package: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-PACKAGES = sorted(DATA.glob("*.json")) + ([OPENSALT] if OPENSALT.exists() else [])
+SMARTER = DATA / "smarter-balanced"
+PACKAGES = sorted(DATA.glob("*.json")) + sorted(SMARTER.glob("*.json")) + (
+    [OPENSALT] if OPENSALT.exists() else [])
+
+
+def test_every_package_in_the_test_data_is_round_tripped() -> None:
+    """The round trip below runs over every CASE package the tests carry: ours, the
+    publishers' (Smarter Balanced, real), and OpenSALT's when present."""
+    carried = {p.name for p in DATA.rglob("*.json")}
+    assert carried <= {p.name for p in PACKAGES}
+    assert len(list(SMARTER.glob("*.json"))) == 5
 
 
 @pytest.mark.parametrize("source", PACKAGES, ids=lambda p: p.stem)
@@ -763,6 +813,28 @@ def test_default_ids_never_collide(tmp_path: Path, capsys: pytest.CaptureFixture
     assert case.default_framework_id(case.read_package(_long_title_package("d", "Short"))) \
         == "short"
     clean(folder)
+
+
+def test_the_two_grade_3_ela_documents_get_ids_of_their_own(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real case of issue 18: two Smarter Balanced Grade 3 ELA documents whose titles
+    share their first 48 characters; the second was refused until --id was given."""
+    folder = bare_class(tmp_path)
+    outs = []
+    for name in ("ela-g3-claim1-target1", "ela-g3-claim2-targets1ab"):
+        code, out, err = imported(folder, SMARTER / f"{name}.json", capsys=capsys)
+        assert code == 0, err
+        outs.append(out)
+    ids = sorted(p.stem for p in (folder / "frameworks").iterdir())
+    assert len(ids) == 2 and ids[0] != ids[1], ids
+    assert all(re.fullmatch(r"english-language-arts-specification-grade-3-clai-[0-9a-f]{6}",
+                            fid) for fid in ids), ids
+    clean(folder)
+    # importing each again finds its own framework (by its source), changing nothing
+    for name in ("ela-g3-claim1-target1", "ela-g3-claim2-targets1ab"):
+        code, out, _ = imported(folder, SMARTER / f"{name}.json", capsys=capsys)
+        assert code == 0 and "Nothing to change" in out, out
+    assert sorted(p.stem for p in (folder / "frameworks").iterdir()) == ids
 
 
 def _non_uuid_package() -> dict[str, Any]:

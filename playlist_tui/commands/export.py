@@ -103,6 +103,21 @@ def changed_at(folder: Path, rel: str) -> datetime:
     return datetime.fromtimestamp((folder / rel).stat().st_mtime, UTC)
 
 
+def class_key(folder: Path, name: str) -> str:
+    """What names the class in the identifiers an export makes up: its folder's first
+    commit (the same in every clone, kept when the class is renamed), else its name."""
+    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+    try:
+        roots = subprocess.run(["git", "-C", str(folder), "rev-list", "--max-parents=0",
+                                "HEAD", "--"], capture_output=True, text=True, timeout=30,
+                               env=env)
+        if roots.returncode == 0 and roots.stdout.split():
+            return "commit:" + sorted(roots.stdout.split())[0]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"class:{name}" if name else ""
+
+
 def run(args: argparse.Namespace) -> int:
     if args.kind == "credentials":
         return _credentials(args)
@@ -138,7 +153,8 @@ def _case(args: argparse.Namespace) -> int:
     try:
         exported = export_framework(framework, changed_at=changed_at(folder, rel),
                                     creator=args.creator or result.data.info.name,
-                                    base_uri=args.base_uri)
+                                    base_uri=args.base_uri,
+                                    owner=class_key(folder, result.data.info.name))
     except InputError as exc:
         print(f"playlist-tui export case: {rel}: {exc}", file=sys.stderr)
         return 1

@@ -974,6 +974,12 @@ def _own_uuid(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
 
 
+def _class_uuid(owner: str, *parts: str) -> str:
+    """A UUID of the class ``owner`` (see :func:`export_framework`): CASE identifiers are
+    global, so two classes' frameworks of the same id must not share them."""
+    return _own_uuid(owner, *parts) if owner else _own_uuid(*parts)
+
+
 def _moment(at: datetime) -> str:
     moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -991,8 +997,12 @@ class Exported:
 
 
 def export_framework(framework: Framework, *, changed_at: datetime, creator: str,
-                     base_uri: str | None = None) -> Exported:
+                     base_uri: str | None = None, owner: str = "") -> Exported:
     """The framework as a CASE package (a dict ready for JSON). Deterministic.
+
+    ``owner`` names the class (the export command gives its folder's first commit): the
+    identifiers made here (a document, its items and associations) are made from it, so
+    another class's framework of the same id gets identifiers of its own.
 
     A framework imported from CASE (with ``[case]``) gives the publisher's package back as
     it was when nothing was changed here; otherwise a package of our own that keeps every
@@ -1001,8 +1011,9 @@ def export_framework(framework: Framework, *, changed_at: datetime, creator: str
     """
     if framework.case is not None and framework.source is not None:
         return _export_kept(framework, framework.case, changed_at=changed_at,
-                            creator=creator, base_uri=base_uri)
-    return _export_new(framework, changed_at=changed_at, creator=creator, base_uri=base_uri)
+                            creator=creator, base_uri=base_uri, owner=owner)
+    return _export_new(framework, changed_at=changed_at, creator=creator, base_uri=base_uri,
+                       owner=owner)
 
 
 class _Writer:
@@ -1046,13 +1057,13 @@ def _scale_export_note(framework: Framework) -> str:
 
 
 def _export_new(framework: Framework, *, changed_at: datetime, creator: str,
-                base_uri: str | None) -> Exported:
+                base_uri: str | None, owner: str) -> Exported:
     """A framework made here (or imported before [case] was kept): a package of our own."""
     notes: list[str] = []
     if framework.source is None:
-        doc_id = _own_uuid("framework", framework.id)
+        doc_id = _class_uuid(owner, "framework", framework.id)
     else:
-        doc_id = _own_uuid("derived", framework.source, framework.id)
+        doc_id = _class_uuid(owner, "derived", framework.source, framework.id)
         notes.append("this framework was imported before playlist-tui kept the publisher's "
                      "CASE data, so it is exported as a document of its own (codes are the "
                      "ids); import the package again to export it as published")
@@ -1063,7 +1074,7 @@ def _export_new(framework: Framework, *, changed_at: datetime, creator: str,
     if framework.description:
         document["description"] = framework.description
     # identifiers kept from an import stay as they are, UUIDs or not
-    ids = {c.id: c.source_id or _own_uuid("competency", framework.id, c.id)
+    ids = {c.id: c.source_id or _class_uuid(owner, "competency", framework.id, c.id)
            for c in framework.competencies}
     links = {c.id: {"title": c.id, "identifier": ids[c.id], "uri": out.uri(ids[c.id])}
              for c in framework.competencies}
@@ -1114,7 +1125,7 @@ def _noted(raw: dict[str, Any], note: str) -> str:
 
 
 def _export_kept(framework: Framework, source: CaseSource, *, changed_at: datetime,
-                 creator: str, base_uri: str | None) -> Exported:
+                 creator: str, base_uri: str | None, owner: str) -> Exported:
     """A framework imported from CASE: the publisher's package as it was when nothing was
     changed here; else a derived document of our own (its own identifier, our creator)
     that keeps every item and association of the publisher's that was not changed, gives
@@ -1197,7 +1208,7 @@ def _export_kept(framework: Framework, source: CaseSource, *, changed_at: dateti
         return Exported(ordered, notes, as_published=True)
 
     # ---- a derived document of our own
-    doc_id = _own_uuid("derived", framework.source, framework.id)
+    doc_id = _class_uuid(owner, "derived", framework.source, framework.id)
     out = _Writer(doc_id, framework.title, _moment(changed_at), base_uri)
     summary = []
     if doc_changed:
@@ -1249,7 +1260,7 @@ def _export_kept(framework: Framework, source: CaseSource, *, changed_at: dateti
         item["notes"] = _noted(raw, f"Changed with playlist-tui from the item {sid}"
                                     f"{' (' + where + ')' if where else ''} of {publisher}.")
         items.append(item)
-    local_ids = {c.id: _own_uuid("competency", framework.id, c.id) for c in added}
+    local_ids = {c.id: _class_uuid(owner, "competency", framework.id, c.id) for c in added}
     items += [out.item(c, local_ids[c.id]) for c in added]
     items += kept_items
 
