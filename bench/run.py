@@ -488,9 +488,10 @@ SYNC_TICKS = 3
 
 def sync_today(source: str, folder: str, n: int) -> list[str]:
     """What a morning's ``git pull`` does to ``folder`` (a copy of ``source``): every
-    student.toml gains SYNC_TICKS ticks (new lines in its [ticks] table, as git writes
-    them: a new file renamed into place). ``n`` makes each run's lines different. The
-    class-folder paths changed."""
+    student.toml gains SYNC_TICKS ticks (new lines after the last entry of its [ticks]
+    table, where the app writes a tick; the rest of the file byte for byte as it was, as
+    git writes them: a new file renamed into place). ``n`` makes each run's lines
+    different. The class-folder paths changed."""
     import re
 
     refs = _all_refs(source)
@@ -509,7 +510,9 @@ def sync_today(source: str, folder: str, n: int) -> list[str]:
         new = [r for r in refs[start:] + refs[:start] if r not in ticked][:SYNC_TICKS]
         lines = "".join(f'"{r}" = 2027-06-{1 + n % 28:02d}T08:{i:02d}:00Z\n'
                         for i, r in enumerate(new))
-        text = head + sep + table.rstrip("\n") + "\n" + lines + mark.lstrip("\n") + tail
+        entries = table.rstrip("\n")  # the blank lines before the next table stay
+        text = (head + sep + entries + "\n" + lines + table[len(entries) + 1:] + mark
+                + tail)
         path = os.path.join(folder, rel)
         tmp = path + ".sync"
         with open(tmp, "w", encoding="utf-8") as handle:

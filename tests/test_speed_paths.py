@@ -110,9 +110,9 @@ def test_a_worker_reads_every_bad_input_as_this_process_does(tmp_path: Path) -> 
             there = future.result()
             here = [loader._read_one(Path(root), rel, loader.layout.MAX_FILE_BYTES)
                     for rel in rels]
-            assert [(rel, ident) for rel, ident, _ in there] == [
-                (rel, ident) for rel, ident, _ in here]
-            for (rel, _, a), (_, _, b) in zip(there, here, strict=True):
+            assert [(rel, ident, digest) for rel, ident, _, digest in there] == [
+                (rel, ident, digest) for rel, ident, _, digest in here]
+            for (rel, _, a, _), (_, _, b, _) in zip(there, here, strict=True):
                 assert (a is None) == (b is None), rel
                 if a is not None and b is not None:
                     assert a.problems == b.problems, rel
@@ -193,3 +193,195 @@ def test_refreshes_of_students_files_one_after_another_are_cold_loads(
             os.utime(root / rel, ns=(when, when))
         same(store.refresh({rel}), load_class(root))
     assert len(used) == len(steps)  # the updated assembly, not a walk over every file
+
+
+# --------------------------------------------------------------------------- grown files
+
+
+def insert_lines(raw: bytes, table: str, lines: bytes) -> bytes:
+    """``lines`` added after the last entry of ``[table]``, as the app adds an entry."""
+    header = raw.index(f"[{table}]\n".encode())
+    following = raw.find(b"\n[", header + 1)
+    end = len(raw) if following < 0 else following + 1
+    at = loader._entries_end(raw, header, end)
+    return raw[:at] + lines + raw[at:]
+
+
+class Grown:
+    """A class loaded by a store (and cached), then changed file by file: after each
+    change, the store's refresh() and a new store's load() (from the cache) must be a
+    cold load; counts how often the grown-file path gave the entry."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.when = 1_700_000_000 * 10**9
+        self.used = 0
+        real = loader._grown
+
+        def spy(*args: object) -> loader.Entry | None:
+            entry = real(*args)  # type: ignore[arg-type]
+            self.used += entry is not None
+            return entry
+
+        monkeypatch.setattr(loader, "_grown", spy)
+        monkeypatch.setattr(loader, "RACY_NS", 0)
+        self.store = ClassStore(root)
+        same(self.store.load(), load_class(root))
+
+    def change(self, rel: str, raw: bytes) -> None:
+        path = self.root / rel
+        before = self.root / (rel + ".before")
+        before.write_bytes(path.read_bytes())
+        path.write_bytes(raw)
+        self.when += 10**9
+        os.utime(path, ns=(self.when, self.when))
+        cold = load_class(self.root)
+        # a new process: the cache's entries, the file changed since
+        os.replace(before, path)
+        os.utime(path, ns=(self.when - 10**8, self.when - 10**8))
+        ClassStore(self.root).load()  # (the cache holds the file before the change)
+        path.write_bytes(raw)
+        os.utime(path, ns=(self.when, self.when))
+        same(ClassStore(self.root).load(), cold)
+        same(self.store.refresh({rel}), cold)
+
+
+def student_rels(root: Path) -> list[str]:
+    return [f"students/{p.name}/student.toml" for p in sorted((root / "students").iterdir())
+            if (p / "student.toml").exists()]
+
+
+def test_a_file_that_gained_ticks_is_read_by_its_new_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "class"
+    sys.path.insert(0, str(BENCH))
+    try:
+        import make_class
+    finally:
+        sys.path.remove(str(BENCH))
+    make_class.write_class("S", root, 1)
+    grown = Grown(root, monkeypatch)
+    rels = student_rels(root)[:4]
+    for n, rel in enumerate(rels):
+        raw = (root / rel).read_bytes()
+        new = (f'"unit-zz/new-{n}" = 2027-06-01T08:00:00Z\n'
+               f'"unit-zz/other-{n}" = 2027-06-01T08:01:00+02:00\n').encode()
+        grown.change(rel, insert_lines(raw, "ticks", new))
+    assert grown.used == 2 * len(rels)  # the new store's load and the refresh, each file
+    # and once more on top (the entries the grown path made have digests too)
+    raw = (root / rels[0]).read_bytes()
+    grown.change(rels[0], insert_lines(raw, "ticks", b'"unit-zz/third" = 2027-06-02\n'))
+    assert grown.used == 2 * len(rels) + 2
+
+
+ANA = b"""\
+# Ana's record
+
+[ticks]
+"ratios/video" = 2026-11-03T10:15:00Z
+"ratios/practice" = 2026-11-04T10:15:00Z
+
+[notes]
+"ratios/video" = { reflection = "A ratio compares two amounts." }
+
+[requests]
+r1 = { competency = "RP.1", playlist = "ratios", at = 2026-11-05T09:00:00Z }
+"""
+ANA_T = b"""\
+[decisions]
+d1 = { request = "r1", result = "mastered", level = 3, by = "t-rivera", at = 2026-11-06T09:00:00Z }
+"""
+
+
+def one_line_class(root: Path) -> None:
+    """The bad-input catalogue's valid class, Ana's files one line per entry."""
+    write_class(root, {"students/ana/student.toml": ANA, "students/ana/teacher.toml": ANA_T})
+
+
+GOOD_GROWTHS: list[tuple[str, str, bytes]] = [
+    ("student.toml", "ticks", b'"ratios/rates" = 2027-06-01T08:00:00Z\n'
+                              b'"ratios/project" = 2027-06-01\n'),
+    ("student.toml", "notes", b'"ratios/practice" = { reflection = "Tables help." }\n'),
+    ("student.toml", "requests",
+     b'r2 = { competency = "RP.2", playlist = "ratios", at = 2027-06-01T08:00:00Z }\n'),
+    ("teacher.toml", "decisions",
+     b'd2 = { request = "r1", result = "not-yet", by = "t-rivera", '
+     b'at = 2027-06-02T09:00:00Z, feedback = "Again." }\n'),
+]
+
+
+@pytest.mark.parametrize(("name", "table", "added"), GOOD_GROWTHS,
+                         ids=[table for _, table, _ in GOOD_GROWTHS])
+def test_each_table_of_entries_can_grow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        name: str, table: str, added: bytes) -> None:
+    root = tmp_path / "class"
+    one_line_class(root)
+    grown = Grown(root, monkeypatch)
+    rel = f"students/ana/{name}"
+    grown.change(rel, insert_lines((root / rel).read_bytes(), table, added))
+    assert grown.used == 2
+
+
+BAD_GROWTHS: list[tuple[str, str, bytes]] = [
+    # (table, what is added, why the whole file must decide)
+    ("ticks", "dup", b"DUPLICATE"),  # a key the table has: not valid TOML
+    ("ticks", "bad ref", b'"no-slash" = 2027-06-01T08:00:00Z\n'),
+    ("ticks", "bad value", b'"unit-zz/x" = "yesterday"\n'),
+    ("ticks", "dotted key", b'unit-zz.x = 2027-06-01T08:00:00Z\n'),
+    ("ticks", "a header", b"[ticks2]\n"),
+    ("ticks", "a comment only", b"# hello\n"),
+    ("ticks", "two on a line", b'"unit-zz/a" = 2027-06-01T08:00:00Z "unit-zz/b" = 1\n'),
+    ("ticks", "not closed", b'"unit-zz/a" = [\n'),
+    ("ticks", "conflict", b'<<<<<<< HEAD\n'),
+    ("ticks", "not UTF-8", b'"unit-zz/\xff" = 2027-06-01T08:00:00Z\n'),
+    ("ticks", "CR", b'"unit-zz/a" = 2027-06-01T08:00:00Z\r\r\n'),
+    ("notes", "a line over lines", b'"ratios/rates" = { reflection = """\n[x]\n"""}\n'),
+    ("requests", "bad request", b'r2 = { competency = 3 }\n'),
+]
+
+
+@pytest.mark.parametrize(("table", "what", "added"), BAD_GROWTHS,
+                         ids=[what for _, what, _ in BAD_GROWTHS])
+def test_what_the_grown_path_must_not_take_is_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, what: str,
+        added: bytes) -> None:
+    root = tmp_path / "class"
+    one_line_class(root)
+    grown = Grown(root, monkeypatch)
+    rel = "students/ana/student.toml"
+    raw = (root / rel).read_bytes()
+    if added == b"DUPLICATE":
+        line = next(x for x in raw.split(b"[ticks]\n", 1)[1].split(b"\n") if b"=" in x)
+        added = line + b"\n"
+    grown.change(rel, insert_lines(raw, table, added))
+    # a comment is not an entry: the new text is read whole, and nothing else is taken
+    assert grown.used == 0
+
+
+def test_a_grown_file_with_values_over_lines_is_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multi-line string above: a line that looks like a header may be inside it, so
+    the new lines are not known to be entries of the table above them."""
+    root = tmp_path / "class"
+    one_line_class(root)
+    rel = "students/ana/student.toml"
+    raw = ANA.replace(b'{ reflection = "A ratio compares two amounts." }',
+                      b'{ reflection = """\n[ticks]\n""" }')
+    (root / rel).write_bytes(raw)
+    grown = Grown(root, monkeypatch)
+    assert not grown.store.load().problems
+    grown.change(rel, insert_lines(raw, "ticks", b'"ratios/rates" = 2027-06-01T08:00:00Z\n'))
+    assert grown.used == 0
+
+
+def test_a_change_above_the_new_lines_is_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "class"
+    one_line_class(root)
+    grown = Grown(root, monkeypatch)
+    rel = "students/ana/student.toml"
+    raw = (root / rel).read_bytes()
+    new = insert_lines(raw, "ticks", b'"ratios/practice" = 2027-06-01T08:00:00Z\n')
+    new = new.replace(b"2026", b"2025", 1)  # one earlier byte changed, same size
+    grown.change(rel, new)
+    assert grown.used == 0

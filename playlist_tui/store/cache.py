@@ -318,19 +318,22 @@ class Cache:
         return parse_model(self.root, rel, self.max_bytes)
 
     def _entry(self, rel: str, item: Any, shards: dict[str, _Shard]) -> Entry:
-        ident, kind, payload, problems, maybe_ids = item
+        ident, kind, payload, problems, maybe_ids, digest = item
         if type(ident) is not tuple or type(problems) is not tuple or (
-                type(maybe_ids) is not frozenset):
+                type(maybe_ids) is not frozenset) or not (
+                digest is None or (type(digest) is tuple and len(digest) == 2
+                                   and type(digest[0]) is int and type(digest[1]) is bytes)):
             raise ValueError("not an entry")
         if kind == "shard":
             model: Any = Lazy(make=functools.partial(shards[payload].take, rel), group=payload)
         elif kind == "file":
             model = Lazy(make=functools.partial(self._file_model, rel, payload))
         elif payload is None or isinstance(payload, BaseModel):
-            return Entry(ident, FileResult(payload, problems, maybe_ids))
+            return Entry(ident, FileResult(payload, problems, maybe_ids), digest=digest)
         else:
             raise ValueError("not a model")
-        return Entry(ident, FileResult(model, problems, maybe_ids), blob=(kind, payload))
+        return Entry(ident, FileResult(model, problems, maybe_ids), blob=(kind, payload),
+                     digest=digest)
 
     def _item(self, rel: str, entry: Entry) -> tuple[Any, ...]:
         """An entry as kept in ``new/``: a student's file in a blob of its own."""
@@ -340,9 +343,9 @@ class Cache:
             if entry.blob is None:
                 entry.blob = ("file", self._save_blob(_made(model)))
             kind, name = entry.blob
-            return (entry.ident, kind, name, r.problems, r.maybe_ids)
+            return (entry.ident, kind, name, r.problems, r.maybe_ids, entry.digest)
         return (entry.ident, "model", None if model is None else _made(model), r.problems,
-                r.maybe_ids)
+                r.maybe_ids, entry.digest)
 
     def _write_plain(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -433,7 +436,8 @@ class Cache:
                 shards[name] = (tuple(sorted(rel for rel, _ in members)), size)
                 for rel, entry in members:
                     r = entry.result
-                    items[rel] = (entry.ident, "shard", name, r.problems, r.maybe_ids)
+                    items[rel] = (entry.ident, "shard", name, r.problems, r.maybe_ids,
+                                  entry.digest)
             context, students = checks
             self._write(self._own / "pack", pickle.dumps(
                 {"entries": items, "shards": shards, "table": tuple(self._table),

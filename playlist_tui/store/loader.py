@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import os
 import re
 import stat
@@ -29,6 +30,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from playlist_tui.model import tomlparse
 from playlist_tui.model.check import CheckMemo, ParsedFiles, StudentKey, build_class
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import ClassFile, Framework, Playlist, StudentFile, TeacherFile
@@ -39,6 +41,7 @@ from playlist_tui.store import layout
 from playlist_tui.store.reading import (
     FOLDER_LINK_HINT,
     Parsed,
+    conflict_problem,
     kind_of,
     parse_bytes,
     read_problem,
@@ -308,25 +311,40 @@ def _read(root: Path, rel: str, max_bytes: int) -> tuple[Parsed | None, Ident | 
     """Read and parse one file (None if it does not exist), with the identity of the bytes
     read when it can be trusted later: the file did not change while it was read and was
     not changed in the last RACY_NS."""
-    ident: Ident | None = None
+    return _read_raw(root, rel, max_bytes)[:2]
+
+
+def _read_bytes(root: Path, rel: str, max_bytes: int
+                ) -> tuple[bytes | None, Ident | None, Parsed | None]:
+    """The bytes of one file and their identity (see _read); or, when there is nothing to
+    parse, None and what the file gives (None: it does not exist)."""
     try:
         raw, before, after = read_regular(root, rel, max_bytes)
     except FileNotFoundError:
-        return None, None
+        return None, None, None
     except OSError as exc:  # not a regular file (NotRegular), or cannot be read
-        return Parsed(rel, None, None, [read_problem(rel, exc)]), None
+        return None, None, Parsed(rel, None, None, [read_problem(rel, exc)])
     if len(raw) > max_bytes:
-        return Parsed(rel, None, None, [Problem(
+        return None, None, Parsed(rel, None, None, [Problem(
             rel, 1, 1, f"the file is {after.st_size:,} bytes, more than the limit of "
             f"{max_bytes:,}",
             "class files are small text files; split it, or check that this is "
-            "the right file")]), None
+            "the right file")])
+    ident: Ident | None = None
     if (_ident(before) == _ident(after) and stat.S_ISREG(after.st_mode)
             and time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) >= RACY_NS):
         ident = _ident(after)
+    return raw, ident, None
+
+
+def _read_raw(root: Path, rel: str, max_bytes: int
+              ) -> tuple[Parsed | None, Ident | None, bytes | None]:
+    raw, ident, parsed = _read_bytes(root, rel, max_bytes)
+    if raw is None:
+        return parsed, None, None
     # keys and short strings interned: the same activity reference in 5,000 student files
     # is then one string in memory (and in the cache), not 5,000
-    return parse_bytes(rel, raw, max_bytes, intern=True), ident
+    return parse_bytes(rel, raw, max_bytes, intern=True), ident, raw
 
 
 def read_file(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> Parsed | None:
@@ -442,6 +460,142 @@ def model_for(rel: str) -> type[BaseModel] | None:
     return None
 
 
+# --------------------------------------------------------------------------- grown files
+
+Digest = tuple[int, bytes]
+"""A file's size and the hash of its bytes."""
+
+
+def _hash(raw: bytes, rest: bytes = b"") -> bytes:
+    h = hashlib.blake2b(raw, digest_size=16)
+    if rest:
+        h.update(rest)
+    return h.digest()
+
+
+_HEADER_START = re.compile(rb"\n[ \t]*\[")  # searched in b"\n" + raw: faster than ^
+_SIMPLE_HEADER = re.compile(rb"[ \t]*\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\][ \t]*(?:#[^\n]*)?\n")
+_KEY_LINE = re.compile(rb'[ \t]*(?:"[^"\\\n]*"|[A-Za-z0-9_-]+)[ \t]*=[^\n]*\n')
+_STRING_OR_COMMENT = re.compile(r"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\n]*'|#[^\n]*")
+_BRACKETS = re.compile(r"[\[\]{}][^\n]*")
+
+
+def _lines_stand_alone(text: str) -> bool:
+    """Whether no value of ``text`` spans lines (as store.tomltext._lines_stand_alone,
+    which the app's one-line edits rely on): then each line is a comment, a header or one
+    whole ``key = value``."""
+    if '"""' in text or "'''" in text:
+        return False
+    bare = _STRING_OR_COMMENT.sub("s", text)
+    if '"' in bare or "'" in bare:
+        return False
+    for line in _BRACKETS.findall(bare):
+        if line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+            return False
+    return True
+
+
+def _entries_end(raw: bytes, start: int, end: int) -> int:
+    """The end of the last line of ``raw[start:end]`` that is neither blank nor a comment
+    (where the app adds an entry to a table; ``start`` if there is none)."""
+    at = end
+    while at > start:
+        newline = raw.rfind(b"\n", start, at - 1)
+        line_start = start if newline < 0 else newline + 1
+        line = raw[line_start:at].strip()
+        if line and not line.startswith(b"#"):
+            return at
+        at = line_start
+    return start
+
+
+def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
+    """A student's file that, since ``before`` was read from it (a file without problems),
+    only gained whole ``key = value`` lines at the end of one of its tables (a sync that
+    brings a day's ticks, a teacher's new decisions): its entry made from ``before``'s
+    model and the new lines alone, exactly as reading the whole file would make it; None
+    whenever that is not certain (the file is then read as usual).
+
+    Certain means: the bytes are the old ones (same hash) with the new lines put in at
+    the end of a table's entries; every line of the file stands alone (no value spans
+    lines, so each line that starts with ``[`` is a header); the table's header is a
+    plain ``[name]`` of a table of entries in the model; the new lines are each one plain
+    ``key = value``, none with a key the table already has, and they parse and check
+    without a problem."""
+    digest = before.digest
+    model = before.result.model
+    file_model = model_for(rel)
+    if digest is None or model is None or before.result.problems or (
+            file_model not in (StudentFile, TeacherFile)):
+        return None
+    raw, ident, _ = _read_bytes(root, rel, max_bytes)
+    old_size, old_hash = digest
+    if raw is None or len(raw) <= old_size or raw.startswith(b"\xef\xbb\xbf"):
+        return None
+    grew = len(raw) - old_size
+    found = None
+    heads = [m.start() for m in _HEADER_START.finditer(b"\n" + raw)]  # (offsets one more,
+    # and the match starts one before the line: the same offsets in raw)
+    previous_head = 0
+    for head in (*heads, len(raw)):
+        end = _entries_end(raw, previous_head, head)
+        start = end - grew
+        previous_head = head
+        if start <= 0 or raw[start - 1] != 0x0A or _hash(raw[:start], raw[end:]) != old_hash:
+            continue
+        found = start, end
+        break
+    if found is None:
+        return None
+    start, end = found
+    table_head = max((h for h in heads if h < start), default=None)
+    if table_head is None:
+        return None
+    # Every header a plain [name], each name once: the table's entries are then exactly
+    # the lines under its header (no [name.sub] adds to it further down).
+    names = set()
+    for head in heads:
+        plain = _SIMPLE_HEADER.match(raw, head)
+        if plain is None or plain.group(1) in names:
+            return None
+        names.add(plain.group(1))
+    header = _SIMPLE_HEADER.match(raw, table_head)
+    if header is None or header.end() > start:
+        return None
+    added = raw[start:end]
+    at = 0
+    while at < len(added):
+        line = _KEY_LINE.match(added, at)
+        if line is None:
+            return None
+        at = line.end()
+    try:
+        text = raw.decode("utf-8")
+        new_lines = added.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if conflict_problem(rel, new_lines) is not None or not _lines_stand_alone(text):
+        return None
+    name = header.group(1).decode("ascii")
+    made = model.get() if isinstance(model, Lazy) else model
+    field = file_model.model_fields.get(name)
+    if not isinstance(made, file_model) or field is None or field.alias is not None:
+        return None
+    current = getattr(made, name)
+    if type(current) is not dict:
+        return None
+    try:
+        data = tomlparse.loads(new_lines, intern=True)
+        if any(key in current for key in data):
+            return None
+        part = file_model.model_validate({name: data})
+    except Exception:  # not valid alone, or not valid here: the whole file decides
+        return None
+    _share_fields_sets(part)
+    grown = made.model_copy(update={name: {**current, **getattr(part, name)}})
+    return Entry(ident, FileResult(grown, ()), digest=(len(raw), _hash(raw)))
+
+
 # --------------------------------------------------------------------------- many files
 
 POOL_MIN_FILES = 1000
@@ -450,19 +604,25 @@ per CPU (a process starts in about 0.3 s; a file takes about 3 ms to read, parse
 check). ``PLAYLIST_TUI_WORKERS=1`` turns the pool off, ``=N`` sets its size."""
 _CHUNK_FILES = 48
 
-Read = tuple[str, "Ident | None", "FileResult | None"]
-"""A file read: its path, the identity of the bytes read (None: not to be trusted later)
-and its result (None: the file does not exist)."""
+Read = tuple[str, "Ident | None", "FileResult | None", "Digest | None"]
+"""A file read: its path, the identity of the bytes read (None: not to be trusted later),
+its result (None: the file does not exist) and, for a student's file without problems,
+its digest (see Entry.digest)."""
 
 
 def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
     model = model_for(rel)
     assert model is not None
-    parsed, ident = _read(root, rel, max_bytes)
+    parsed, ident, raw = _read_raw(root, rel, max_bytes)
     if parsed is None:
-        return rel, None, None
+        return rel, None, None, None
     locate = _Locator({rel: parsed.text} if parsed.text is not None else {})
-    return rel, ident, _result(parsed, model, locate)
+    result = _result(parsed, model, locate)
+    digest = None
+    if (raw is not None and result.model is not None and not result.problems
+            and model in (StudentFile, TeacherFile)):
+        digest = (len(raw), _hash(raw))
+    return rel, ident, result, digest
 
 
 def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int) -> list[Read]:
@@ -720,7 +880,7 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
     with _gc_paused():
         found = _scan(root)
         entries: dict[str, Entry] = {}
-        for rel, _, result in read_many(root, found.files(), max_bytes):
+        for rel, _, result, _ in read_many(root, found.files(), max_bytes):
             if result is not None:
                 entries[rel] = Entry(None, result)
         # (texts read again only for problems found across files: keeping every text
@@ -737,14 +897,17 @@ class Entry:
     version of the file for the checks (the identity, or a value of its own); ``blob``
     is where the cache keeps a student's file (see playlist_tui.store.cache)."""
 
-    __slots__ = ("blob", "ident", "result", "token")
+    __slots__ = ("blob", "digest", "ident", "result", "token")
 
     def __init__(self, ident: Ident | None, result: FileResult,
-                 blob: tuple[str, str] | None = None) -> None:
+                 blob: tuple[str, str] | None = None, digest: Digest | None = None) -> None:
         self.ident = ident
         self.result = result
         self.token: object = ident if ident is not None else object()
         self.blob = blob
+        self.digest = digest
+        """For a student's file without problems: its size and the hash of its bytes, so
+        that the file grown by new lines can be read by reading only them (_grown)."""
 
 
 def _normalize(root: Path, path: str | os.PathLike[str]) -> str | None:
@@ -790,16 +953,28 @@ class FolderLoader:
         fresh, self.fresh = self.fresh, {}
         return fresh
 
-    def _read_entries(self, rels: list[str]) -> dict[str, Entry]:
-        """Read these files now (in a pool of processes when there are many)."""
+    def _read_entries(self, rels: list[str], previous: Mapping[str, Entry] | None = None
+                      ) -> dict[str, Entry]:
+        """Read these files now (in a pool of processes when there are many). A student's
+        file that only gained lines since its ``previous`` entry was read is read by
+        reading the new lines only (see :func:`_grown`)."""
         out: dict[str, Entry] = {}
-        for rel, ident, result in read_many(self.root, rels, self.max_bytes):
+        rest = rels
+        if previous:
+            rest = []
+            for rel in rels:
+                before = previous.get(rel)
+                grown = (_grown(self.root, rel, before, self.max_bytes)
+                         if before is not None and before.digest is not None else None)
+                if grown is None:
+                    rest.append(rel)
+                else:
+                    out[rel] = self.fresh[rel] = grown
+        for rel, ident, result, digest in read_many(self.root, rest, self.max_bytes):
             if result is not None:
-                out[rel] = self.fresh[rel] = Entry(ident, result)
+                out[rel] = self.fresh[rel] = Entry(ident, result, digest=digest)
         return out
 
-    def _read_entry(self, rel: str) -> Entry | None:
-        return self._read_entries([rel]).get(rel)
 
     def _unchanged(self, rel: str, previous: Entry | None) -> bool:
         if previous is not None and previous.ident is not None:
@@ -840,6 +1015,7 @@ class FolderLoader:
             folder = _scan(self.root)
             kept: dict[str, Entry] = {}
             misses: list[str] = []
+            stale: dict[str, Entry] = {}  # what a file that changed gave before
             files = folder.files()
             for rel in files:
                 previous = self.entries.get(rel)
@@ -849,7 +1025,9 @@ class FolderLoader:
                     kept[rel] = previous
                 else:
                     misses.append(rel)
-            read = self._read_entries(misses)
+                    if previous is not None:
+                        stale[rel] = previous
+            read = self._read_entries(misses, stale)
             entries: dict[str, Entry] = {}
             for rel in files:  # in the folder's order, as before
                 entry = kept.get(rel) or read.get(rel)
@@ -886,8 +1064,11 @@ class FolderLoader:
                 student_entries.add(parts[1])
                 reread.add(rel)
         entries = self.entries
+        stale: dict[str, Entry] = {}  # what a file that changed gave before
         for rel in reread:  # every path the caller says changed is read again, whatever
-            entries.pop(rel, None)  # its identity says (see RACY_NS)
+            before = entries.pop(rel, None)  # its identity says (see RACY_NS)
+            if before is not None:
+                stale[rel] = before
         for name in student_entries:
             folder.set_student_entry(self.root, name)
         for top in lists:
@@ -900,7 +1081,7 @@ class FolderLoader:
                 touched += [f"{layout.STUDENTS_DIR}/{name}/{layout.STUDENT_FILE}",
                             f"{layout.STUDENTS_DIR}/{name}/{layout.TEACHER_FILE}"]
         entries.update(self._read_entries(
-            [rel for rel in dict.fromkeys(touched) if rel not in entries]))
+            [rel for rel in dict.fromkeys(touched) if rel not in entries], stale))
         # Forget files that are no longer part of the class (deleted or moved away).
         for top in lists:
             listed = set(folder.frameworks if top == layout.FRAMEWORKS_DIR else folder.playlists)
