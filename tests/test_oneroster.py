@@ -431,3 +431,46 @@ def test_as_of_must_be_a_date(small_class: Path, capsys: pytest.CaptureFixture[s
     code, _, err = run_import(V11, "cls-m6a", small_class, "--as-of", "15/09/2026",
                               capsys=capsys)
     assert code == 2 and "--as-of '15/09/2026' is not a date" in err
+
+
+def test_names_in_the_report_are_one_clean_line(
+        tmp_path: Path, small_class: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Names and ids come from the district's files: the report of ended and future
+    enrollments never passes their control characters (a terminal's escape codes) on, and
+    a long list of names is cut."""
+    source = tmp_path / "export"
+    shutil.copytree(V11, source)
+    users = source / "users.csv"
+    users.write_text(users.read_text().replace(",Hana,", ",\x1b[31mHa\x07na\u202e,", 1))
+    code, out, _ = run_import(source, "cls-m6a", small_class, "--dry-run", capsys=capsys)
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "Ha na Sato (s-2010)" in out
+    # many not yet started: counted, the first names given, the rest said
+    code, out, _ = run_import(source, "cls-m6a", small_class, "--as-of", "2026-08-01",
+                              capsys=capsys)
+    assert code == 0 and "\x1b" not in out
+    roster = oneroster.read_roster(source, "cls-m6a", date(2026, 8, 1))
+    assert len(roster.not_started) == 19
+    many = oneroster.Roster("OneRoster 1.1", "c", "C", [], [], [], date(2026, 8, 1),
+                            not_started=[f"Person {n} (p-{n})" for n in range(250)])
+    [note] = many.timing_notes()
+    assert note.startswith("250 enrollments not started yet on 2026-08-01, not imported: "
+                           "Person 0 (p-0), ")
+    assert note.endswith("and 230 more (each under 'Not imported')")
+
+
+def test_as_of_is_today_by_default(small_class: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    class Day(date):
+        @classmethod
+        def today(cls) -> Day:
+            return cls(2026, 8, 1)
+
+    monkeypatch.setattr(oneroster, "date", Day)
+    code = main(["import", "oneroster", str(V11), "--class", "cls-m6a", "--into",
+                 str(small_class)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "has no active enrollment of a student or teacher on 2026-08-01" in out
+    assert git(small_class, "status", "--porcelain") == ""

@@ -75,7 +75,7 @@ def _folder(value: str | None, kind: str) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from playlist_tui.interop.common import InputError, UsageError, preview
+    from playlist_tui.interop.common import InputError, UsageError, one_line, preview
     from playlist_tui.store.store import ClassStore, OperationError
 
     folder = _folder(args.into, args.kind)
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         roster = getattr(op, "roster", None)
         if roster is not None and not roster.people:
             print(roster.nothing_active())
-            lines = [f"  - {s}" for s in roster.skipped]
+            lines = [f"  - {one_line(s)}" for s in roster.skipped]
             if lines:
                 print(f"Not imported ({len(lines)}):")
                 print("\n".join(lines))

@@ -203,8 +203,8 @@ class Report:
         out = list(self.done)
         if self.notes:
             out.append("Notes:")
-            out.extend(f"  - {n}" for n in self.notes)
+            out.extend(f"  - {one_line(n)}" for n in self.notes)
         if self.skipped:
             out.append(f"Not imported ({len(self.skipped)}):")
-            out.extend(f"  - {s}" for s in self.skipped)
+            out.extend(f"  - {one_line(s)}" for s in self.skipped)
         return out

@@ -51,6 +51,10 @@ from playlist_tui.store.render import render_document
 
 ROLES = ("teacher", "student")
 MAX_CSV_BYTES = 256 * 1024 * 1024
+NAMED = 20
+"""Ended or future enrollments named in the report; the rest are counted."""
+NAME_CHARS = 80
+"""A name or id in a report is cut to this length."""
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _REQUIRED = {
     "users.csv": ("sourcedId", "givenName", "familyName"),
@@ -253,8 +257,11 @@ class Roster:
                                                             "not started yet on")):
             if people:
                 n = len(people)
+                named = ", ".join(people[:NAMED])
+                if n > NAMED:
+                    named += f" and {n - NAMED} more (each under 'Not imported')"
                 out.append(f"{n} enrollment{'s' if n > 1 else ''} {what} {when}, not "
-                           f"imported: {', '.join(people)}")
+                           f"imported: {named}")
         return out
 
     def nothing_active(self) -> str:
@@ -321,11 +328,11 @@ def read_roster(source: Path, class_id: str, today: date | None = None) -> Roste
     def who(uid: str) -> str:
         row = user_rows.get(uid)
         if row is None:
-            return uid
+            return one_line(uid)[:NAME_CHARS]
         given = row[1].get("preferredGivenName", "") or row[1].get("givenName", "")
         family = row[1].get("preferredFamilyName", "") or row[1].get("familyName", "")
-        name = f"{given} {family}".strip()
-        return f"{name} ({uid})" if name else uid
+        name = one_line(f"{given} {family}")[:NAME_CHARS]
+        return f"{name} ({one_line(uid)[:NAME_CHARS]})" if name else one_line(uid)[:NAME_CHARS]
 
     for name in ("users", "enrollments", "roles"):
         if manifest.get(f"file.{name}") == "delta":
