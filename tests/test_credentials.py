@@ -1,6 +1,8 @@
 """Open Badges 3.0 credentials: every mastered competency of demo students, validated
 against 1EdTech's published JSON schema (vendored in tests/data/openbadges, see its
-README), CASE alignment, evidence, determinism, and refused input."""
+README), CASE alignment, evidence, determinism, and refused input; and the CLR 2.0
+ClrCredential that wraps them, validated against 1EdTech's published CLR 2.0 schema
+(tests/data/clr)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 
 from playlist_tui.cli import main
 from playlist_tui.engine.mastery import statuses
-from playlist_tui.interop.credentials import credentials
+from playlist_tui.interop.credentials import clr, credentials
 from playlist_tui.store.loader import load_class
 from tests.conftest import DEMO
 
@@ -22,11 +24,13 @@ jsonschema = pytest.importorskip(
 
 SCHEMA = Path(__file__).resolve().parent / "data" / "openbadges" / \
     "ob_v3p0_achievementcredential_schema.json"
+CLR_SCHEMA = Path(__file__).resolve().parent / "data" / "clr" / \
+    "clr_v2p0_clrcredential_schema.json"
 LAKESIDE = Path(__file__).resolve().parent / "data" / "case" / "lakeside-math6-ratios.json"
 
 
-def validator() -> Any:
-    schema = json.loads(SCHEMA.read_text())
+def validator(path: Path = SCHEMA) -> Any:
+    schema = json.loads(path.read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
@@ -147,3 +151,152 @@ def test_no_mastered_competency_writes_nothing(tmp_path: Path,
                  str(out)]) == 0
     assert "no mastered competency yet" in capsys.readouterr().err
     assert not out.exists()
+
+
+CORRECTIONS = """[decisions]
+d1 = { competency = "RP", result = "mastered", by = "lee", at = 2026-10-01T10:00:00Z }
+d2 = { supersedes = "d1", result = "not-yet", by = "lee", at = 2026-10-02T10:00:00Z }
+d3 = { competency = "RP.1", result = "mastered", level = 4, by = "lee", at = 2026-10-03T10:00:00Z }
+d4 = { supersedes = "d3", withdrawn = true, by = "lee", at = 2026-10-04T10:00:00Z }
+d5 = { competency = "RP.2", result = "mastered", by = "lee", at = 2026-10-05T10:00:00Z }
+"""
+
+
+def test_superseded_and_withdrawn_decisions_give_no_credential(
+        small_class: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A decision corrected to not yet, and one withdrawn, no longer count: no credential
+    (nor in the CLR) says the student mastered them; the decision that stands does."""
+    (small_class / "students/ana/teacher.toml").write_text(CORRECTIONS)
+    data = load_class(small_class).data
+    made = credentials(data, "ana")
+    assert [name for name, _ in made] == ["ana--math6--RP.2.json"]
+    assert made[0][1]["validFrom"] == "2026-10-05T10:00:00Z"
+    assert not list(validator().iter_errors(made[0][1]))
+    out = tmp_path / "creds"
+    assert main(["export", "credentials", "--student", "ana", str(small_class), "-o",
+                 str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["ana--math6--RP.2.json"]
+    # withdrawn alone (no other decision): nothing at all
+    (small_class / "students/ana/teacher.toml").write_text(
+        "\n".join(CORRECTIONS.splitlines()[:1] + CORRECTIONS.splitlines()[3:5]) + "\n")
+    assert credentials(load_class(small_class).data, "ana") == []
+
+
+# --------------------------------------------------------------------------- CLR 2.0
+
+
+def clr_errors(document: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, e.path))}: {e.message}"
+            for e in validator(CLR_SCHEMA).iter_errors(document)]
+
+
+def test_the_clr_schema_is_strict_enough_to_fail() -> None:
+    data = load_class(DEMO).data
+    student = next(s for s in sorted(data.students) if credentials(data, s))
+    good = clr(data, student)
+    assert good is not None and clr_errors(good) == []
+    subject = good["credentialSubject"]
+    for broken in ({k: v for k, v in good.items() if k != "validFrom"},
+                   {**good, "type": ["VerifiableCredential", "OpenBadgeCredential"]},
+                   {**good, "@context": [good["@context"][0], good["@context"][2]]},
+                   {**good, "credentialSubject": {k: v for k, v in subject.items()
+                                                  if k != "verifiableCredential"}},
+                   {**good, "credentialSubject": {**subject, "association": [
+                       {"type": "Association", "associationType": "isCousinOf",
+                        "sourceId": "urn:x:a", "targetId": "urn:x:b"}]}}):
+        assert clr_errors(broken)
+
+
+def test_every_demo_clr_is_valid() -> None:
+    """One ClrCredential a student: valid CLR 2.0; its verifiableCredential are the
+    student's Open Badges credentials (each valid OB 3.0 too); every association joins
+    achievements that are in it."""
+    data = load_class(DEMO).data
+    ob = validator()
+    seen = 0
+    for student in sorted(data.students):
+        made = credentials(data, student)
+        document = clr(data, student)
+        if not made:
+            assert document is None
+            continue
+        assert document is not None
+        assert clr_errors(document) == [], (student, clr_errors(document)[:5])
+        subject = document["credentialSubject"]
+        assert subject["verifiableCredential"] == [c for _, c in made]
+        for credential in subject["verifiableCredential"]:
+            assert not list(ob.iter_errors(credential))
+        asserted = {c["credentialSubject"]["achievement"]["id"] for _, c in made}
+        listed = {a["id"] for a in subject.get("achievement", [])}
+        assert not asserted & listed  # the list holds only achievements not awarded
+        for link in subject.get("association", []):
+            assert {link["sourceId"], link["targetId"]} <= asserted | listed
+        assert document["validFrom"] == max(c["validFrom"] for _, c in made)
+        assert subject["identifier"] == made[0][1]["credentialSubject"]["identifier"]
+        seen += 1
+    assert seen > 3
+    assert clr(data, "priya-raman") == clr(load_class(DEMO).data, "priya-raman")
+
+
+def test_clr_achievements_and_associations(small_class: Path) -> None:
+    """Ana mastered RP.1 and RP.2 (children of RP; RP.1 comes before RP.2): two
+    credentials, RP as an achievement that is not awarded, and the framework's links."""
+    (small_class / "students/ana/teacher.toml").write_text(
+        '[decisions]\n'
+        'd1 = { competency = "RP.1", result = "mastered", by = "lee", '
+        'at = 2026-10-01T10:00:00Z }\n'
+        'd2 = { competency = "RP.2", result = "mastered", level = 4, by = "lee", '
+        'at = 2026-10-02T10:00:00Z }\n')
+    data = load_class(small_class).data
+    document = clr(data, "ana")
+    assert document is not None and clr_errors(document) == []
+    assert document["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert document["@context"][1].startswith("https://purl.imsglobal.org/spec/clr/v2p0/")
+    assert document["credentialSchema"][0]["id"].endswith("clr_v2p0_clrcredential_schema.json")
+    subject = document["credentialSubject"]
+    assert subject["type"] == ["ClrSubject"]
+    ids = {c["credentialSubject"]["achievement"]["humanCode"]:
+           c["credentialSubject"]["achievement"]["id"] for c in subject["verifiableCredential"]}
+    assert set(ids) == {"RP.1", "RP.2"}
+    [parent] = subject["achievement"]
+    assert parent["humanCode"] == "RP" and parent["name"] == "RP"
+    assert sorted((a["associationType"], a["sourceId"], a["targetId"])
+                  for a in subject["association"]) == sorted([
+        ("isChildOf", ids["RP.1"], parent["id"]), ("isChildOf", ids["RP.2"], parent["id"]),
+        ("precedes", ids["RP.1"], ids["RP.2"])])
+    assert all(a["type"] == "Association" for a in subject["association"])
+    assert document["validFrom"] == "2026-10-02T10:00:00Z"
+    assert "Ana Souza" in document["name"] and "Test class 6B" in document["name"]
+
+
+def test_clr_leaves_out_what_no_longer_counts(small_class: Path) -> None:
+    (small_class / "students/ana/teacher.toml").write_text(CORRECTIONS)
+    document = clr(load_class(small_class).data, "ana")
+    assert document is not None and clr_errors(document) == []
+    awarded = [c["credentialSubject"]["achievement"]["humanCode"]
+               for c in document["credentialSubject"]["verifiableCredential"]]
+    assert awarded == ["RP.2"]
+    assert "RP.1" not in json.dumps(document["credentialSubject"]["verifiableCredential"])
+
+
+def test_export_credentials_clr_command(small_class: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    (small_class / "students/ana/teacher.toml").write_text(CORRECTIONS)
+    out = tmp_path / "out"
+    assert main(["export", "credentials", "--student", "ana", "--clr", str(small_class),
+                 "-o", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["ana--clr.json"]
+    written = json.loads((out / "ana--clr.json").read_text())
+    assert clr_errors(written) == []
+    err = capsys.readouterr().err
+    assert "Wrote a CLR 2.0 ClrCredential (unsigned) for ana with 1 Open Badges 3.0 " \
+           "credential to" in err
+    assert main(["export", "credentials", "--student", "ana", "--clr",
+                 str(small_class)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == written
+    # nothing mastered: nothing written
+    assert main(["export", "credentials", "--student", "ben", "--clr", str(small_class),
+                 "-o", str(tmp_path / "none")]) == 0
+    assert "no mastered competency yet" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()

@@ -48,9 +48,14 @@ def check_statement(s: dict[str, Any]) -> None:
     assert set(s["verb"]) == {"id", "display"} and s["verb"]["id"].startswith("http")
     assert all(isinstance(v, str) for v in s["verb"]["display"].values())
     obj = s["object"]
-    assert obj["objectType"] == "Activity" and obj["id"].startswith("http")
-    assert set(obj["definition"]) <= {"name", "description", "type"}
-    assert obj["definition"]["type"].startswith("http://adlnet.gov/expapi/activities/")
+    if s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided":  # section 2.3.2
+        assert set(obj) == {"objectType", "id"} and obj["objectType"] == "StatementRef"
+        assert UUID.match(obj["id"]) and set(s) == {"id", "actor", "verb", "object",
+                                                     "timestamp"}
+    else:
+        assert obj["objectType"] == "Activity" and obj["id"].startswith("http")
+        assert set(obj["definition"]) <= {"name", "description", "type"}
+        assert obj["definition"]["type"].startswith("http://adlnet.gov/expapi/activities/")
     assert TIMESTAMP.match(s["timestamp"]), s["timestamp"]
     if "result" in s:
         result = s["result"]
@@ -103,6 +108,51 @@ def test_export_xapi_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["export", "xapi", str(DEMO), "--student", "priya-raman", "--lrs",
                  f"http://127.0.0.1:{port}/xAPI", "--lrs-auth", "a:b"]) == 1
     assert "cannot reach the LRS" in capsys.readouterr().err
+
+
+CORRECTIONS = """[decisions]
+d1 = { competency = "RP", result = "mastered", by = "lee", at = 2026-10-01T10:00:00Z }
+d2 = { supersedes = "d1", result = "not-yet", by = "lee", at = 2026-10-02T10:00:00Z }
+d3 = { competency = "RP.1", result = "mastered", level = 4, by = "lee", at = 2026-10-03T10:00:00Z }
+d4 = { supersedes = "d3", withdrawn = true, by = "lee", at = 2026-10-04T10:00:00Z }
+d5 = { competency = "RP.2", result = "mastered", by = "lee", at = 2026-10-05T10:00:00Z }
+"""
+
+
+def _verb(s: dict[str, Any]) -> str:
+    display: str = s["verb"]["display"]["en-US"]
+    return display
+
+
+def test_superseded_and_withdrawn_decisions_are_never_mastered(small_class: Path) -> None:
+    """Only the decisions that count say mastered or attempted; a withdrawal says neither;
+    the statements the corrected and the withdrawn decisions had before (an LRS may have
+    them) are voided, by the teacher who corrected them, when it was done."""
+    path = small_class / "students/ana/teacher.toml"
+    before_lines = CORRECTIONS.splitlines()
+    path.write_text("\n".join(line for line in before_lines if not line.startswith(("d2", "d4")))
+                    + "\n")
+    earlier = {s["object"]["definition"]["name"]["en-US"]: s for s in xapi.statements(
+        load_class(small_class).data, xapi.DEFAULT_HOME, ["ana"]) if _verb(s) == "mastered"}
+    assert set(earlier) == {"RP", "Ratio language", "Unit rates"}
+    path.write_text(CORRECTIONS)
+    items = xapi.statements(load_class(small_class).data, xapi.DEFAULT_HOME, ["ana"])
+    for s in items:
+        check_statement(s)
+    decided = [s for s in items if _verb(s) in ("mastered", "attempted")]
+    assert [(_verb(s), s["object"]["definition"]["name"]["en-US"]) for s in decided] == [
+        ("attempted", "RP"), ("mastered", "Unit rates")]
+    assert decided[1]["id"] == earlier["Unit rates"]["id"]  # it stands: the same statement
+    voided = [s for s in items if _verb(s) == "voided"]
+    assert sorted(s["object"]["id"] for s in voided) == sorted(
+        [earlier["RP"]["id"], earlier["Ratio language"]["id"]])
+    for s in voided:
+        assert s["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided"
+        assert s["object"]["objectType"] == "StatementRef"
+        assert s["actor"]["account"]["name"] == "lee"
+    assert {s["timestamp"] for s in voided} == {"2026-10-02T10:00:00.000Z",
+                                                "2026-10-04T10:00:00.000Z"}
+    assert len({s["id"] for s in items}) == len(items)
 
 
 # --------------------------------------------------------------------------- a real LRS
@@ -215,6 +265,32 @@ def test_send_to_a_real_lrs(lrs: tuple[str, str], tmp_path: Path,
     assert main(["export", "xapi", str(DEMO), "--student", "priya-raman", "--lrs", url,
                  "--lrs-auth", "teacher:wrong"]) == 1
     assert "refused the credentials" in capsys.readouterr().err
+
+
+def test_a_correction_voids_what_the_lrs_was_sent(
+        lrs: tuple[str, str], small_class: Path) -> None:
+    """Sent before the teacher corrected and withdrew two decisions, the two 'mastered'
+    statements are voided at the next sending; an LRS takes voiding statements (a real one
+    here: Ralph), and one sent before the statement it voids as well."""
+    url, auth = lrs
+    path = small_class / "students/ana/teacher.toml"
+    path.write_text("\n".join(line for line in CORRECTIONS.splitlines()
+                              if not line.startswith(("d2", "d4"))) + "\n")
+    before = xapi.statements(load_class(small_class).data, xapi.DEFAULT_HOME, ["ana"])
+    assert xapi.send(before, url, auth).sent == len(before)
+    path.write_text(CORRECTIONS)
+    after = xapi.statements(load_class(small_class).data, xapi.DEFAULT_HOME, ["ana"])
+    voiding = [s for s in after if _verb(s) == "voided"]
+    sent = xapi.send(after, url, auth)
+    assert len(voiding) == 2 and sent.sent == len(voiding) + 1  # and d2's 'attempted'
+    stored = set(xapi.fetch_ids(url, auth))
+    assert {s["id"] for s in voiding} <= stored
+    # a class first sent after the correction: the voiding statements are taken too
+    other = small_class.parent / "other"
+    shutil.copytree(small_class, other)
+    fresh = xapi.statements(load_class(other).data, "https://school.example.org/6c",
+                            ["ana"])
+    assert xapi.send(fresh, url, auth).sent == len(fresh)
 
 
 def test_statement_ids_are_uuid5(tmp_path: Path) -> None:

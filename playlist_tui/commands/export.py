@@ -1,5 +1,5 @@
 """``playlist-tui export case FRAMEWORK_ID [FOLDER] [-o FILE]``,
-``playlist-tui export credentials --student ID [FOLDER] [-o DIR]`` and
+``playlist-tui export credentials --student ID [--clr] [FOLDER] [-o DIR]`` and
 ``playlist-tui export xapi [FOLDER] [-o FILE] [--lrs URL --lrs-auth USER:PASS]``"""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from playlist_tui.model.klass import ClassData
 
 HELP = ("Export to standard formats: a competency framework as a CASE package (JSON), a "
-        "student's mastered competencies as Open Badges 3.0 credentials, ticks, requests and "
+        "student's mastered competencies as Open Badges 3.0 credentials (or one CLR 2.0 "
+        "record of them), ticks, requests and "
         "decisions as xAPI statements (optionally sent to a Learning Record Store). Exit 0 "
         "when exported, 1 when the input has errors or the LRS refused, 2 on usage errors.")
 
@@ -52,11 +53,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     "for each competency the student has mastered: the competency aligned "
                     "with its CASE item, the level, the teacher's decision and the "
                     "student's evidence links as evidence. One file per credential in DIR, "
-                    "or a JSON array on standard output.")
+                    "or a JSON array on standard output. With --clr, one CLR 2.0 "
+                    "ClrCredential (Comprehensive Learner Record) that holds them all, with "
+                    "the framework's links between the competencies. Only decisions that "
+                    "count: one corrected or withdrawn since gives no credential.")
     creds.add_argument("--student", required=True, metavar="ID", help="the student's id")
     add_folder_argument(creds)
     creds.add_argument("-o", "--output", metavar="DIR",
-                       help="write one .json file per credential into DIR (made if needed)")
+                       help="write one .json file per credential into DIR (made if needed); "
+                            "with --clr, the file ID--clr.json")
+    creds.add_argument("--clr", action="store_true",
+                       help="write one CLR 2.0 ClrCredential that holds the student's "
+                            "credentials instead of one file each")
     xapi = kinds.add_parser(
         "xapi", help="ticks, requests and decisions as xAPI statements",
         description="Write the class's ticks (completed), mastery-check requests (asked) "
@@ -194,7 +202,7 @@ def _loaded(folder: Path, kind: str) -> tuple[ClassData, list[str]] | None:
 
 
 def _credentials(args: argparse.Namespace) -> int:
-    from playlist_tui.interop.credentials import credentials
+    from playlist_tui.interop.credentials import clr, credentials
     from playlist_tui.store.atomic import atomic_write
 
     folder = class_folder(args.folder)
@@ -213,6 +221,16 @@ def _credentials(args: argparse.Namespace) -> int:
         print(f"{args.student} has no mastered competency yet: no credential to write; "
               "nothing was written.", file=sys.stderr)
         return 0
+    if args.clr:
+        record = clr(data, args.student)
+        assert record is not None
+        held = len(made)
+        made = [(f"{args.student}--clr.json", record)]
+        what = (f"a CLR 2.0 ClrCredential (unsigned) for {args.student} with {held} Open "
+                f"Badges 3.0 credential{'s' if held > 1 else ''}")
+    else:
+        what = (f"{len(made)} Open Badges 3.0 credential{'s' if len(made) > 1 else ''} "
+                f"(unsigned) for {args.student}")
     if args.output:
         target = Path(args.output)
         try:
@@ -226,11 +244,11 @@ def _credentials(args: argparse.Namespace) -> int:
             return 1
         where = str(target)
     else:
-        sys.stdout.write(json.dumps([c for _, c in made], indent=2, ensure_ascii=False) + "\n")
+        shown = made[0][1] if args.clr else [c for _, c in made]
+        sys.stdout.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         where = "standard output"
-    print(f"Wrote {len(made)} Open Badges 3.0 credential{'s' if len(made) > 1 else ''} "
-          f"(unsigned) for {args.student} to {where}.", file=sys.stderr)
+    print(f"Wrote {what} to {where}.", file=sys.stderr)
     return 0
 
 

@@ -5,9 +5,13 @@ district's Learning Record Store (LRS) and its analytics.
   completed``), at the time of the tick, in the context of its playlist;
 - a request for a mastery check: the student ``asked`` about the competency
   (``.../verbs/asked``), with the request's note as the response;
-- a teacher's decision: the student ``mastered`` the competency, or ``attempted`` it with
-  ``success = false`` for not yet; the level as a scaled score, the feedback as the
-  response, the teacher as the context's ``instructor``.
+- a teacher's decision that counts: the student ``mastered`` the competency, or
+  ``attempted`` it with ``success = false`` for not yet; the level as a scaled score, the
+  feedback as the response, the teacher as the context's ``instructor``;
+- a decision corrected or withdrawn since (``supersedes``): no statement of its own, and
+  never ``mastered``; instead the teacher who corrected it ``voided`` the statement it had
+  before (xAPI 1.0.3, 2.3.2), so an LRS that was sent it earlier no longer counts it. A
+  withdrawal says nothing else.
 
 People are agents with an ``account`` (``homePage`` + their id in the class), never their
 email. Activities are IRIs under the same home page (``.../playlists/P/A``); a competency
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from playlist_tui.engine.mastery import decision_competency
+from playlist_tui.engine.mastery import counted_decisions, decision_competency, superseded_by
 from playlist_tui.interop.common import InputError, UsageError
 from playlist_tui.interop.credentials import case_alignment
 from playlist_tui.model.files import Result
@@ -50,6 +54,7 @@ VERBS = {
     "asked": "http://adlnet.gov/expapi/verbs/asked",
     "mastered": "http://adlnet.gov/expapi/verbs/mastered",
     "attempted": "http://adlnet.gov/expapi/verbs/attempted",
+    "voided": "http://adlnet.gov/expapi/verbs/voided",
 }
 ACTIVITY_TYPES = {
     "activity": "http://adlnet.gov/expapi/activities/lesson",
@@ -107,10 +112,13 @@ class Statements:
             iri = aligned.url
         return self.activity("competency", iri, competency.name or cid, competency.statement)
 
+    def statement_id(self, key: str) -> str:
+        return str(uuid.uuid5(NAMESPACE, f"{self.home}/{key}"))
+
     def statement(self, key: str, actor: dict[str, Any], verb: str, obj: dict[str, Any],
                   at: datetime, **extra: Any) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": str(uuid.uuid5(NAMESPACE, f"{self.home}/{key}")),
+            "id": self.statement_id(key),
             "actor": actor, "verb": {"id": VERBS[verb], "display": _text(verb)},
             "object": obj, "timestamp": _moment(at)}
         out.update({k: v for k, v in extra.items() if v})
@@ -139,7 +147,20 @@ class Statements:
                 f"{sid}/request/{rid}/{_moment(request.at)}", actor, "asked",
                 self.competency(request.competency), request.at, result=response,
                 context={"platform": "playlist-tui"}))
+        counted = counted_decisions(record)
+        corrected_by = superseded_by(record)
         for did, decision in sorted(record.teacher.decisions.items()):
+            key = f"{sid}/decision/{did}/{_moment(decision.at)}"
+            if did not in counted:
+                if decision.withdrawn or did not in corrected_by:
+                    continue  # a withdrawal itself says nothing
+                _, later = corrected_by[did]
+                teacher = self.data.teachers.get(later.by)
+                out.append(self.statement(
+                    f"{key}/voided", self.agent(later.by, teacher.name if teacher is not None
+                                                else later.by), "voided",
+                    {"objectType": "StatementRef", "id": self.statement_id(key)}, later.at))
+                continue
             cid = decision_competency(record, decision)
             if cid is None:
                 continue
@@ -157,9 +178,8 @@ class Statements:
             context = {"platform": "playlist-tui", "instructor": self.agent(
                 decision.by, teacher.name if teacher is not None else decision.by)}
             out.append(self.statement(
-                f"{sid}/decision/{did}/{_moment(decision.at)}", actor,
-                "mastered" if mastered else "attempted", self.competency(cid), decision.at,
-                result=result, context=context))
+                key, actor, "mastered" if mastered else "attempted", self.competency(cid),
+                decision.at, result=result, context=context))
         return out
 
 
