@@ -293,6 +293,42 @@ def test_a_correction_voids_what_the_lrs_was_sent(
     assert xapi.send(fresh, url, auth).sent == len(fresh)
 
 
+_VALIDATE = """
+import json, sys
+from pydantic import ValidationError
+from ralph.models.xapi.base.statements import BaseXapiStatement
+for n, line in enumerate(sys.stdin, 1):
+    try:
+        BaseXapiStatement(**json.loads(line))
+    except ValidationError as exc:
+        print(n, " ".join(str(exc).split())[:300])
+"""
+
+
+def test_statements_pass_an_xapi_validator(small_class: Path) -> None:
+    """Every statement of the demo class and of a class with corrected decisions (voiding
+    statements) passes the xAPI 1.0.3 statement models of Ralph (an LRS's own validator,
+    which forbids keys outside the spec); broken ones do not."""
+    python = _ralph_python()
+    if python is None:
+        pytest.skip("Ralph (ralph-malph) is not installed here: its xAPI models validate the "
+                    "statements; set PLAYLIST_TUI_RALPH_PYTHON to a Python that has it")
+    (small_class / "students/ana/teacher.toml").write_text(CORRECTIONS)
+    items = xapi.statements(load_class(DEMO).data, xapi.DEFAULT_HOME) + xapi.statements(
+        load_class(small_class).data, xapi.DEFAULT_HOME)
+    assert {_verb(s) for s in items} == {"completed", "asked", "mastered", "attempted",
+                                         "voided"}
+    one = items[0]
+    broken = [{k: v for k, v in one.items() if k != "actor"}, {**one, "extra": 1},
+              {**one, "verb": {"id": "not an IRI"}}, {**one, "timestamp": "yesterday"}]
+    checked = subprocess.run([python, "-c", _VALIDATE], input=xapi.json_lines(
+        items + broken), capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    failed = checked.stdout.splitlines()
+    assert [int(line.split()[0]) for line in failed] == list(
+        range(len(items) + 1, len(items) + len(broken) + 1)), failed[:5]
+
+
 def test_statement_ids_are_uuid5(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     shutil.copytree(DEMO, folder)
