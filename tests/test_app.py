@@ -187,6 +187,9 @@ async def test_saving_a_suggested_group(small_class: Path) -> None:
         assert first.endswith("Ben Okafor, Cy Park")
         await pilot.press("enter")
         await settle(pilot)
+        app.screen.query_one("#name", Input).value = "Should do"  # saved only with a name
+        await pilot.press("enter")
+        await settle(pilot)
         notes = [str(n.message) for n in app._notifications]
     assert numstat(small_class) == {"class.toml": (5, 0)}, notes
     from playlist_tui.store.loader import load_class

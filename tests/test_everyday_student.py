@@ -132,7 +132,7 @@ async def test_quitting_with_unsent_work_asks_and_quit_anyway_commits(
         await pilot.press("a")  # quit anyway
         await settle(pilot)
     assert app.return_code == 0
-    assert git(clone, "log", "-1", "--format=%s").startswith("ana: ticked")
+    assert git(clone, "log", "-1", "--format=%s").startswith("Ana Souza: ticked")
     assert git(clone, "status", "--porcelain") == ""
     assert remote_head(clone) == before  # not sent: Ana chose so
     assert "1 change not sent" in capsys.readouterr().err

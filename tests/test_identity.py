@@ -103,6 +103,6 @@ async def test_commits_made_with_as_say_so(stranger: Path) -> None:
         await pilot.press("space")
         await wait_commits(pilot, stranger, 2)
     body = git(stranger, "log", "-1", "--format=%B")
-    assert body.startswith("ana: ticked ratios/practice")
+    assert body.startswith("Ana Souza: ticked ratios/practice")
     assert ("Made with --as: acting as Ana Souza from a device whose git email is "
             "someone@elsewhere.example.") in body

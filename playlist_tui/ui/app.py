@@ -258,7 +258,10 @@ class PlaylistApp(App[None]):
             self.push_screen(DashboardScreen(data, problems, person.id, self.clock))
         if problems:
             errors = sum(1 for p in problems if p.severity == "error")
-            self.notify(f"The class folder has {len(problems)} problems ({errors} errors); "
+            from playlist_tui.engine.progress import counted
+
+            self.notify(f"The class folder has {counted(len(problems), 'problem')} "
+                        f"({counted(errors, 'error')}); "
                         "press p to see them.", severity="warning", timeout=6)
 
     def on_unmount(self) -> None:

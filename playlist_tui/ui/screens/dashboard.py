@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 
 from playlist_tui.engine.classstats import StuckReason, stuck
 from playlist_tui.engine.mastery import WORD, State, pending_requests, state_of, statuses
-from playlist_tui.engine.progress import playlist_progress
+from playlist_tui.engine.progress import playlist_competencies, playlist_progress
 from playlist_tui.model.klass import ClassData, Records
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line
@@ -157,7 +157,7 @@ class DashboardScreen(DataScreen):
         playlists = [chosen] if chosen is not None else list(data.playlists.values())
         out: dict[str, None] = {}
         for playlist in playlists:
-            for competency in playlist.check.competencies:
+            for competency in playlist_competencies(playlist):
                 if competency in data.competencies:
                     out.setdefault(competency)
         return list(out)
@@ -290,7 +290,7 @@ class DashboardScreen(DataScreen):
         if sid is None:
             words = "No student here." if not grid.row_count else ""
         elif competency is None:
-            words = "No competency is checked by these playlists."
+            words = "These playlists name no competency."
         else:
             status = statuses(data, sid, [competency])[competency]
             found = data.competencies.get(competency)
