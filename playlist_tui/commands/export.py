@@ -69,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "xapi", help="ticks, requests and decisions as xAPI statements",
         description="Write the class's ticks (completed), mastery-check requests (asked) "
                     "and teachers' decisions (mastered, or attempted for not yet) as xAPI "
-                    "1.0.3 statements, one JSON object a line. Statement ids are made from "
+                    "1.0.3 statements, one JSON object a line; a decision corrected or "
+                    "withdrawn since voids the statement it had. Statement ids are made from "
                     "what they say, so sending again adds nothing. With --lrs, also send "
                     "them to a Learning Record Store (POST /statements, in batches; "
                     "statements it already has are skipped).")
