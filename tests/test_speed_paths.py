@@ -385,3 +385,22 @@ def test_a_change_above_the_new_lines_is_read_whole(
     new = new.replace(b"2026", b"2025", 1)  # one earlier byte changed, same size
     grown.change(rel, new)
     assert grown.used == 0
+
+
+def test_a_file_grown_before_still_has_its_new_lines_looked_at(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a file's lines are known to stand alone, only new lines are looked at: a new
+    line with a triple-quoted string still sends the file to be read whole."""
+    root = tmp_path / "class"
+    one_line_class(root)
+    grown = Grown(root, monkeypatch)
+    rel = "students/ana/student.toml"
+    grown.change(rel, insert_lines((root / rel).read_bytes(), "notes",
+                                   b'"ratios/practice" = { reflection = "Tables." }\n'))
+    assert grown.used == 2
+    grown.change(rel, insert_lines((root / rel).read_bytes(), "notes",
+                                   b'"ratios/rates" = { reflection = """Rates.""" }\n'))
+    assert grown.used == 2
+    grown.change(rel, insert_lines((root / rel).read_bytes(), "ticks",
+                                   b'"ratios/rates" = 2027-06-03T08:00:00Z\n'))
+    assert grown.used == 2  # (that file, read whole, is not known to stand alone)

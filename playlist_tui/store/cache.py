@@ -321,8 +321,9 @@ class Cache:
         ident, kind, payload, problems, maybe_ids, digest = item
         if type(ident) is not tuple or type(problems) is not tuple or (
                 type(maybe_ids) is not frozenset) or not (
-                digest is None or (type(digest) is tuple and len(digest) == 2
-                                   and type(digest[0]) is int and type(digest[1]) is bytes)):
+                digest is None or (type(digest) is tuple and len(digest) == 3
+                                   and type(digest[0]) is int and type(digest[1]) is bytes
+                                   and type(digest[2]) is bool)):
             raise ValueError("not an entry")
         if kind == "shard":
             model: Any = Lazy(make=functools.partial(shards[payload].take, rel), group=payload)

@@ -462,8 +462,9 @@ def model_for(rel: str) -> type[BaseModel] | None:
 
 # --------------------------------------------------------------------------- grown files
 
-Digest = tuple[int, bytes]
-"""A file's size and the hash of its bytes."""
+Digest = tuple[int, bytes, bool]
+"""A file's size, the hash of its bytes, and whether every line of it is known to stand
+alone (see _lines_stand_alone: then only new lines need to be looked at)."""
 
 
 def _hash(raw: bytes, rest: bytes = b"") -> bytes:
@@ -483,14 +484,18 @@ _BRACKETS = re.compile(r"[\[\]{}][^\n]*")
 def _lines_stand_alone(text: str) -> bool:
     """Whether no value of ``text`` spans lines (as store.tomltext._lines_stand_alone,
     which the app's one-line edits rely on): then each line is a comment, a header or one
-    whole ``key = value``."""
+    whole ``key = value``. A property of each line on its own (no pattern here matches
+    across a line's end), so lines added to a text that has it need only be looked at
+    themselves. Only lines with a bracket can hold a value that spans lines (once there
+    is no multi-line string): only they are looked at closely."""
     if '"""' in text or "'''" in text:
         return False
-    bare = _STRING_OR_COMMENT.sub("s", text)
-    if '"' in bare or "'" in bare:
-        return False
-    for line in _BRACKETS.findall(bare):
-        if line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+    for match in _BRACKETS.finditer(text):
+        line = text[text.rfind("\n", 0, match.start()) + 1:match.end()]
+        bare = _STRING_OR_COMMENT.sub("s", line)
+        if '"' in bare or "'" in bare:
+            return False
+        if bare.count("[") + bare.count("{") != bare.count("]") + bare.count("}"):
             return False
     return True
 
@@ -529,7 +534,7 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
             file_model not in (StudentFile, TeacherFile)):
         return None
     raw, ident, _ = _read_bytes(root, rel, max_bytes)
-    old_size, old_hash = digest
+    old_size, old_hash, old_alone = digest
     if raw is None or len(raw) <= old_size or raw.startswith(b"\xef\xbb\xbf"):
         return None
     grew = len(raw) - old_size
@@ -569,9 +574,9 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
         if line is None:
             return None
         at = line.end()
-    try:
-        text = raw.decode("utf-8")
+    try:  # (the old bytes were UTF-8: only the new ones can fail)
         new_lines = added.decode("utf-8")
+        text = new_lines if old_alone else raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if conflict_problem(rel, new_lines) is not None or not _lines_stand_alone(text):
@@ -593,7 +598,7 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
         return None
     _share_fields_sets(part)
     grown = made.model_copy(update={name: {**current, **getattr(part, name)}})
-    return Entry(ident, FileResult(grown, ()), digest=(len(raw), _hash(raw)))
+    return Entry(ident, FileResult(grown, ()), digest=(len(raw), _hash(raw), True))
 
 
 # --------------------------------------------------------------------------- many files
@@ -621,7 +626,7 @@ def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
     digest = None
     if (raw is not None and result.model is not None and not result.problems
             and model in (StudentFile, TeacherFile)):
-        digest = (len(raw), _hash(raw))
+        digest = (len(raw), _hash(raw), False)
     return rel, ident, result, digest
 
 
