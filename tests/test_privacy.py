@@ -169,7 +169,7 @@ def test_a_teacher_syncs_thirty_student_repositories(tmp_path: Path) -> None:
         ClassStore(lee).apply(ops.Tick(sid, "ratios", "thirty"))
     again = ws.sync()
     assert again.ok and again.pushed == 3, again.message
-    assert "30 student record(s)" in again.message
+    assert "30 student records" in again.message
 
 
 def test_a_failing_student_repository_is_named_and_the_rest_sync(privacy: Privacy) -> None:
@@ -326,3 +326,37 @@ def test_the_servers_hook_judges_a_students_push_by_the_class_roster(privacy: Pr
         del os.environ["GL_REPO"], os.environ["GL_USER"]
     remote_log = git(privacy.server / "math6-students/ana.git", "log", "--format=%s", "main")
     assert "forged" not in remote_log
+
+
+def test_history_log_and_review_read_the_students_repositories(privacy: Privacy) -> None:
+    ana = privacy.clone("ana", "ana")
+    ClassStore(ana).apply(ops.Tick("ana", "ratios", "from-home"))
+    assert open_repo(ana).sync().ok
+    synced = open_repo(privacy.lee).sync()
+    assert synced.ok, synced.message
+    ws = open_repo(privacy.lee)
+    # the whole class's history has the students' events, not only the class's
+    assert any("from-home" in e.line() for e in ws.history())
+    # the log command, for one student and for the class
+    for extra in (["--student", "ana"], []):
+        out = subprocess.run([sys.executable, "-m", "playlist_tui", "log", str(privacy.lee),
+                              *extra], capture_output=True, text=True, check=False)
+        assert out.returncode == 0, out.stderr
+        assert "from-home" in out.stdout, out.stdout + out.stderr
+    # what the last sync brought in: Ana's commit, from her repository
+    review = ws.review("ORIG_HEAD..HEAD")
+    assert any("from-home" in e.line() for e in review.events), review.text()
+    assert "students/ana/student.toml" in review.diff
+    # a sync that brings nothing: the review says so (not an older sync's work)
+    assert ws.sync().ok
+    assert not ws.review("ORIG_HEAD..HEAD").commits
+
+
+def test_a_failing_repository_is_said_once_and_plainly(privacy: Privacy) -> None:
+    ben_remote = privacy.server / "math6-students/ben.git"
+    ben_remote.rename(ben_remote.with_suffix(".gone"))
+    result = open_repo(privacy.lee).sync()
+    assert not result.ok
+    assert ".." not in result.message, result.message
+    assert result.message.count("Nothing was lost") == 1, result.message
+    assert "ben's repository" in result.message

@@ -25,12 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from playlist_tui.store.gitcmd import GitError
-    from playlist_tui.store.gitrepo import GitRepo
+    from playlist_tui.store.workspace import open_repo
 
     folder = class_folder(args.folder)
     if folder is None:
         return 2
-    repo = GitRepo(folder)
+    repo = open_repo(folder)  # in privacy mode, the students' repositories too
     if not repo.is_repo():
         print(f"playlist-tui: {folder} is not a git repository", file=sys.stderr)
         return 2

@@ -918,11 +918,13 @@ class GitRepo:
             waiting = self._count(f"{tracking}..HEAD") if self._rev(tracking) else \
                 self._count("HEAD")
             saved = f" ({_plural(waiting, 'commit')} waiting to be sent)" if waiting else ""
-            return SyncResult(False, f"Could not reach {remote}: {reason}. Nothing was lost: "
+            return SyncResult(False, f"Could not reach {remote}: {reason.rstrip('. ')}. "
+                              "Nothing was lost: "
                               f"your work is saved on this device{saved}. Sync again when the "
                               "connection is back.", committed, fetched, merged, pushed,
                               attempts, offline=True)
 
+        brought_from: str | None = None  # HEAD before this sync's first merge
         while True:
             # 3. Fetch (the work tree is not touched: saves go on meanwhile).
             try:
@@ -956,6 +958,8 @@ class GitRepo:
                         if isinstance(made, SyncResult):
                             return replace(made, committed=committed, fetched=fetched)
                         committed += made
+                        if brought_from is None:
+                            brought_from = self._rev("HEAD")
                         known = len(read_conflicts(self.state_dir()))
                         result = self._merge(tracking, remote)
                         if not isinstance(result, SyncResult):
@@ -999,6 +1003,12 @@ class GitRepo:
             time.sleep(pause * self.rng.uniform(0.5, 1.5))
 
         self._record_sync()
+        # What this sync brought in is ORIG_HEAD..HEAD (as after 'git merge'); nothing,
+        # when it brought nothing: the history's review shows the last sync, not an older.
+        head_now = self._rev("HEAD")
+        if head_now is not None:
+            self.git("update-ref", "-m", "playlist-tui sync", "ORIG_HEAD",
+                     brought_from or head_now, check=False)
         done = []
         if committed:
             done.append("saved your changes")

@@ -430,10 +430,13 @@ class Workspace:
         totals = {"committed": first.committed, "fetched": first.fetched,
                   "merged": first.merged, "pushed": first.pushed}
         offline = first.offline
+        if not first.ok:
+            totals["fetched"] = totals["merged"] = 0  # received: only what was merged
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             for sid, result in pool.map(one, repos):
                 for key in totals:
-                    totals[key] += getattr(result, key)
+                    if result.ok or key in ("committed", "pushed"):
+                        totals[key] += getattr(result, key)
                 if not result.ok:
                     failed.append((f"{sid}'s repository", result.message))
                     offline = offline or result.offline
@@ -441,16 +444,17 @@ class Workspace:
         if totals["committed"]:
             words.append("saved your changes")
         if totals["fetched"]:
-            words.append(f"received {totals['fetched']} commit(s)")
+            words.append(f"received {_plural(totals['fetched'], 'commit')}")
         if totals["pushed"]:
-            words.append(f"sent {totals['pushed']} commit(s)")
-        head = (f"Synced the class and {len(repos)} student record(s)"
+            words.append(f"sent {_plural(totals['pushed'], 'commit')}")
+        records = _plural(len(repos), "student record")
+        head = (f"Synced the class and {records}"
                 + (": " + ", ".join(words) if words else ": up to date") + ".")
         counts = (totals["committed"], totals["fetched"], totals["merged"],
                   totals["pushed"])
         if not failed:
             return SyncResult(True, head, *counts, attempts=first.attempts)
-        shown = "; ".join(f"{name}: {why}" for name, why in failed[:5])
+        shown = "; ".join(f"{name}: {_reason(why)}" for name, why in failed[:5])
         more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
         return SyncResult(False, f"{head} Not synced: {shown}{more}. Nothing was lost.",
                           *counts, offline=offline)
@@ -458,22 +462,62 @@ class Workspace:
     def history(self, student: str | None = None, playlist: str | None = None,
                 competency: str | None = None, limit: int | None = 200, *,
                 rev: str = "HEAD", data: ClassData | None = None) -> list[HistoryEvent]:
-        """A student's history comes from their own repository; the rest from the class
-        repository."""
+        """The class repository's events and every student repository's here, in time
+        order (a student's own come from their repository alone). ``rev`` names a
+        revision of the class repository; students' repositories are read at HEAD."""
+        data = self.class_repo._data(data)  # loaded once for every repository
         if student is not None and student in self.present():
             return self.student_repo(student).history(
-                student, playlist, competency, limit, rev=rev, data=data)
+                student, playlist, competency, limit, data=data)
         events = self.class_repo.history(student, playlist, competency, limit, rev=rev,
                                          data=data)
-        if student is None and competency is None and playlist is None:
-            return events
-        for _, repo in self.repos():
-            events += repo.history(student, playlist, competency, limit, rev=rev, data=data)
+        if student is not None:
+            return events  # a student whose repository is not in this clone
+
+        def one(item: tuple[str, GitRepo]) -> list[HistoryEvent]:
+            return item[1].history(None, playlist, competency, limit, data=data)
+
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            for found in pool.map(one, self.repos()):
+                events += found
         events.sort(key=lambda e: e.when)
         return events[-limit:] if limit else events
 
     def review(self, rev_range: str, *, data: ClassData | None = None) -> Review:
-        return self.class_repo.review(rev_range, data=data)
+        """What ``rev_range`` changed in the class repository and in each student
+        repository where that range means something (``ORIG_HEAD..HEAD``: what each
+        one's last sync brought in), as one review."""
+        data = self.class_repo._data(data)
+        whole = self.class_repo.review(rev_range, data=data)
+        commits, groups, diffs = list(whole.commits), list(whole.groups), [whole.diff]
+
+        def one(item: tuple[str, GitRepo]) -> Review | None:
+            try:
+                return item[1].review(rev_range, data=data)
+            except GitError:
+                return None  # no ORIG_HEAD there yet, or fewer commits than the range
+
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            for part in pool.map(one, self.repos()):
+                if part is not None and part.commits:
+                    commits += part.commits
+                    groups += part.groups
+                    diffs.append(part.diff)
+        commits.sort(key=lambda c: c.when)
+        return Review(rev_range, tuple(commits), tuple(groups),
+                      "\n".join(d for d in diffs if d))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _reason(message: str) -> str:
+    """Why one repository did not sync, without the reassurance and advice that the
+    whole result says once ('Nothing was lost...')."""
+    for cut in (" Nothing was lost", " Nothing was merged"):
+        message = message.split(cut, 1)[0]
+    return message.strip().rstrip(".")
 
 
 def _own_message(repo: GitRepo, paths: list[str]) -> str:
