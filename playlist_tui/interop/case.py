@@ -49,6 +49,7 @@ from playlist_tui.interop.common import (
 from playlist_tui.model import tomlparse
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import CaseSource, Competency, Framework, Scale
+from playlist_tui.model.graph import reaches
 from playlist_tui.model.ids import id_error
 from playlist_tui.store import layout, tomltext
 from playlist_tui.store.ops import Operation
@@ -351,19 +352,6 @@ class Structure:
     skipped: list[str]
 
 
-def _reaches(start: str, goal: str, edges: Mapping[str, Iterable[str]]) -> bool:
-    stack, seen = [start], set()
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(edges.get(node, ()))
-    return False
-
-
 def _has_ancestor(node: str, ancestor: str, parent: Mapping[str, str]) -> bool:
     """Whether ``ancestor`` is ``node`` or one of its parents, grandparents, ..."""
     seen = set()
@@ -427,7 +415,7 @@ def structure(package: Package) -> Structure:
                 continue
             if before in prerequisites.get(later, []):
                 continue
-            if before == later or _reaches(later, before, after):
+            if before == later or reaches(later, before, after):
                 skipped.append(f"{text}: it would close a cycle of prerequisites, so it was "
                                "dropped")
                 continue

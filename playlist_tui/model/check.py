@@ -23,6 +23,7 @@ from playlist_tui.model.files import (
     StudentFile,
     TeacherFile,
 )
+from playlist_tui.model.graph import cycles
 from playlist_tui.model.ids import split_ref
 from playlist_tui.model.klass import (
     EMPTY_STUDENT_FILE,
@@ -411,33 +412,12 @@ def _check_cycles(r: _Reporter, files: ParsedFiles, at: dict[str, tuple[str, Loc
                     edges[competency.id].append(competency.parent)
             else:
                 edges.setdefault(competency.id, []).extend(competency.prerequisites)
-    WHITE, GREY, BLACK = 0, 1, 2
-    color = dict.fromkeys(edges, WHITE)
-    reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        color[node] = GREY
-        stack.append(node)
-        for nxt in edges.get(node, []):
-            if nxt not in color:
-                continue
-            if color[nxt] == GREY:
-                cycle = stack[stack.index(nxt):]
-                if frozenset(cycle) not in reported:
-                    reported.add(frozenset(cycle))
-                    path, loc = at[cycle[0]]
-                    what = "parents" if key == "parent" else "prerequisites"
-                    r.add(path, (*loc[:-1], key),
-                          f"{what} form a cycle: {' -> '.join([*cycle, cycle[0]])}",
-                          f"remove one of these {what} links")
-            elif color[nxt] == WHITE:
-                visit(nxt, stack)
-        stack.pop()
-        color[node] = BLACK
-
-    for node in edges:
-        if color[node] == WHITE:
-            visit(node, [])
+    what = "parents" if key == "parent" else "prerequisites"
+    for cycle in cycles(edges):
+        path, loc = at[cycle[0]]
+        r.add(path, (*loc[:-1], key),
+              f"{what} form a cycle: {' -> '.join([*cycle, cycle[0]])}",
+              f"remove one of these {what} links")
 
 
 def _check_playlist(r: _Reporter, path: str, playlist: Playlist,

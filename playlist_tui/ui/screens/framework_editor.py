@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Select, TextArea
 
 from playlist_tui.model.files import Competency, Framework
+from playlist_tui.model.graph import reaches, would_loop
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
 from playlist_tui.store import layout, ops
@@ -45,21 +46,6 @@ class ScaleForm(FormDialog):
         select.set_options(options)
         values = [value for _, value in options]
         select.value = current if current in values else values[min(len(values) - 1, 2)]
-
-
-def reaches(start: str, target: str, edges: dict[str, tuple[str, ...]]) -> bool:
-    """Whether ``target`` can be reached from ``start`` along ``edges``."""
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        current = todo.pop()
-        if current == target:
-            return True
-        if current in seen:
-            continue
-        seen.add(current)
-        todo.extend(edges.get(current, ()))
-    return False
 
 
 class FrameworkEditor(AuthoringScreen):
@@ -230,11 +216,9 @@ class FrameworkEditor(AuthoringScreen):
                                                  if k != own}):
                 errors["parent"] = f"{parent} is already under {me}: that would be a loop"
             edges = {k: v for k, v in prerequisites.items() if k != own}
-            for pre in values["prerequisites"]:
-                if pre == me or reaches(pre, me, edges):
-                    errors["prerequisites"] = (f"{me} is already needed for {pre}: that "
-                                               "would be a loop")
-                    break
+            loop = would_loop(me, values["prerequisites"], edges)
+            if loop is not None:
+                errors["prerequisites"] = f"{me} is already needed for {loop}: that would be a loop"
             return errors
 
         current_parent = (competency.parent or "") if competency else ""
@@ -429,7 +413,7 @@ class FrameworkEditor(AuthoringScreen):
         def done(chosen: tuple[str, ...] | None) -> None:
             if chosen is None or tuple(chosen) == competency.prerequisites:
                 return
-            loop = next((p for p in chosen if reaches(p, ident, edges)), None)
+            loop = would_loop(ident, chosen, edges)
             if loop is not None:
                 self.notify(f"Not saved: {ident} is already needed for {loop}, so that "
                             "would be a loop.", severity="warning", timeout=8)
