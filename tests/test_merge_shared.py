@@ -145,3 +145,55 @@ def test_the_driver_merges_class_files_in_git(tmp_path: Path) -> None:
     assert "nothing to settle" in subprocess.run(
         [sys.executable, "-m", "playlist_tui", "conflicts", str(kim)], capture_output=True,
         text=True, check=False).stdout
+
+
+def test_settle_is_one_function_for_the_app_and_the_command(small_class: Path) -> None:
+    """settle(): theirs writes one line and drops the record; ours keeps the file and
+    drops the record; a conflict no longer recorded, or whose value has gone from the
+    file, is refused with words and nothing written."""
+    import pytest
+
+    from playlist_tui.store.merge_shared import (
+        SettleError,
+        read_conflicts,
+        record_conflicts,
+        settle,
+    )
+    from playlist_tui.store.store import ClassStore
+    from tests.conftest import changes
+
+    path = "playlists/ratios.toml"
+    text = (small_class / path).read_text()
+    merged = merge_shared(text, text.replace("minutes = 10", "minutes = 15"),
+                          text.replace("minutes = 10", "minutes = 12"))
+    (small_class / path).write_text(merged.text)
+    from tests.conftest import git
+
+    git(small_class, "commit", "-qam", "merged")
+    state = small_class / ".git" / "playlist-tui"
+    record_conflicts(state, path, merged.conflicts)
+    store = ClassStore(small_class)
+    (first,) = read_conflicts(state)
+    done = settle(store, state, first, "theirs")
+    assert (done.path, done.value, done.changed) == (path, "12", True)
+    assert changes(small_class) == {path: (1, 1)}
+    assert activities((small_class / path).read_text())["tape"]["minutes"] == 12
+    assert read_conflicts(state) == []
+    with pytest.raises(SettleError, match="no longer recorded"):
+        settle(store, state, first, "ours")
+    record_conflicts(state, path, merged.conflicts)
+    (second,) = read_conflicts(state)
+    kept = settle(store, state, second, "ours")
+    assert (kept.value, kept.changed) == ("15", False)
+    assert read_conflicts(state) == [] and changes(small_class) == {path: (1, 1)}
+    # a value whose activity has gone: refused, the record kept, nothing written
+    record_conflicts(state, path, merged.conflicts)
+    (gone,) = read_conflicts(state)
+    gone = gone | {"where": "tiers[more].activities[removed].minutes"}
+    from playlist_tui.store.merge_shared import write_conflicts
+
+    write_conflicts(state, [gone])
+    before = (small_class / path).read_text()
+    with pytest.raises(SettleError, match="no longer in"):
+        settle(store, state, gone, "theirs")
+    assert (small_class / path).read_text() == before and read_conflicts(state) == [gone]

@@ -30,9 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from playlist_tui.model.safetext import safe_line
     from playlist_tui.store.gitcmd import GitError
     from playlist_tui.store.gitrepo import GitRepo
-    from playlist_tui.store.merge_shared import read_conflicts, resolve, value_of, write_conflicts
-    from playlist_tui.store.ops import SetField
-    from playlist_tui.store.store import ClassStore, OperationError
+    from playlist_tui.store.merge_shared import SettleError, read_conflicts, settle
+    from playlist_tui.store.store import ClassStore
 
     folder = class_folder(args.folder)
     if folder is None:
@@ -66,27 +65,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"playlist-tui: there is no conflict {number} (see 'playlist-tui conflicts')",
               file=sys.stderr)
         return 1
-    record = records[index]
-    path = str(record["file"])
-    prefix = repo.prefix
-    if prefix and path.startswith(prefix):
-        path = path[len(prefix):]
-    if side == "theirs":
-        store = ClassStore(folder)
-        try:
-            from playlist_tui.model import tomlparse
-
-            data = tomlparse.loads((folder / path).read_text(encoding="utf-8"))
-            loc = resolve(data, str(record["where"]))
-            if loc is None or not isinstance(loc[-1], str):
-                print(f"playlist-tui: {safe_line(record['where'])} is no longer in {path}; "
-                      "nothing was written", file=sys.stderr)
-                return 1
-            store.apply(SetField(file=path, loc=loc, value=value_of(str(record["theirs"]))))
-        except (OSError, ValueError, OperationError) as exc:
-            print(f"playlist-tui: {safe_line(exc)}; nothing was written", file=sys.stderr)
-            return 1
-    write_conflicts(state, records[:index] + records[index + 1:])
-    kept = record["theirs"] if side == "theirs" else record["ours"]
-    print(safe_line(f"{path}: {record['where']} = {kept}. Sync to share it."))
+    try:
+        settled = settle(ClassStore(folder), state, records[index],
+                         "ours" if side == "ours" else "theirs", repo.prefix)
+    except SettleError as exc:
+        print(f"playlist-tui: {safe_line(exc)}", file=sys.stderr)
+        return 1
+    print(safe_line(f"{settled.path}: {settled.where} = {settled.value}. Sync to share it."))
     return 0

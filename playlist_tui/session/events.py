@@ -39,10 +39,13 @@ class GitWords:
 
 @dataclass(frozen=True)
 class Conflicts:
-    """After a sync: values two people changed differently at once (ours was kept).
-    Each record is as :func:`playlist_tui.store.merge_shared.read_conflicts` gives it."""
+    """The values two people changed differently at once (ours was kept), not settled
+    yet: all of them, each as :func:`playlist_tui.store.merge_shared.read_conflicts`
+    gives it. ``fresh`` when a sync has just recorded new ones (the UI offers the choice
+    at once); else the list changed otherwise (one was settled, or found at start)."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
+    fresh: bool = True
 
 
 Event = Changed | Said | GitWords | Conflicts

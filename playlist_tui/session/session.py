@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from playlist_tui.store.gitrepo import GitRepo, GitStatus, SyncResult
     from playlist_tui.store.identity import Person
     from playlist_tui.store.loader import LoadResult
+    from playlist_tui.store.merge_shared import Settled, Side
     from playlist_tui.store.ops import Operation
     from playlist_tui.store.store import ClassStore
     from playlist_tui.store.workspace import Workspace
@@ -52,13 +53,16 @@ LOADED_MARGIN_NS = 50_000_000
 coarse file-system clock can lag)."""
 
 
-def git_words(status: GitStatus, autocommit: bool) -> str | None:
-    """The status line: 'git main · 2 changes to commit · ↑1 ↓0 · synced 24 Nov 14:02'."""
+def git_words(status: GitStatus, autocommit: bool, conflicts: int = 0) -> str | None:
+    """The status line: 'git main · 2 changes to commit · ↑1 ↓0 · synced 24 Nov 14:02'
+    ('· 1 conflict to settle (C)' when a sync kept values two people changed)."""
     if not status.is_repo:
         return None
     parts = [f"git {status.branch or '(no branch)'}"]
     if status.problem:
         parts.append(f"! {status.problem}" + (f": {status.hint}" if status.hint else ""))
+    if conflicts:
+        parts.append(f"{conflicts} conflict{'s' if conflicts != 1 else ''} to settle (C)")
     if status.uncommitted:
         parts.append(f"{status.uncommitted} change{'s' if status.uncommitted != 1 else ''} "
                      "not committed" + ("" if autocommit else " (auto-commit off)"))
@@ -96,6 +100,8 @@ class ClassSession:
         self.read_only = False
         """Nothing is saved (set by the UI when an unknown person looks around)."""
         self.result: LoadResult | None = None
+        self.conflicts: list[dict[str, Any]] = []
+        """The shared-file conflicts not settled yet, as last published."""
         self.counts: Counter[str] = Counter()
         """What the session did: apply, refresh, load, published, skipped (own writes)."""
         self._store: ClassStore | None = None
@@ -395,9 +401,46 @@ class ClassSession:
                 self._publish(Changed(self._load_all(), "sync"))
             records = self._conflict_records()
             if len(records) > len(known):
+                self.conflicts = records
                 self._publish(Conflicts(records))
         self._status()
         return result
+
+    # ------------------------------------------------------------------ conflicts
+    def settle_conflict(self, record: dict[str, Any], side: Side) -> bool:
+        """Settle one shared-file conflict in the background (False, and said why, when
+        read-only)."""
+        if self.read_only:
+            self._say(READ_ONLY, severity="warning", timeout=8)
+            return False
+        self._spawn(lambda: self.settle_now(record, side), "save")
+        return True
+
+    def settle_now(self, record: dict[str, Any], side: Side) -> Settled | None:
+        """Settle one conflict here and now (:func:`~playlist_tui.store.merge_shared.settle`,
+        the same as ``playlist-tui conflicts --take``): theirs is written as one save
+        (published once, committed with the burst), ours keeps the file; then the list
+        and the status line are published again. None (and said why) when not settled."""
+        from playlist_tui.store.gitrepo import GitError
+        from playlist_tui.store.merge_shared import SettleError, settle
+
+        try:
+            with self._git_lock:  # not while a sync records new conflicts
+                settled = settle(self.store, self.git.state_dir(), record, side,
+                                 self.git.prefix)
+        except (SettleError, GitError, OSError) as exc:
+            self._say(f"Not settled: {exc}", severity="error", timeout=12)
+            self._status()
+            return None
+        if settled.changed:
+            self._remember(settled.path)
+            self._publish(Changed(self._refresh({settled.path}), "save"))
+            self.queue_commit(settled.path, settled.summary)
+        kept = "took the other value" if side == "theirs" else "kept yours"
+        self._say(f"{settled.path}: {settled.where} = {settled.value} ({kept}). Sync to "
+                  "share it.", title="Conflict settled", timeout=6)
+        self._status()
+        return settled
 
     def _conflict_records(self) -> list[dict[str, Any]]:
         """The true conflicts recorded by shared-file merges, not settled yet."""
@@ -441,7 +484,11 @@ class ClassSession:
         except (GitError, OSError) as exc:
             words: str | None = f"git: {exc}"
         else:
-            words = git_words(status, self.autocommit)
+            records = self._conflict_records()
+            if records != self.conflicts:
+                self.conflicts = records
+                self._publish(Conflicts(records, fresh=False))
+            words = git_words(status, self.autocommit, len(records))
             if not self.git_sync:
                 words = DEMO_WORDS
             elif status.has_remote and self.watching and self._sync_later is None:

@@ -31,12 +31,16 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from playlist_tui.model import tomlparse
 from playlist_tui.store import layout, tomltext
 
-__all__ = ["Conflict", "SharedMerge", "merge_shared", "merged_as_shared"]
+if TYPE_CHECKING:
+    from playlist_tui.store.store import ClassStore
+
+__all__ = ["Conflict", "SettleError", "Settled", "SharedMerge", "merge_shared",
+           "merged_as_shared", "settle"]
 
 KEYS = ("id", "playlist")
 """What names a table in an array of tables."""
@@ -366,3 +370,82 @@ def _segments(where: str) -> list[str]:
             start = i + 1
     out.append(where[start:])
     return [s for s in out if s]
+
+
+# --------------------------------------------------------------------------- settling
+
+
+Side = Literal["ours", "theirs"]
+
+
+class SettleError(Exception):
+    """A conflict could not be settled; nothing was written and the record is kept."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """One conflict settled: the file (in the class folder), where, and the value it has
+    now (TOML text); ``changed`` when the file was written (theirs taken)."""
+
+    path: str
+    where: str
+    value: str
+    side: Side
+    changed: bool
+
+    @property
+    def summary(self) -> str:
+        """For the commit message: what the teacher chose."""
+        return f"settled {self.where} = {self.value} ({self.side})"
+
+
+def same_conflict(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two records of the same conflict (the list may have changed meanwhile)."""
+    return all(a.get(k) == b.get(k) for k in ("file", "where", "ours", "theirs", "at"))
+
+
+def settle(store: ClassStore, state_dir: Path, record: dict[str, Any], side: Side,
+           prefix: str = "") -> Settled:
+    """Settle one recorded conflict: ``theirs`` writes the other value into the file (one
+    :class:`~playlist_tui.store.ops.SetField` through ``store``: one line, under the class
+    lock), ``ours`` keeps the file as it is; then the record is removed. ``prefix`` is the
+    class folder's path in the repository (the records name files from its root). Used by
+    the app's dialog and ``playlist-tui conflicts --take``.
+
+    Raises :class:`SettleError` (nothing written, the record kept) when the conflict is no
+    longer recorded, the value is no longer in the file, or the file cannot take it."""
+    from playlist_tui.store.ops import SetField
+    from playlist_tui.store.store import OperationError
+
+    if side not in ("ours", "theirs"):
+        raise SettleError(f"choose ours or theirs, not {side!r}")
+    records = read_conflicts(state_dir)
+    index = next((n for n, r in enumerate(records) if same_conflict(r, record)), None)
+    if index is None:
+        raise SettleError("this conflict is no longer recorded (settled already?)")
+    path = str(record["file"])
+    if prefix and path.startswith(prefix):
+        path = path[len(prefix):]
+    where = str(record["where"])
+    chosen = str(record[side])
+    changed = False
+    if side == "theirs":
+        try:
+            data = tomlparse.loads((store.root / path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SettleError(f"{path} cannot be read ({exc}); nothing was written") from exc
+        loc = resolve(data, where)
+        if loc is None or not isinstance(loc[-1], str):
+            raise SettleError(f"{where} is no longer in {path}; nothing was written")
+        try:
+            value = value_of(chosen)
+        except ValueError as exc:
+            raise SettleError(f"the recorded value cannot be read ({exc}); nothing was "
+                              "written") from exc
+        try:
+            applied = store.apply(SetField(file=path, loc=loc, value=value))
+        except OperationError as exc:
+            raise SettleError(f"{exc.path}: {exc.message}; nothing was written") from exc
+        changed = applied.changed
+    write_conflicts(state_dir, records[:index] + records[index + 1:])
+    return Settled(path, where, chosen, side, changed)

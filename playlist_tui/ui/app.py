@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -33,7 +33,7 @@ from playlist_tui.session.events import Changed, Conflicts, Event, GitWords, Sai
 from playlist_tui.session.runner import Later
 from playlist_tui.session.session import ClassSession
 from playlist_tui.ui.commands import BindingsProvider
-from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist, RunOnUI
+from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist, RunOnUI, SettleConflict
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.theme import DEFAULT_THEME, HIGH_CONTRAST
 from playlist_tui.ui.widgets import ControlFilter, ProblemsPanel
@@ -82,6 +82,7 @@ class PlaylistApp(App[None]):
         Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
         Binding("f5", "sync", "Sync"),
         Binding("h", "history", "History"),
+        Binding("C", "conflicts", "Shared-file conflicts", key_display="C"),
     ]
     COMMIT_AFTER = 2.0
     """Seconds of quiet after which a burst of changes becomes one commit."""
@@ -103,6 +104,8 @@ class PlaylistApp(App[None]):
                                     acting=acting, runner=TextualRunner(self))
         self.session.subscribe(self._heard)
         self.git_words: str | None = None
+        self.conflicts: list[dict[str, Any]] = []
+        """Shared-file conflicts not settled yet (see screens/conflicts.py)."""
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.role = role
         self.person = person
@@ -203,10 +206,43 @@ class PlaylistApp(App[None]):
         elif isinstance(event, GitWords):
             self._show_git(event.words)
         elif isinstance(event, Conflicts):
-            self.show_conflicts(event.records)
+            self.show_conflicts(event.records, event.fresh)
 
-    def show_conflicts(self, records: list[dict[str, object]]) -> None:
-        """Values two people changed at once: a choice for each (see screens/conflicts)."""
+    def show_conflicts(self, records: list[dict[str, Any]], fresh: bool = True) -> None:
+        """Values two people changed at once: a choice for each (screens/conflicts.py),
+        offered at once after the sync that found them (unless a dialog is open: then the
+        notice says how to get there), later with C or the command palette."""
+        from playlist_tui.ui.screens.conflicts import ConflictsDialog
+
+        self.conflicts = list(records)
+        self.refresh_bindings()
+        for screen in self.screen_stack:
+            if isinstance(screen, ConflictsDialog):
+                screen.show_records(self.conflicts)
+                return
+        if not (fresh and records) or self.user is None:
+            return
+        if isinstance(self.screen, DataScreen):
+            self.push_screen(ConflictsDialog(self.conflicts))
+        else:
+            from playlist_tui.engine.progress import counted
+
+            self.notify(f"{counted(len(records), 'shared-file conflict')} to settle: press "
+                        "C when this dialog is closed.", severity="warning", timeout=10)
+
+    def action_conflicts(self) -> None:
+        from playlist_tui.ui.screens.conflicts import ConflictsDialog
+
+        if not self.conflicts:
+            self.notify("No shared-file conflicts to settle.")
+            return
+        if not any(isinstance(s, ConflictsDialog) for s in self.screen_stack):
+            self.push_screen(ConflictsDialog(self.conflicts))
+
+    @on(SettleConflict)
+    def _settle(self, message: SettleConflict) -> None:
+        message.stop()
+        self.session.settle_conflict(message.record, message.side)
 
     def _show_git(self, words: str | None) -> None:
         self.git_words = words
@@ -309,6 +345,8 @@ class PlaylistApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_problems":
             return bool(self.result and self.result.problems)
+        if action == "conflicts":
+            return bool(self.conflicts)
         return True
 
     def action_toggle_problems(self) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.message import Message
 
@@ -33,3 +34,12 @@ class RunOnUI(Message):
     def __init__(self, call: Callable[[], object]) -> None:
         super().__init__()
         self.call = call
+
+
+@dataclass
+class SettleConflict(Message):
+    """Settle one shared-file conflict (a record of ``merge_shared.read_conflicts``):
+    keep ``ours`` or take ``theirs``."""
+
+    record: dict[str, Any]
+    side: Literal["ours", "theirs"]
