@@ -161,3 +161,32 @@ def test_a_review_names_the_author_once_and_can_leave_out_ones_own(history: Path
     assert EXPECTED[0] in lines and EXPECTED[5] in lines
     assert all(g.events for g in others.groups)
     assert review.without("") is review
+
+
+def test_a_review_leaves_out_syncs_merge_commits(tmp_path: Path) -> None:
+    """Issue 15 item 13: the review listed "Mr. Kim: Merge remote-tracking branch
+    'origin/main'": a merge is plumbing, what it brought is in the others' commits."""
+    from tests.gitutil import clone
+
+    remote, _seed = seed_class(tmp_path)
+    lee = clone(remote, tmp_path / "lee", "lee")
+    ana = clone(remote, tmp_path / "ana", "ana")
+    ClassStore(ana).apply(ops.Tick("ana", "ratios", "practice"))
+    ClassStore(lee).apply(ops.RecordDecision(student="ben", result=Result.NOT_YET, by="lee",
+                                             competency="RP.1", feedback="Show the table"))
+    assert GitRepo(ana).sync().ok
+    assert GitRepo(lee).sync().ok  # a merge: both sides changed
+    review = GitRepo(lee).review("ORIG_HEAD..HEAD")
+    assert [c.subject for c in review.commits] == ["Ana Souza: ticked ratios/practice"]
+    assert not any("Merge" in c.subject for c in review.commits)
+
+
+def test_a_groups_edit_is_said_in_words() -> None:
+    from playlist_tui.store.roster_ops import EditGroup
+
+    assert EditGroup(group="table-2", name="Table two").summary == \
+        'named group table-2 "Table two"'
+    assert EditGroup(group="table-2", add=("ana", "ben")).summary == \
+        "added 2 students to group table-2"
+    assert EditGroup(group="t", new_id="u", remove=("ana",)).summary == \
+        "renamed group t to u, removed 1 student from group u"

@@ -45,6 +45,12 @@ def test_commit_message_groups_a_burst_of_operations() -> None:
     shown = subject.count("ticked")
     assert body.splitlines() == [f"- {s}" for s in many[shown:]]
     assert commit_message("ana", []) == "ana: saved changes"
+    # a burst too long for the subject: the request is said before the ticks
+    burst = commit_message("Eva Marsh", ["ticked cells/cell-video", "ticked cells/onion-slide",
+                                         "ticked cells/microscope-lab",
+                                         "requested a check on SCI.7.2"])
+    assert burst.startswith("Eva Marsh: requested a check on SCI.7.2")
+    assert "- ticked cells/microscope-lab" in burst
     assert commit_message("ana", ["read feedback", "read feedback"]) == "ana: read feedback"
     long = commit_message("ms-lee", ["decided mastered on MATH.6.RP.1 for a-student-with-a-"
                                      "very-long-id-indeed-it-is-long", "x"])

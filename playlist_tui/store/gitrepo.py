@@ -158,6 +158,10 @@ def commit_message(actor_name: str, summaries: Sequence[str], limit: int = SUBJE
     at most ``limit`` characters (then '... and N more'), the rest listed in the body."""
     actor = _one_line(actor_name) or "someone"
     items = tidy_summaries([_one_line(s) for s in summaries])  # (a re-tick said once)
+    if len(f"{actor}: " + ", ".join(items)) > limit:
+        # not all fit: what matters most first, a request, a decision or a goal before
+        # ticks ('ticked a, ticked b and 1 more' hid the request of a burst)
+        items.sort(key=lambda s: s.startswith(("ticked ", "unticked ")))
     if not items:
         return f"{actor}: saved changes"
     head = f"{actor}: "

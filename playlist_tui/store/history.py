@@ -577,8 +577,9 @@ class Review:
 
 
 def _commit_infos(root: Path, revs: Sequence[str]) -> list[CommitInfo]:
-    out = run_git(root, "log", "--relative", "-z", log_format(["%H", "%an", "%ae", "%at", "%s"]),
-                  *revs, "--", ".")
+    # sync's merge commits are plumbing: what they brought is in the others' commits
+    out = run_git(root, "log", "--no-merges", "--relative", "-z",
+                  log_format(["%H", "%an", "%ae", "%at", "%s"]), *revs, "--", ".")
     infos = []
     for commit in parse_log(out.stdout, 5):
         sha, author, email, stamp, subject = commit.fields

@@ -500,9 +500,27 @@ class EditGroup(RosterOp):
 
     @property
     def summary(self) -> str:
+        """What people read in the history: the group by its new name when it has one,
+        and what changed ('renamed group table-2 to "Table two"', 'added 2 to group ...')."""
+        said: list[str] = []
         if self.new_id and self.new_id != self.group:
-            return f"renamed group {self.group} to {self.new_id}"
-        return f"edited group {self.group}"
+            said.append(f"renamed group {self.group} to {self.new_id}")
+        if self.name is not None:
+            said.append(f"named group {self.new_id or self.group} \"{self.name.strip()}\"")
+        who = []
+        if self.members is not None:
+            who.append("set who is in")
+        if self.add:
+            who.append(f"added {_count(len(self.add), 'student')} to")
+        if self.remove:
+            who.append(f"removed {_count(len(self.remove), 'student')} from")
+        if who:
+            said.append(" and ".join(who) + f" group {self.new_id or self.group}")
+        return ", ".join(said) or f"edited group {self.group}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
