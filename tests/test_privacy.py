@@ -360,3 +360,19 @@ def test_a_failing_repository_is_said_once_and_plainly(privacy: Privacy) -> None
     assert ".." not in result.message, result.message
     assert result.message.count("Nothing was lost") == 1, result.message
     assert "ben's repository" in result.message
+
+
+def test_a_students_clone_reports_others_as_absent_not_as_not_started(privacy: Privacy
+                                                                      ) -> None:
+    ana = privacy.clone("ana", "ana")
+    one = subprocess.run([sys.executable, "-m", "playlist_tui", "report", str(ana),
+                          "--student", "ben", "--format", "md"], capture_output=True,
+                         text=True, check=False)
+    assert one.returncode == 2
+    assert "Ben Okafor's record is not in this clone" in one.stderr
+    assert "not started" not in one.stdout
+    whole = subprocess.run([sys.executable, "-m", "playlist_tui", "report", str(ana),
+                            "--format", "csv"], capture_output=True, text=True, check=False)
+    assert whole.returncode == 0, whole.stderr
+    assert "2 students left out" in whole.stderr
+    assert "ben" not in whole.stdout and "ana" in whole.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,15 @@ def run(args: argparse.Namespace) -> int:
               "out of the report where they matter); run 'playlist-tui validate' to see them",
               file=sys.stderr)
     data = result.data
+    away = _records_elsewhere(folder, data.students)
+    if args.student and args.student in away:
+        from playlist_tui.model.safetext import safe_line
+
+        print(f"playlist-tui report: {safe_line(data.students[args.student].name)}'s record is "
+              "not in this clone: the class is in privacy mode, and each student's record is "
+              "in a repository only they and their teachers have (docs/privacy.md)",
+              file=sys.stderr)
+        return 2
     try:
         if args.student and args.format in ("md", "html"):
             report = student_report.build(data, args.student)
@@ -73,6 +83,17 @@ def run(args: argparse.Namespace) -> int:
     except gradebook.SelectionError as exc:
         print(f"playlist-tui report: {exc}", file=sys.stderr)
         return 2
+    if away:
+        from dataclasses import replace
+
+        from playlist_tui.engine.progress import counted
+
+        kept = tuple(s for s in selection.students if s.id not in away)
+        left = len(selection.students) - len(kept)
+        if left:
+            print(f"playlist-tui report: {counted(left, 'student')} left out: their records "
+                  "are not in this clone (privacy mode, docs/privacy.md)", file=sys.stderr)
+        selection = replace(selection, students=kept)
     grid = gradebook.build(data, args.by, selection)
     if args.format == "csv":
         write_output(gradebook.to_csv(grid), args.output)
@@ -83,6 +104,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(grid, args.output)
     return 0
+
+
+def _records_elsewhere(folder: Path, students: Mapping[str, object]) -> set[str]:
+    """In privacy mode, the students whose record this clone does not have (another
+    student's, in a student's clone): reported as absent, never as 'not started'."""
+    from playlist_tui.store import layout
+    from playlist_tui.store.workspace import privacy_template
+
+    if privacy_template(folder) is None:
+        return set()
+    return {sid for sid in students
+            if not (folder / layout.STUDENTS_DIR / sid).is_dir()}
 
 
 def print_table(grid: Grid, output: str | None) -> None:
