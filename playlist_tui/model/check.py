@@ -420,6 +420,19 @@ def _check_cycles(r: _Reporter, files: ParsedFiles, at: dict[str, tuple[str, Loc
               f"remove one of these {what} links")
 
 
+# The authoring rules of a playlist's tiers: the check below reports them in a file, the
+# playlist editor refuses them in its form (through session/views.py).
+
+def asks_too_many(complete: object, activities: int) -> bool:
+    """A tier's ``complete = N`` asks for more activities than the tier has."""
+    return isinstance(complete, int) and not isinstance(complete, bool) and complete > activities
+
+
+def unlocks_after_nothing(index: int, unlock: object) -> bool:
+    """The first tier says ``unlock = "previous"``: there is no tier before it."""
+    return index == 0 and unlock == "previous"
+
+
 def _check_playlist(r: _Reporter, path: str, playlist: Playlist,
                     competency_ids: set[str]) -> None:
     tier_at: dict[str, int] = {}
@@ -431,11 +444,11 @@ def _check_playlist(r: _Reporter, path: str, playlist: Playlist,
                   "tier ids must be unique in a playlist")
         else:
             tier_at[tier.id] = t
-        if isinstance(tier.complete, int) and tier.complete > len(tier.activities):
+        if asks_too_many(tier.complete, len(tier.activities)):
             r.add(path, ("tiers", t, "complete"),
                   f"tier {tier.id!r} asks for {tier.complete} activities but has only "
                   f"{len(tier.activities)}", "lower complete or add activities")
-        if t == 0 and tier.unlock == "previous":
+        if unlocks_after_nothing(t, tier.unlock):
             r.add(path, ("tiers", t, "unlock"),
                   "the first tier has no previous tier; it is treated as open",
                   'write unlock = "open"', Severity.WARNING)

@@ -8,18 +8,25 @@ holds no rule or count of its own (issue 14):
   :func:`playlist_tui.engine.classstats.playlist_summary`;
 - :func:`evidence_lines`: a student's work on a competency, for the reviewer of a request,
   from :func:`playlist_tui.engine.classstats.work_on` (assigned playlists, then any other
-  playlist the student ticked something in).
+  playlist the student ticked something in);
+- the authoring rules the editors refuse in their forms, the same rules as
+  :mod:`playlist_tui.model.check` reports in files (:func:`tier_errors`,
+  :func:`link_errors`, :func:`highest_level_used`), loops found by the one graph walk of
+  :mod:`playlist_tui.model.graph`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from playlist_tui.engine.classstats import PlaylistSummary, work_on
+from playlist_tui.engine.mastery import decision_competency
 from playlist_tui.engine.progress import PlaylistProgress
-from playlist_tui.model.files import Result
+from playlist_tui.model.check import asks_too_many, unlocks_after_nothing
+from playlist_tui.model.files import Framework, Result
+from playlist_tui.model.graph import reaches, would_loop
 from playlist_tui.model.klass import ClassData
 
 
@@ -88,3 +95,61 @@ def evidence_lines(data: ClassData, student: str, competency: str,
             if decision.next_steps:
                 lines.append(f"    next steps: {decision.next_steps}")
     return lines or [NO_WORK]
+
+
+# ---------------------------------------------------------------- authoring rules
+
+
+def tier_errors(index: int, complete: object, unlock: object, activities: int
+                ) -> dict[str, str]:
+    """What the tier form refuses (field -> words): the tier rules of model/check.py.
+    ``complete`` and ``unlock`` are the values the form would write."""
+    errors: dict[str, str] = {}
+    if unlocks_after_nothing(index, unlock):
+        errors["unlock"] = "the first tier has no tier before it: choose open"
+    if asks_too_many(complete, activities):
+        errors["complete"] = (f"this tier has {activities} activit"
+                              f"{'y' if activities == 1 else 'ies'}: at most {activities}")
+    return errors
+
+
+def link_errors(data: ClassData, own: str | None, ident: str, parent: str,
+                prerequisites: Iterable[str]) -> dict[str, str]:
+    """What the competency form refuses in its parent and prerequisites: a loop, which
+    model/check.py reports as "parents (prerequisites) form a cycle". ``own`` is the
+    competency edited (None: a new one), ``ident`` its id in the form."""
+    errors: dict[str, str] = {}
+    parents = {cid: (c.parent,) for cid, c in data.competencies.items()
+               if c.parent and cid != own}
+    if parent and parent == ident:
+        errors["parent"] = "a competency cannot be its own parent"
+    elif parent and reaches(parent, ident, parents):
+        errors["parent"] = f"{parent} is already under {ident}: that would be a loop"
+    loop = prerequisite_loop(data, own, ident, prerequisites)
+    if loop is not None:
+        errors["prerequisites"] = f"{ident} is already needed for {loop}: that would be a loop"
+    return errors
+
+
+def prerequisite_loop(data: ClassData, own: str | None, ident: str,
+                      prerequisites: Iterable[str]) -> str | None:
+    """The first of ``prerequisites`` that already needs ``ident`` (or is it), or None."""
+    edges = {cid: c.prerequisites for cid, c in data.competencies.items() if cid != own}
+    return would_loop(ident, prerequisites, edges)
+
+
+def highest_level_used(data: ClassData, framework: Framework) -> int:
+    """The highest level any decision entry about a competency of ``framework`` gives (0:
+    none), so that the scale keeps that many levels. Every entry of a teacher's file
+    counts, corrected and withdrawn ones too: the file keeps them, and model/check.py
+    reports a level off the scale in any of them. Read in passing (no record is kept)."""
+    mine = {c.id for c in framework.competencies}
+    highest = 0
+    passing = data.in_passing().records
+    for sid in passing:
+        record = passing[sid]
+        for decision in record.teacher.decisions.values():
+            if decision.level is not None and decision.level > highest and \
+                    decision_competency(record, decision) in mine:
+                highest = decision.level
+    return highest

@@ -10,9 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Select, TextArea
 
 from playlist_tui.model.files import Competency, Framework
-from playlist_tui.model.graph import reaches, would_loop
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.session.views import highest_level_used, link_errors, prerequisite_loop
 from playlist_tui.store import layout, ops
 from playlist_tui.store.ops import Where
 from playlist_tui.ui.format import cell
@@ -194,8 +194,6 @@ class FrameworkEditor(AuthoringScreen):
         own = competency.id if competency else None
         others = {c for c in data.competencies if c != own}
         used = self.used_by(own) if own else []
-        parents = {cid: c.parent for cid, c in data.competencies.items() if c.parent}
-        prerequisites = {cid: c.prerequisites for cid, c in data.competencies.items()}
 
         def check(values: dict[str, Any]) -> dict[str, str]:
             errors: dict[str, str] = {}
@@ -208,17 +206,8 @@ class FrameworkEditor(AuthoringScreen):
                                 "rename it everywhere by hand (e)")
             if not values["statement"]:
                 errors["statement"] = "write what the student can do"
-            me = ident or own or ""
-            parent = values["parent"]
-            if parent and parent == me:
-                errors["parent"] = "a competency cannot be its own parent"
-            elif parent and reaches(parent, me, {k: (v,) for k, v in parents.items()
-                                                 if k != own}):
-                errors["parent"] = f"{parent} is already under {me}: that would be a loop"
-            edges = {k: v for k, v in prerequisites.items() if k != own}
-            loop = would_loop(me, values["prerequisites"], edges)
-            if loop is not None:
-                errors["prerequisites"] = f"{me} is already needed for {loop}: that would be a loop"
+            errors.update(link_errors(data, own, ident or own or "", values["parent"],
+                                      values["prerequisites"]))
             return errors
 
         current_parent = (competency.parent or "") if competency else ""
@@ -279,28 +268,12 @@ class FrameworkEditor(AuthoringScreen):
                       lines=4),
         ], check, self.data), done)
 
-    def highest_level_used(self) -> int:
-        framework = self.framework
-        if framework is None:
-            return 0
-        mine = {c.id for c in framework.competencies}
-        highest = 0
-        for record in self.data.records.values():
-            requests = record.student.requests
-            for decision in record.teacher.decisions.values():
-                competency = decision.competency or (
-                    requests[decision.request].competency
-                    if decision.request in requests else None)
-                if competency in mine and decision.level is not None:
-                    highest = max(highest, decision.level)
-        return highest
-
     def action_scale(self) -> None:
         framework = self.framework
         if framework is None:
             return
         scale = framework.scale
-        used = self.highest_level_used()
+        used = highest_level_used(self.data, framework)
 
         def check(values: dict[str, Any]) -> dict[str, str]:
             errors: dict[str, str] = {}
@@ -408,12 +381,11 @@ class FrameworkEditor(AuthoringScreen):
         if competency is None:
             self.notify("Choose a competency to set its prerequisites.")
             return
-        edges = {k: v.prerequisites for k, v in self.data.competencies.items() if k != ident}
 
         def done(chosen: tuple[str, ...] | None) -> None:
             if chosen is None or tuple(chosen) == competency.prerequisites:
                 return
-            loop = would_loop(ident, chosen, edges)
+            loop = prerequisite_loop(self.data, ident, ident, chosen)
             if loop is not None:
                 self.notify(f"Not saved: {ident} is already needed for {loop}, so that "
                             "would be a loop.", severity="warning", timeout=8)

@@ -11,10 +11,12 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 
+from playlist_tui.engine.progress import rule_words
 from playlist_tui.model.files import Activity, Kind, MasteredUnlock, Playlist, Tier
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.session.views import tier_errors
 from playlist_tui.store import layout, ops
 from playlist_tui.store.ops import Where
 from playlist_tui.ui.format import cell
@@ -26,14 +28,6 @@ from playlist_tui.ui.screens.forms import (
     check_id,
     suggest_id,
 )
-
-
-def complete_words(tier: Tier) -> str:
-    if tier.complete == "all":
-        return "do all"
-    if tier.complete == "optional":
-        return "optional"
-    return f"choose {tier.complete}"
 
 
 def unlock_words(playlist: Playlist, index: int) -> str:
@@ -143,7 +137,7 @@ class PlaylistEditor(AuthoringScreen):
                        Text(""), cell(", ".join(playlist.check.competencies) or "–", comp_w)]),
         ]
         for index, tier in enumerate(playlist.tiers):
-            words = f"▸ {tier.title} · {complete_words(tier)} · {unlock_words(playlist, index)}"
+            words = f"▸ {tier.title} · {rule_words(tier)} · {unlock_words(playlist, index)}"
             rows.append((f"tier:{tier.id}", [cell(words, width, bold=True), Text("tier"),
                                              Text(""), Text("")]))
             for activity in tier.activities:
@@ -222,7 +216,7 @@ class PlaylistEditor(AuthoringScreen):
             tier = playlist.tiers[index]
             count = len(tier.activities)
             return (f"Tier {index + 1}: {tier.title} · id {tier.id} · {count} "
-                    f"activit{'y' if count == 1 else 'ies'}\nComplete: {complete_words(tier)}"
+                    f"activit{'y' if count == 1 else 'ies'}\nComplete: {rule_words(tier)}"
                     f" · unlock: {unlock_words(playlist, index)}")
         if kind == "act":
             found = self.tier_of(ident)
@@ -386,14 +380,11 @@ class PlaylistEditor(AuthoringScreen):
             elif tier is not None and ident != tier.id and adjusted:
                 errors["id"] = (f"{len(adjusted)} student(s) start at this tier by an "
                                 "adjustment; keep the id")
-            if index == 0 and values["unlock"] == "previous":
-                errors["unlock"] = "the first tier has no tier before it: choose open"
             complete = parse_complete(values["complete"])
+            errors.update(tier_errors(index, complete, unlock_from_value(values["unlock"]),
+                                      count))
             if complete is None:
                 errors["complete"] = 'write all, optional, or a number such as 2'
-            elif isinstance(complete, int) and complete > count:
-                errors["complete"] = (f"this tier has {count} activit"
-                                      f"{'y' if count == 1 else 'ies'}: at most {count}")
             return errors
 
         current = unlock_value(tier.unlock if tier is not None else None)

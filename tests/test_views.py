@@ -1,0 +1,117 @@
+"""The view functions of session/views.py that the editors and the student's page use:
+each is the one definition of a rule or a lookup (issue 14), tested without Textual."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from playlist_tui.model.check import ParsedFiles, build_class
+from playlist_tui.model.files import ClassFile, Framework, Playlist, StudentFile, TeacherFile
+from playlist_tui.model.klass import ClassData
+from playlist_tui.session import views
+
+FRAMEWORK = Framework.model_validate({
+    "id": "math", "title": "Math",
+    "scale": {"levels": ["Beginning", "Developing", "Proficient", "Extending"],
+              "mastered_at": 3},
+    "competencies": [
+        {"id": "ratio", "statement": "I can use ratio language."},
+        {"id": "rate", "statement": "I can find unit rates.", "parent": "ratio",
+         "prerequisites": ["ratio"]},
+        {"id": "speed", "statement": "I can find speeds.", "parent": "rate",
+         "prerequisites": ["rate"]},
+    ],
+})
+OTHER = Framework.model_validate({
+    "id": "sci", "title": "Science",
+    "scale": {"levels": ["No", "Yes"], "mastered_at": 2},
+    "competencies": [{"id": "cells", "statement": "I can name cells."}],
+})
+PLAYLIST = Playlist.model_validate({
+    "id": "ratios", "title": "Ratios",
+    "tiers": [{"id": "core", "title": "Core", "activities": [
+                  {"id": "a1", "title": "One"}, {"id": "a2", "title": "Two"}]},
+              {"id": "more", "title": "More", "complete": "optional", "activities": [
+                  {"id": "b1", "title": "Three"}]}],
+})
+CLASS = ClassFile.model_validate({
+    "name": "Test", "teachers": [{"id": "lee", "name": "Ms Lee"}],
+    "students": [{"id": s, "name": s.title()} for s in ("ana", "ben", "cy")],
+    "assignments": [{"playlist": "ratios", "everyone": True}],
+})
+
+
+def at(day: int) -> datetime:
+    return datetime(2026, 11, day, 10, tzinfo=UTC)
+
+
+def build(students: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> ClassData:
+    files = ParsedFiles(
+        class_file=CLASS,
+        frameworks=[("frameworks/math.toml", FRAMEWORK), ("frameworks/sci.toml", OTHER)],
+        playlists=[("playlists/ratios.toml", PLAYLIST)],
+        student_files={sid: (f"students/{sid}/student.toml", StudentFile.model_validate(s))
+                       for sid, (s, _) in students.items()},
+        teacher_files={sid: (f"students/{sid}/teacher.toml", TeacherFile.model_validate(t))
+                       for sid, (_, t) in students.items()},
+        student_folders={sid: f"students/{sid}" for sid in students},
+    )
+    data, problems = build_class(files, locate=lambda path, loc: (1, 1))
+    assert problems == [], problems
+    return data
+
+
+EMPTY = build({})
+
+# ------------------------------------------------------------------ authoring rules
+
+
+def test_tier_errors_are_the_rules_the_check_reports() -> None:
+    assert views.tier_errors(0, "all", "previous", 2) == {
+        "unlock": "the first tier has no tier before it: choose open"}
+    assert views.tier_errors(1, "all", "previous", 2) == {}
+    assert views.tier_errors(1, 3, None, 2) == {"complete": "this tier has 2 activities: at "
+                                                            "most 2"}
+    assert views.tier_errors(1, 1, None, 1) == {}
+    assert views.tier_errors(1, "optional", {"mastered": "ratio"}, 0) == {}
+
+
+def test_link_errors_refuse_a_loop_of_parents_or_prerequisites() -> None:
+    assert views.link_errors(EMPTY, "ratio", "ratio", "ratio", ()) == {
+        "parent": "a competency cannot be its own parent"}
+    assert views.link_errors(EMPTY, "ratio", "ratio", "speed", ["speed"]) == {
+        "parent": "speed is already under ratio: that would be a loop",
+        "prerequisites": "ratio is already needed for speed: that would be a loop"}
+    # the competency's own links are the ones the form replaces: no loop through them
+    assert views.link_errors(EMPTY, "speed", "speed", "ratio", ["ratio"]) == {}
+    # a new competency (own None) under another: fine
+    assert views.link_errors(EMPTY, None, "new", "speed", ["speed", "ratio"]) == {}
+    assert views.prerequisite_loop(EMPTY, "rate", "rate", ["cells", "speed"]) == "speed"
+
+
+def test_highest_level_used_counts_every_entry_of_the_framework() -> None:
+    data = build({
+        "ana": ({"requests": {"r1": {"competency": "rate", "at": at(1)}}},
+                {"decisions": {"d1": {"result": "mastered", "level": 4, "at": at(2),
+                                      "by": "lee", "request": "r1"}}}),
+        "ben": ({}, {"decisions": {
+            "d1": {"result": "not-yet", "level": 2, "at": at(2), "by": "lee",
+                   "competency": "ratio"},
+            "d2": {"result": "mastered", "level": 2, "at": at(3), "by": "lee",
+                   "competency": "cells"}}}),
+    })
+    assert views.highest_level_used(data, FRAMEWORK) == 4  # through the request
+    assert views.highest_level_used(data, OTHER) == 2
+    assert views.highest_level_used(EMPTY, FRAMEWORK) == 0
+
+
+def test_a_corrected_decision_still_limits_the_scale() -> None:
+    """The file keeps a corrected entry and the check reports its level if it leaves the
+    scale, so the scale editor counts it (unlike mastery, which counts only the last)."""
+    data = build({"ana": ({}, {"decisions": {
+        "d1": {"result": "mastered", "level": 4, "at": at(2), "by": "lee",
+               "competency": "ratio"},
+        "d2": {"result": "not-yet", "level": 1, "at": at(3), "by": "lee",
+               "supersedes": "d1"}}})})
+    assert views.highest_level_used(data, FRAMEWORK) == 4
