@@ -202,3 +202,34 @@ def test_the_evidence_includes_work_in_a_playlist_not_assigned(small_class: Path
     lines = evidence_lines(data, "ana", "RP.1")
     assert "[x] Practice: ratio language (Extra ratios · Must do), 3 Nov 2026" in lines
     assert "[x] Watch: Intro to ratios (What is a ratio? · Must do), 2 Nov 2026" in lines
+
+
+def test_settling_a_conflict_publishes_once_and_joins_the_burst(small_class: Path) -> None:
+    """settle_now: theirs written as one save (one Changed), queued for the commit, and the
+    shorter list of conflicts and the status line published; a second try is refused."""
+    from playlist_tui.session.events import Conflicts, GitWords
+    from playlist_tui.store.merge_shared import merge_shared, read_conflicts, record_conflicts
+
+    path = "playlists/ratios.toml"
+    text = (small_class / path).read_text()
+    merged = merge_shared(text, text.replace("minutes = 10", "minutes = 15"),
+                          text.replace("minutes = 10", "minutes = 12"))
+    (small_class / path).write_text(merged.text)
+    git(small_class, "commit", "-qam", "merged")
+    state = small_class / ".git" / "playlist-tui"
+    record_conflicts(state, path, merged.conflicts)
+    session, events = session_for(small_class, LEE, commit_after=3600)
+    session._status()
+    assert [e.records for e in events if isinstance(e, Conflicts)] == [read_conflicts(state)]
+    assert any(isinstance(e, GitWords) and "1 conflict to settle (C)" in str(e.words)
+               for e in events)
+    (record,) = session.conflicts
+    events.clear()
+    settled = session.settle_now(record, "theirs")
+    assert settled is not None and settled.value == "12"
+    assert len(changes(events)) == 1 and session.waiting == 1
+    assert [(e.records, e.fresh) for e in events if isinstance(e, Conflicts)] == [([], False)]
+    assert diff_lines(small_class) == ["-minutes = 15", "+minutes = 12"]
+    events.clear()
+    assert session.settle_now(record, "ours") is None
+    assert any(isinstance(e, Said) and "no longer recorded" in e.message for e in events)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -75,14 +75,14 @@ class PlaylistApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {BindingsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("r", "reload", "Reload", show=False),
-        Binding("p", "toggle_problems", "Problems"),
-        Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
-        Binding("f5", "sync", "Sync"),
-        Binding("h", "history", "History"),
-        Binding("C", "conflicts", "Shared-file conflicts", key_display="C"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
+        Binding("r", "reload", "Reload", show=False, id="app.reload"),
+        Binding("p", "toggle_problems", "Problems", id="app.problems"),
+        Binding("ctrl+t", "toggle_contrast", "High contrast", show=False, id="app.contrast"),
+        Binding("f5", "sync", "Sync", id="app.sync"),
+        Binding("h", "history", "History", id="app.history"),
+        Binding("C", "conflicts", "Shared-file conflicts", key_display="C", id="app.conflicts"),
     ]
     COMMIT_AFTER = 2.0
     """Seconds of quiet after which a burst of changes becomes one commit."""
@@ -96,8 +96,11 @@ class PlaylistApp(App[None]):
     def __init__(self, folder: Path | str, role: str | None = None,
                  person: str | None = None, *, watch: bool = True,
                  clock: Callable[[], datetime] | None = None, autocommit: bool = True,
-                 git_sync: bool = True, acting: bool = False) -> None:
+                 git_sync: bool = True, acting: bool = False,
+                 keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
+        if keymap:  # binding id -> keys ("app.sync": "f6"); ids: docs/architecture.md
+            self.set_keymap(dict(keymap))
         self._filters.append(ControlFilter())  # no control character reaches the terminal
         self.folder = Path(folder)
         self.session = ClassSession(self.folder, autocommit=autocommit, git_sync=git_sync,

@@ -336,11 +336,11 @@ class CurriculumScreen(AuthoringScreen):
     """Frameworks and playlists of the class: open one to edit it, or start a new one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", priority=True),
-        Binding("n", "new_playlist", "New playlist"),
-        Binding("f", "new_framework", "New framework"),
-        Binding("d", "duplicate", "Duplicate"),
-        Binding("e", "open_editor", "Text editor"),
+        Binding("enter", "open", "Open", priority=True, id="curriculum.open"),
+        Binding("n", "new_playlist", "New playlist", id="curriculum.new-playlist"),
+        Binding("f", "new_framework", "New framework", id="curriculum.new-framework"),
+        Binding("d", "duplicate", "Duplicate", id="curriculum.duplicate"),
+        Binding("e", "open_editor", "Text editor", id="curriculum.text-editor"),
     ]
 
     row_actions = frozenset({"open", "duplicate", "open_editor"})

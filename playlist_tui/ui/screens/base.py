@@ -34,7 +34,7 @@ class DataScreen(Screen[None]):
     """A screen that shows class data. The app calls ``update_data`` after every reload."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", show=True),
+        Binding("escape", "back", "Back", show=True, id="screen.back"),
     ]
     home = False
     """A home screen is the bottom of the stack: it has no Back."""

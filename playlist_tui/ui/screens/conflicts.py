@@ -58,9 +58,9 @@ class ConflictsDialog(Dialog[None]):
     """Shared-file conflicts: one entry each; ``o`` keeps yours, ``t`` takes theirs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "choose('ours')", "Keep yours"),
-        Binding("t", "choose('theirs')", "Take theirs"),
-        Binding("escape", "cancel", "Close"),
+        Binding("o", "choose('ours')", "Keep yours", id="conflicts.keep-yours"),
+        Binding("t", "choose('theirs')", "Take theirs", id="conflicts.take-theirs"),
+        Binding("escape", "cancel", "Close", id="dialog.cancel"),
     ]
 
     def __init__(self, records: list[Record]) -> None:
@@ -70,7 +70,7 @@ class ConflictsDialog(Dialog[None]):
         """Conflicts chosen and not settled yet: key -> the side chosen."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog", id="conflicts-dialog"):
             yield Label("Shared-file conflicts", classes="dialog-title")
             yield Static(WHY, id="conflicts-why", markup=False)
             yield OptionList(id="conflicts")

@@ -96,15 +96,15 @@ class Summary:
 class DashboardScreen(DataScreen):
     home = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "queue", "Checks waiting"),
-        Binding("enter", "student", "Student", show=False),
-        Binding("g", "next_group", "Group"),
-        Binding("f", "next_playlist", "Playlist"),
-        Binding("v", "switch_view", "View"),
-        Binding("s", "groups", "Suggest groups"),
-        Binding("a", "curriculum", "Curriculum"),
-        Binding("n", "assign", "Assign playlist"),
-        Binding("R", "roster", "Roster", show=False),
+        Binding("w", "queue", "Checks waiting", id="dashboard.queue"),
+        Binding("enter", "student", "Student", show=False, id="dashboard.student"),
+        Binding("g", "next_group", "Group", id="dashboard.group"),
+        Binding("f", "next_playlist", "Playlist", id="dashboard.playlist"),
+        Binding("v", "switch_view", "View", id="dashboard.view"),
+        Binding("s", "groups", "Suggest groups", id="dashboard.groups"),
+        Binding("a", "curriculum", "Curriculum", id="dashboard.curriculum"),
+        Binding("n", "assign", "Assign playlist", id="dashboard.assign"),
+        Binding("R", "roster", "Roster", show=False, id="dashboard.roster"),
     ]
     YIELD_EVERY = 25
     """Students counted between two pauses that let the screen answer keys at once."""

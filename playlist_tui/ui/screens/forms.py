@@ -59,9 +59,9 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
     """A form: fields, inline errors, Save (ctrl+s or enter in a one-line field)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+l", "choose", "Choose competencies"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("ctrl+l", "choose", "Choose competencies", id="form.choose-competencies"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, title: str, fields: Sequence[FormField], check: Check | None = None,
@@ -260,8 +260,8 @@ class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question, for changes that are hard to undo (removing)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Remove") -> None:

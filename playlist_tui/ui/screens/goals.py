@@ -21,9 +21,9 @@ from playlist_tui.ui.screens.base import DataScreen
 
 class GoalsScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add goal"),
-        Binding("e", "edit", "Edit"),
-        Binding("space", "toggle_done", "Done/not done"),
+        Binding("a", "add", "Add goal", id="goals.add"),
+        Binding("e", "edit", "Edit", id="goals.edit"),
+        Binding("space", "toggle_done", "Done/not done", id="goals.done"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str) -> None:

@@ -67,11 +67,11 @@ def group_id(name: str, taken: set[str]) -> str:
 
 class GroupsScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save as group / edit"),
-        Binding("n", "make", "New group"),
-        Binding("e", "edit", "Edit members"),
-        Binding("r", "rename", "Rename"),
-        Binding("x,delete", "delete", "Delete"),
+        Binding("enter", "save", "Save as group / edit", id="groups.save"),
+        Binding("n", "make", "New group", id="groups.new"),
+        Binding("e", "edit", "Edit members", id="groups.edit"),
+        Binding("r", "rename", "Rename", id="groups.rename"),
+        Binding("x,delete", "delete", "Delete", id="groups.delete"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], playlist: str | None) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close"),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
     ]
 
     def __init__(self, under: Screen[object]) -> None:

@@ -22,7 +22,7 @@ class HistoryScreen(DataScreen):
     """A plain-language timeline (``student`` set: only about that student)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "toggle_diff", "Review + diff"),
+        Binding("d", "toggle_diff", "Review + diff", id="history.review"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], repo: GitRepo | Workspace,

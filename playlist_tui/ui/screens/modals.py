@@ -59,8 +59,8 @@ class NoteDialog(Dialog[tuple[str, str] | None]):
     """Edit the reflection and evidence link of an activity."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, title: str, reflection: str, evidence: str) -> None:
@@ -94,8 +94,8 @@ class RequestDialog(Dialog[tuple[str, str] | None]):
     """Request a mastery check: pick a competency (ready ones only), add a note."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send request"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "send", "Send request", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, options: list[Readiness], labels: dict[str, str]) -> None:
@@ -155,9 +155,9 @@ class QuitDialog(Dialog[str | None]):
     (quit; the work stays committed in this folder) or None (stay)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "choose('sync')", "Sync now"),
-        Binding("a", "choose('anyway')", "Quit anyway"),
-        Binding("escape", "cancel", "Stay"),
+        Binding("s", "choose('sync')", "Sync now", id="quit.sync"),
+        Binding("a", "choose('anyway')", "Quit anyway", id="quit.anyway"),
+        Binding("escape", "cancel", "Stay", id="quit.stay"),
     ]
 
     def __init__(self, words: str) -> None:
@@ -191,8 +191,8 @@ class GoalDialog(Dialog[tuple[str, date | None] | None]):
     """Add or edit a goal: its text and an optional target date."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, text: str = "", target: date | None = None) -> None:
@@ -245,8 +245,8 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save decision"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save decision", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, heading: str, mastered: bool, levels: tuple[str, ...],
@@ -323,8 +323,8 @@ class AssignDialog(Dialog[tuple[str, str, str] | None]):
     """Assign a playlist: to everyone, a group or one student. Returns (playlist, kind, who)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Assign"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Assign", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, playlists: list[tuple[str, str]], groups: list[tuple[str, str]],
@@ -392,8 +392,8 @@ class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], st
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, title: str, tiers: list[tuple[str, str]],
@@ -472,8 +472,8 @@ class GroupDialog(Dialog[tuple[str, tuple[str, ...]] | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(self, title: str, name: str, students: list[tuple[str, str]],

@@ -49,13 +49,14 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_chosen", "Link/unlink", priority=True),
-        Binding("enter", "confirm", "Done", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("up", "move(-1)", "Up", show=False, priority=True),
-        Binding("down", "move(1)", "Down", show=False, priority=True),
-        Binding("pageup", "move(-8)", "Page up", show=False, priority=True),
-        Binding("pagedown", "move(8)", "Page down", show=False, priority=True),
+        Binding("space", "toggle_chosen", "Link/unlink", priority=True, id="picker.link"),
+        Binding("enter", "confirm", "Done", priority=True, id="picker.done"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("up", "move(-1)", "Up", show=False, priority=True, id="picker.up"),
+        Binding("down", "move(1)", "Down", show=False, priority=True, id="picker.down"),
+        Binding("pageup", "move(-8)", "Page up", show=False, priority=True, id="picker.page-up"),
+        Binding("pagedown", "move(8)", "Page down", show=False, priority=True,
+                id="picker.page-down"),
     ]
 
     def __init__(self, data: ClassData, chosen: tuple[str, ...] = (), *,

@@ -38,10 +38,10 @@ from playlist_tui.ui.screens.student_home import file_trouble
 
 class PlaylistScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_tick", "Tick/untick"),
-        Binding("o", "open_link", "Open link"),
-        Binding("e", "note", "Reflection"),
-        Binding("m", "request", "Mastery check"),
+        Binding("space", "toggle_tick", "Tick/untick", id="playlist.tick"),
+        Binding("o", "open_link", "Open link", id="playlist.open-link"),
+        Binding("e", "note", "Reflection", id="playlist.note"),
+        Binding("m", "request", "Mastery check", id="playlist.request"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str,

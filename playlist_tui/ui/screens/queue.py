@@ -47,8 +47,8 @@ def queue_items(data: ClassData) -> list[tuple[str, str, Request]]:
 
 class QueueScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "decide(True)", "Mastered"),
-        Binding("n", "decide(False)", "Not yet"),
+        Binding("m", "decide(True)", "Mastered", id="queue.mastered"),
+        Binding("n", "decide(False)", "Not yet", id="queue.not-yet"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,

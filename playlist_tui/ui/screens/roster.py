@@ -30,12 +30,12 @@ def _emails(text: str) -> tuple[str, ...]:
 
 class RosterScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "add('student')", "Add student"),
-        Binding("t", "add('teacher')", "Add teacher"),
-        Binding("g", "add_group", "Make group"),
-        Binding("e,enter", "edit", "Edit"),
-        Binding("delete,x", "remove", "Remove"),
-        Binding("c", "rename_class", "Rename class"),
+        Binding("s", "add('student')", "Add student", id="roster.add-student"),
+        Binding("t", "add('teacher')", "Add teacher", id="roster.add-teacher"),
+        Binding("g", "add_group", "Make group", id="roster.make-group"),
+        Binding("e,enter", "edit", "Edit", id="roster.edit"),
+        Binding("delete,x", "remove", "Remove", id="roster.remove"),
+        Binding("c", "rename_class", "Rename class", id="roster.rename-class"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str) -> None:

@@ -70,9 +70,10 @@ def file_trouble(data: ClassData, problems: list[Problem], student: str
 class StudentHome(DataScreen):
     home = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_playlist", "Open playlist", show=True, priority=True),
-        Binding("c", "competencies", "My competencies"),
-        Binding("g", "goals", "Goals"),
+        Binding("enter", "open_playlist", "Open playlist", show=True, priority=True,
+                id="home.open-playlist"),
+        Binding("c", "competencies", "My competencies", id="home.competencies"),
+        Binding("g", "goals", "Goals", id="home.goals"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str) -> None:
