@@ -129,3 +129,23 @@ async def test_each_screens_bindings_are_in_the_command_palette(small_copy: Path
                 await check_screen(pilot, name)
             await pilot.press("escape")
             await settle(pilot)
+
+
+def test_widgets_bindings_have_ids() -> None:
+    """The app's own widgets (the grid and the shared widgets) follow the same scheme, so a
+    keymap can change them too."""
+    from playlist_tui.ui import grid, widgets
+    found = 0
+    for module in (grid, widgets):
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__ or not issubclass(cls, DOMNode):
+                continue
+            for binding in own_bindings(cls):
+                found += 1
+                where = f"{cls.__name__}: {binding.key} -> {binding.action}"
+                assert binding.id is not None, f"{where} has no id"
+                assert ID.match(binding.id), f"{where}: id {binding.id!r} is not 'area.what'"
+    assert found >= 9
+    assert {b.id for b in own_bindings(grid.Grid)} == {
+        "grid.up", "grid.down", "grid.left", "grid.right", "grid.page-up",
+        "grid.page-down", "grid.first-row", "grid.last-row", "grid.open"}

@@ -46,15 +46,24 @@ class Grid(ScrollView, can_focus=True):
     """Rows x columns of short texts, made and drawn only where visible."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(-1)", "First row", show=False),
-        Binding("end", "edge(1)", "Last row", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("up", "move(-1, 0)", "Up", show=False,
+                id="grid.up"),
+        Binding("down", "move(1, 0)", "Down", show=False,
+                id="grid.down"),
+        Binding("left", "move(0, -1)", "Left", show=False,
+                id="grid.left"),
+        Binding("right", "move(0, 1)", "Right", show=False,
+                id="grid.right"),
+        Binding("pageup", "page(-1)", "Page up", show=False,
+                id="grid.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False,
+                id="grid.page-down"),
+        Binding("home", "edge(-1)", "First row", show=False,
+                id="grid.first-row"),
+        Binding("end", "edge(1)", "Last row", show=False,
+                id="grid.last-row"),
+        Binding("enter", "select", "Open", show=False,
+                id="grid.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"grid--header", "grid--cursor", "grid--label",
                                              "grid--cursor-row"}
