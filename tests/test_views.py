@@ -115,3 +115,66 @@ def test_a_corrected_decision_still_limits_the_scale() -> None:
         "d2": {"result": "not-yet", "level": 1, "at": at(3), "by": "lee",
                "supersedes": "d1"}}})})
     assert views.highest_level_used(data, FRAMEWORK) == 4
+
+
+# ------------------------------------------------------------------ usage lookups
+
+USES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "ana": ({"ticks": {"ratios/a1": at(1), "ratios/b1": at(2)},
+             "requests": {"r1": {"competency": "cells", "at": at(3)}}},
+            {"adjustments": {"ratios": {"start": "more"}}}),
+    "ben": ({"notes": {"ratios/a1": {"reflection": "hard"}}},
+            {"adjustments": {"ratios": {"skip": ["a2"]}},
+             "decisions": {"d1": {"result": "not-yet", "at": at(2), "by": "lee",
+                                  "competency": "ratio"}}}),
+    "cy": ({"ticks": {"ratios/a2": at(1)}}, {}),
+}
+
+
+def lazy_class(students: dict[str, tuple[dict[str, Any], dict[str, Any]]]
+               ) -> tuple[ClassData, list[str]]:
+    """The class with each student's files made only when asked for (as the store does for
+    a large class); the list says which were made and kept."""
+    from playlist_tui.model.klass import Lazy, Records
+
+    data = build(students)
+    made: list[str] = []
+    records = data.records
+    assert isinstance(records, Records)
+    for sid, cell in records.cells.items():
+        student, teacher = records[sid].student, records[sid].teacher
+
+        def make(student: StudentFile = student, sid: str = sid) -> StudentFile:
+            made.append(sid)
+            return student
+
+        cell.student = Lazy(make=make)
+        cell.teacher = Lazy(teacher)
+        cell._record = None
+    return data, made
+
+
+def test_usage_lookups_name_the_students_in_class_order() -> None:
+    data = build(USES)
+    assert views.ticked_by(data, "ratios", "a1") == ["ana", "ben"]  # a note counts too
+    assert views.ticked_by(data, "ratios", "b1") == ["ana"]
+    assert views.ticks_in(data, "ratios", ["a1", "a2"]) == 3
+    assert views.adjusted_by(data, "ratios", "more") == ["ana"]
+    assert views.adjusted_by(data, "ratios", "a2") == ["ben"]
+    assert views.adjusted_by(data, "ratios", "a1") == []
+    assert views.competency_used_by(data, "ratio") == [
+        "parent of rate", "prerequisite of rate", "requests or decisions of 1 student(s)"]
+    assert views.competency_used_by(data, "cells") == ["requests or decisions of 1 student(s)"]
+    assert views.competency_used_by(data, "speed") == []
+
+
+def test_usage_lookups_keep_no_record() -> None:
+    data, made = lazy_class(USES)
+    cells = data.records.cells  # type: ignore[attr-defined]
+    assert views.ticked_by(data, "ratios", "a1") == ["ana", "ben"]
+    views.ticks_in(data, "ratios", ["a1"])
+    views.adjusted_by(data, "ratios", "more")
+    views.competency_used_by(data, "ratio")
+    views.highest_level_used(data, FRAMEWORK)
+    assert sorted(set(made)) == ["ana", "ben", "cy"]  # each was read...
+    assert all(cell._record is None and not cell.student.ready for cell in cells.values())

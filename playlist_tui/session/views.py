@@ -12,7 +12,10 @@ holds no rule or count of its own (issue 14):
 - the authoring rules the editors refuse in their forms, the same rules as
   :mod:`playlist_tui.model.check` reports in files (:func:`tier_errors`,
   :func:`link_errors`, :func:`highest_level_used`), loops found by the one graph walk of
-  :mod:`playlist_tui.model.graph`.
+  :mod:`playlist_tui.model.graph`;
+- the usage lookups of the editors (:func:`ticked_by`, :func:`ticks_in`,
+  :func:`adjusted_by`, :func:`competency_used_by`), each one pass over the students
+  through :meth:`ClassData.in_passing`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from playlist_tui.engine.progress import PlaylistProgress
 from playlist_tui.model.check import asks_too_many, unlocks_after_nothing
 from playlist_tui.model.files import Framework, Result
 from playlist_tui.model.graph import reaches, would_loop
-from playlist_tui.model.klass import ClassData
+from playlist_tui.model.ids import make_ref
+from playlist_tui.model.klass import ClassData, StudentRecord
 
 
 @dataclass
@@ -153,3 +157,67 @@ def highest_level_used(data: ClassData, framework: Framework) -> int:
                     decision_competency(record, decision) in mine:
                 highest = decision.level
     return highest
+
+
+# ---------------------------------------------------------------- usage lookups
+# Each goes over every student once, through ClassData.in_passing(): a record not made
+# yet is made for the lookup and dropped, so an editor's question does not keep the
+# whole class's records in memory (at 5,000 students, hundreds of MiB).
+
+
+def _students_where(data: ClassData, found: Callable[[StudentRecord], bool]) -> list[str]:
+    passing = data.in_passing().records
+    hits = {sid for sid in passing if found(passing[sid])}
+    return [sid for sid in data.records if sid in hits]  # in the class's order
+
+
+def ticked_by(data: ClassData, playlist: str, activity: str) -> list[str]:
+    """Students who ticked an activity or wrote a note on it."""
+    ref = make_ref(playlist, activity)
+    return _students_where(data, lambda r: ref in r.student.ticks or ref in r.student.notes)
+
+
+def ticks_in(data: ClassData, playlist: str, activities: Iterable[str]) -> int:
+    """How many ticks and notes of students name one of ``activities`` (one per student
+    and activity): what removing them leaves in students' files."""
+    refs = [make_ref(playlist, a) for a in activities]
+    passing = data.in_passing().records
+    total = 0
+    for sid in passing:
+        student = passing[sid].student
+        total += sum(1 for ref in refs if ref in student.ticks or ref in student.notes)
+    return total
+
+
+def adjusted_by(data: ClassData, playlist: str, ident: str) -> list[str]:
+    """Students whose adjustment of ``playlist`` names a tier or an activity ``ident``
+    (starts at it, skips it or adds it)."""
+    def names(record: StudentRecord) -> bool:
+        found = record.teacher.adjustments.get(playlist)
+        return found is not None and (ident == found.start or ident in found.skip
+                                      or ident in found.add)
+    return _students_where(data, names)
+
+
+def competency_used_by(data: ClassData, competency: str) -> list[str]:
+    """Where a competency is named, in words: other competencies, playlists, and how many
+    students have a request or a decision about it."""
+    out: list[str] = []
+    for framework in data.frameworks.values():
+        for other in framework.competencies:
+            if other.parent == competency:
+                out.append(f"parent of {other.id}")
+            if competency in other.prerequisites:
+                out.append(f"prerequisite of {other.id}")
+    for playlist in data.playlists.values():
+        named = competency in playlist.check.competencies or any(
+            competency in a.competencies for t in playlist.tiers for a in t.activities) or any(
+            getattr(t.unlock, "mastered", None) == competency for t in playlist.tiers)
+        if named:
+            out.append(f"playlist {playlist.id}")
+    students = len(_students_where(data, lambda r: any(
+        q.competency == competency for q in r.student.requests.values()) or any(
+        d.competency == competency for d in r.teacher.decisions.values())))
+    if students:
+        out.append(f"requests or decisions of {students} student(s)")
+    return out

@@ -12,7 +12,12 @@ from textual.widgets import Select, TextArea
 from playlist_tui.model.files import Competency, Framework
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
-from playlist_tui.session.views import highest_level_used, link_errors, prerequisite_loop
+from playlist_tui.session.views import (
+    competency_used_by,
+    highest_level_used,
+    link_errors,
+    prerequisite_loop,
+)
 from playlist_tui.store import layout, ops
 from playlist_tui.store.ops import Where
 from playlist_tui.ui.format import cell
@@ -125,27 +130,7 @@ class FrameworkEditor(AuthoringScreen):
 
     def used_by(self, cid: str) -> list[str]:
         """Where a competency is named, in words (other competencies, playlists, students)."""
-        data = self.data
-        out: list[str] = []
-        for framework in data.frameworks.values():
-            for other in framework.competencies:
-                if other.parent == cid:
-                    out.append(f"parent of {other.id}")
-                if cid in other.prerequisites:
-                    out.append(f"prerequisite of {other.id}")
-        for playlist in data.playlists.values():
-            named = cid in playlist.check.competencies or any(
-                cid in a.competencies for t in playlist.tiers for a in t.activities) or any(
-                getattr(t.unlock, "mastered", None) == cid for t in playlist.tiers)
-            if named:
-                out.append(f"playlist {playlist.id}")
-        students = sum(
-            1 for record in data.records.values()
-            if any(r.competency == cid for r in record.student.requests.values())
-            or any(d.competency == cid for d in record.teacher.decisions.values()))
-        if students:
-            out.append(f"requests or decisions of {students} student(s)")
-        return out
+        return competency_used_by(self.data, cid)
 
     def details_text(self) -> str:
         framework = self.framework

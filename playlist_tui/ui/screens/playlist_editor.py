@@ -13,10 +13,9 @@ from textual.binding import Binding, BindingType
 
 from playlist_tui.engine.progress import rule_words
 from playlist_tui.model.files import Activity, Kind, MasteredUnlock, Playlist, Tier
-from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
-from playlist_tui.session.views import tier_errors
+from playlist_tui.session.views import adjusted_by, ticked_by, ticks_in, tier_errors
 from playlist_tui.store import layout, ops
 from playlist_tui.store.ops import Where
 from playlist_tui.ui.format import cell
@@ -177,19 +176,10 @@ class PlaylistEditor(AuthoringScreen):
         return None
 
     def ticked_by(self, activity_id: str) -> list[str]:
-        ref = make_ref(self.playlist_id, activity_id)
-        return [sid for sid, record in self.data.records.items()
-                if ref in record.student.ticks or ref in record.student.notes]
+        return ticked_by(self.data, self.playlist_id, activity_id)
 
     def adjusted_by(self, ident: str) -> list[str]:
-        out = []
-        for sid, record in self.data.records.items():
-            adjustments = getattr(record.teacher, "adjustments", {})
-            found = adjustments.get(self.playlist_id)
-            if found is not None and (ident == found.start or ident in found.skip
-                                      or ident in found.add):
-                out.append(sid)
-        return out
+        return adjusted_by(self.data, self.playlist_id, ident)
 
     def details_text(self) -> str:
         playlist = self.playlist
@@ -546,7 +536,7 @@ class PlaylistEditor(AuthoringScreen):
             message = f"Removed: {activity.title}"
         elif kind == "tier":
             tier = next(t for t in playlist.tiers if t.id == ident)
-            ticked = sum(len(self.ticked_by(a.id)) for a in tier.activities)
+            ticked = ticks_in(self.data, self.playlist_id, [a.id for a in tier.activities])
             notes = []
             if tier.activities:
                 notes.append(f"Its {len(tier.activities)} activities go too"
