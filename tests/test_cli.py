@@ -96,3 +96,15 @@ def test_every_command_is_documented(command: str) -> None:
     assert f"playlist-tui {command}" in guide
     out = run(command, "--help")
     assert out.returncode == 0 and "usage: playlist-tui " + command in out.stdout
+
+
+def test_validate_summary_counts_agree_with_their_words(small_copy: Path) -> None:
+    """One playlist and one problem read as "1 playlist" and "1 problem (1 error, 0
+    warnings)", never "1 playlists" or "1 problems"."""
+    path = small_copy / "playlists/ratios.toml"
+    path.write_text(path.read_text().replace('kind = "reading"', 'kind = "reeding"'))
+    out = run("validate", str(small_copy))
+    assert out.returncode == 1
+    summary = out.stderr.strip().splitlines()[-1]
+    assert summary == (f"{small_copy}: 1 playlist, 3 competencies, 3 students; "
+                       "1 problem (1 error, 0 warnings)"), summary

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from playlist_tui.commands.common import add_folder_argument, class_folder, display_path
+from playlist_tui.engine.progress import counted
 from playlist_tui.model.safetext import json_text, safe_line
 
 HELP = ("Check every file of a class folder. Prints each problem as path:line:col: message. "
@@ -47,11 +48,13 @@ def run(args: argparse.Namespace) -> int:
             if p.hint:
                 print(f"    hint: {safe_line(p.hint)}")
         errors = sum(1 for p in problems if p.severity == "error")
-        summary = (f"{safe_line(folder)}: {len(result.data.playlists)} playlists, "
-                   f"{len(result.data.competencies)} competencies, "
-                   f"{len(result.data.info.students)} students; ")
-        summary += (f"{len(problems)} problems ({errors} errors, {len(problems) - errors} "
-                    "warnings)") if problems else "no problems"
+        data = result.data
+        summary = (f"{safe_line(folder)}: {counted(len(data.playlists), 'playlist')}, "
+                   f"{counted(len(data.competencies), 'competency')}, "
+                   f"{counted(len(data.info.students), 'student')}; ")
+        summary += (f"{counted(len(problems), 'problem')} ({counted(errors, 'error')}, "
+                    f"{counted(len(problems) - errors, 'warning')})"
+                    ) if problems else "no problems"
         sys.stdout.flush()
         print(summary, file=sys.stderr)
     return 1 if problems else 0
