@@ -6,8 +6,13 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # the tests of the layers below the ui never import textual
+    from textual.app import App
+    from textual.screen import Screen
 
 # Times are shown in local time: pin it so that snapshots and texts are the same everywhere.
 os.environ["TZ"] = "UTC"
@@ -73,3 +78,9 @@ def small_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "small"
     shutil.copytree(SMALL, folder)
     return folder
+
+
+def screen_of(app: App[Any]) -> Screen[Any]:
+    """The screen on top now: read again after a key press (an ``isinstance`` on
+    ``app.screen`` earlier in a test does not hold after the app moved on)."""
+    return app.screen

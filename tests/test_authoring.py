@@ -24,8 +24,9 @@ from playlist_tui.ui.screens.forms import ConfirmDialog, FormDialog
 from playlist_tui.ui.screens.framework_editor import FrameworkEditor
 from playlist_tui.ui.screens.pickers import CompetencyPicker
 from playlist_tui.ui.screens.playlist_editor import PlaylistEditor
-from tests.conftest import git
-from tests.test_student_app import numstat, settle
+from tests.conftest import changes as numstat
+from tests.conftest import git, screen_of
+from tests.test_student_app import settle
 
 SIZE = (80, 24)
 RATIOS = "playlists/ratios.toml"
@@ -333,7 +334,7 @@ async def test_the_mastery_check_form(small_class: Path) -> None:
         assert isinstance(app.screen, CompetencyPicker)
         await pilot.press(*"RP.2", "space", "enter")
         await settle(pilot)
-        assert app.screen is dialog
+        assert screen_of(app) is dialog
         set_field(dialog, "ready_after", "")
         set_field(dialog, "require_prerequisites", True)
         await save(pilot)

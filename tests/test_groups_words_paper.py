@@ -12,7 +12,7 @@ from playlist_tui.store.loader import load_class
 from playlist_tui.ui.app import PlaylistApp
 from playlist_tui.ui.screens.groups import GroupsScreen, group_id
 from playlist_tui.ui.screens.modals import GroupDialog
-from tests.conftest import changes, diff_lines, git
+from tests.conftest import changes, diff_lines, git, screen_of
 from tests.test_student_app import settle
 
 SIZE = (80, 24)
@@ -78,14 +78,14 @@ async def test_a_suggestion_is_saved_only_with_a_name_and_only_once(small_class:
         assert "already a group named 'Table 1'" in str(
             app.screen.query_one("#name-error", Static).render())
         await type_name(pilot, "Should do, ratio tables")
-        assert app.screen is screen
+        assert screen_of(app) is screen
         assert changes(small_class) == {"class.toml": (5, 0)}, notes(app)
         assert '+id = "should-do-ratio-tables"' in diff_lines(small_class)
         git(small_class, "commit", "-qam", "saved")
         # The same students again: refused, naming the group they already are.
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is screen
+        assert screen_of(app) is screen
         assert any("already the group 'Should do, ratio tables'" in n for n in notes(app))
         assert changes(small_class) == {}
     group = load_class(small_class).data.groups["should-do-ratio-tables"]
