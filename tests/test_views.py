@@ -178,3 +178,30 @@ def test_usage_lookups_keep_no_record() -> None:
     views.highest_level_used(data, FRAMEWORK)
     assert sorted(set(made)) == ["ana", "ben", "cy"]  # each was read...
     assert all(cell._record is None and not cell.student.ready for cell in cells.values())
+
+
+# ------------------------------------------------------------------ decisions that count
+
+CORRECTED = {"ana": ({"requests": {"r1": {"competency": "ratio", "at": at(1)}}}, {"decisions": {
+    "d1": {"result": "mastered", "level": 3, "at": at(2), "by": "lee", "request": "r1",
+           "feedback": "good"},
+    "d2": {"result": "not-yet", "level": 2, "at": at(3), "by": "lee", "supersedes": "d1",
+           "feedback": "not quite"},
+    "d3": {"result": "mastered", "level": 3, "at": at(4), "by": "lee",
+           "competency": "rate", "feedback": "yes"},
+    "d4": {"withdrawn": True, "at": at(5), "by": "lee", "supersedes": "d3"}}})}
+
+
+def test_the_student_page_offers_only_decisions_that_count_for_correction() -> None:
+    data = build(CORRECTED)
+    assert [(did, about) for did, _, about in views.decisions_to_correct(data, "ana")] == [
+        ("d2", "ratio")]  # d1 corrected, d3 withdrawn, d4 is the withdrawal
+
+
+def test_the_student_page_history_says_which_entries_do_not_count() -> None:
+    data = build(CORRECTED)
+    assert views.decision_history(data, "ana", day=lambda d: f"{d.day} Nov") == {
+        "ratio": ["2 Nov mastered: good  [corrected on 3 Nov, does not count]",
+                  "3 Nov not yet: not quite (a correction)"],
+        "rate": ["4 Nov mastered: yes  [withdrawn on 5 Nov, does not count]",
+                 "5 Nov withdrew the decision of 4 Nov"]}

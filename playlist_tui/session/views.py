@@ -15,7 +15,11 @@ holds no rule or count of its own (issue 14):
   :mod:`playlist_tui.model.graph`;
 - the usage lookups of the editors (:func:`ticked_by`, :func:`ticks_in`,
   :func:`adjusted_by`, :func:`competency_used_by`), each one pass over the students
-  through :meth:`ClassData.in_passing`.
+  through :meth:`ClassData.in_passing`;
+- a student's decisions for the teacher's page on them (:func:`decision_history`,
+  :func:`decisions_to_correct`): what counts is
+  :func:`playlist_tui.engine.mastery.counted_decisions` (never a corrected or withdrawn
+  entry).
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from playlist_tui.engine.classstats import PlaylistSummary, work_on
-from playlist_tui.engine.mastery import decision_competency
+from playlist_tui.engine.mastery import counted_decisions, decision_competency, superseded_by
 from playlist_tui.engine.progress import PlaylistProgress
 from playlist_tui.model.check import asks_too_many, unlocks_after_nothing
-from playlist_tui.model.files import Framework, Result
+from playlist_tui.model.files import Decision, Framework, Result
 from playlist_tui.model.graph import reaches, would_loop
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData, StudentRecord
@@ -221,3 +225,50 @@ def competency_used_by(data: ClassData, competency: str) -> list[str]:
     if students:
         out.append(f"requests or decisions of {students} student(s)")
     return out
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def result_words(decision: Decision) -> str:
+    if decision.withdrawn:
+        return "withdrawn"
+    return "mastered" if decision.result == Result.MASTERED else "not yet"
+
+
+def decision_history(data: ClassData, student: str,
+                     day: Callable[[datetime], str] = _day) -> dict[str, list[str]]:
+    """Every decision entry about the student, by competency, oldest first, in words (the
+    file keeps them all); an entry that does not count (:func:`counted_decisions`: it was
+    corrected or withdrawn since) says so."""
+    record = data.record(student)
+    counts = counted_decisions(record)
+    later = superseded_by(record)
+    out: dict[str, list[str]] = {}
+    for did, decision in sorted(record.teacher.decisions.items(), key=lambda i: i[1].at):
+        competency = decision_competency(record, decision)
+        if competency is None:
+            continue
+        if decision.withdrawn:
+            earlier = record.teacher.decisions.get(decision.supersedes or "")
+            text = f"{day(decision.at)} withdrew the decision of " \
+                   f"{day(earlier.at) if earlier else decision.supersedes}"
+        else:
+            text = f"{day(decision.at)} {result_words(decision)}: {decision.feedback}"
+            if decision.supersedes:
+                text += " (a correction)"
+        if did not in counts and did in later:
+            how = "withdrawn" if later[did][1].withdrawn else "corrected"
+            text = f"{text}  [{how} on {day(later[did][1].at)}, does not count]"
+        out.setdefault(competency, []).append(text)
+    return out
+
+
+def decisions_to_correct(data: ClassData, student: str) -> list[tuple[str, Decision, str]]:
+    """The decisions about the student that count, newest first, as (id, decision,
+    competency): a corrected or withdrawn one cannot be corrected again."""
+    record = data.record(student)
+    counted = sorted(counted_decisions(record).items(), key=lambda item: item[1].at,
+                     reverse=True)
+    return [(did, decision, decision_competency(record, decision) or "?")
+            for did, decision in counted]

@@ -11,16 +11,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from playlist_tui.engine.mastery import (
-    counted_decisions,
-    decision_competency,
-    statuses,
-    superseded_by,
-)
+from playlist_tui.engine.mastery import statuses
 from playlist_tui.engine.progress import playlist_progress
 from playlist_tui.model.files import Decision, Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
+from playlist_tui.session.views import decision_history, decisions_to_correct, result_words
 from playlist_tui.store import ops
 from playlist_tui.ui.format import bar, block, day, line, progress_words, tier_line
 from playlist_tui.ui.messages import ApplyOperation
@@ -75,7 +71,7 @@ class StudentDetailScreen(DataScreen):
         lines += ["", "Competencies"]
         wanted = student_competencies(data, sid)
         found = statuses(data, sid, wanted)
-        every = decision_lines(data, sid)
+        every = decision_history(data, sid, day)
         for competency in wanted:
             current = found[competency]
             lines.append(f"  {current.symbol} {competency:<14} {current.describe()}")
@@ -91,15 +87,12 @@ class StudentDetailScreen(DataScreen):
 
     def action_correct(self) -> None:
         """Correct or withdraw a decision: a new entry that supersedes it (append-only)."""
-        record = self.data.record(self.student)
-        counted = sorted(counted_decisions(record).items(), key=lambda item: item[1].at,
-                         reverse=True)
+        counted = decisions_to_correct(self.data, self.student)
         if not counted:
             self.notify("There is no decision about this student to correct.")
             return
         options = []
-        for did, decision in counted:
-            competency = decision_competency(record, decision) or "?"
+        for did, decision, competency in counted:
             options.append((did, f"{day(decision.at)}  {competency}: "
                                  f"{result_words(decision)} ({self._who(decision.by)})"))
         self.app.push_screen(PlaylistChoice(options, "Which decision?"), self._correct)
@@ -109,11 +102,14 @@ class StudentDetailScreen(DataScreen):
         return person.name if person else teacher
 
     def _correct(self, did: str | None) -> None:
-        record = self.data.record(self.student)
-        decision = record.teacher.decisions.get(did or "")
-        if did is None or decision is None:
+        if did is None:
             return
-        competency = decision_competency(record, decision) or "?"
+        found = next((c for c in decisions_to_correct(self.data, self.student)
+                      if c[0] == did), None)
+        if found is None:  # corrected or withdrawn meanwhile (another teacher, a sync)
+            self.notify("That decision was corrected or withdrawn meanwhile.")
+            return
+        _, decision, competency = found
         actions = [("mastered", "Change it to mastered"), ("not-yet", "Change it to not yet"),
                    ("withdraw", "Withdraw it (a request it answered waits again)")]
         self.app.push_screen(
@@ -199,37 +195,6 @@ class StudentDetailScreen(DataScreen):
                 "Adjustment saved"))
 
         self.app.push_screen(dialog, save)
-
-
-def result_words(decision: Decision) -> str:
-    if decision.withdrawn:
-        return "withdrawn"
-    return "mastered" if decision.result == Result.MASTERED else "not yet"
-
-
-def decision_lines(data: ClassData, student: str) -> dict[str, list[str]]:
-    """Every decision entry about the student, by competency, oldest first, in words: the
-    ones corrected or withdrawn since are said to be so (the file keeps them all)."""
-    record = data.record(student)
-    later = superseded_by(record)
-    out: dict[str, list[str]] = {}
-    for did, decision in sorted(record.teacher.decisions.items(), key=lambda i: i[1].at):
-        competency = decision_competency(record, decision)
-        if competency is None:
-            continue
-        if decision.withdrawn:
-            earlier = record.teacher.decisions.get(decision.supersedes or "")
-            text = f"{day(decision.at)} withdrew the decision of " \
-                   f"{day(earlier.at) if earlier else decision.supersedes}"
-        else:
-            text = f"{day(decision.at)} {result_words(decision)}: {decision.feedback}"
-            if decision.supersedes:
-                text += " (a correction)"
-        if did in later:
-            how = "withdrawn" if later[did][1].withdrawn else "corrected"
-            text = f"{text}  [{how} on {day(later[did][1].at)}, does not count]"
-        out.setdefault(competency, []).append(text)
-    return out
 
 
 class PlaylistChoice(ModalScreen[str | None]):
