@@ -57,14 +57,14 @@ class FrameworkEditor(AuthoringScreen):
     """Keyboard-first editor of one framework file."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "edit", "Edit", priority=True),
-        Binding("a", "add", "Add competency"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("shift+up", "move(-1)", "Move up"),
-        Binding("shift+down", "move(1)", "Move down"),
-        Binding("c", "prerequisites", "Prerequisites"),
-        Binding("s", "scale", "Scale"),
-        Binding("e", "open_editor", "Text editor"),
+        Binding("enter", "edit", "Edit", priority=True, id="framework-editor.edit"),
+        Binding("a", "add", "Add competency", id="framework-editor.add-competency"),
+        Binding("x,delete", "remove", "Remove", id="framework-editor.remove"),
+        Binding("shift+up", "move(-1)", "Move up", id="framework-editor.move-up"),
+        Binding("shift+down", "move(1)", "Move down", id="framework-editor.move-down"),
+        Binding("c", "prerequisites", "Prerequisites", id="framework-editor.prerequisites"),
+        Binding("s", "scale", "Scale", id="framework-editor.scale"),
+        Binding("e", "open_editor", "Text editor", id="framework-editor.text-editor"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,

@@ -88,14 +88,14 @@ class PlaylistEditor(AuthoringScreen):
     """Keyboard-first editor of one playlist file."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "edit", "Edit", priority=True),
-        Binding("a", "add_activity", "Add activity"),
-        Binding("t", "add_tier", "Add tier"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("shift+up", "move(-1)", "Move up"),
-        Binding("shift+down", "move(1)", "Move down"),
-        Binding("c", "link", "Competencies"),
-        Binding("e", "open_editor", "Text editor"),
+        Binding("enter", "edit", "Edit", priority=True, id="playlist-editor.edit"),
+        Binding("a", "add_activity", "Add activity", id="playlist-editor.add-activity"),
+        Binding("t", "add_tier", "Add tier", id="playlist-editor.add-tier"),
+        Binding("x,delete", "remove", "Remove", id="playlist-editor.remove"),
+        Binding("shift+up", "move(-1)", "Move up", id="playlist-editor.move-up"),
+        Binding("shift+down", "move(1)", "Move down", id="playlist-editor.move-down"),
+        Binding("c", "link", "Competencies", id="playlist-editor.competencies"),
+        Binding("e", "open_editor", "Text editor", id="playlist-editor.text-editor"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,

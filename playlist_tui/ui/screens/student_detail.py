@@ -26,8 +26,8 @@ from playlist_tui.ui.screens.competencies import student_competencies
 
 class StudentDetailScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "adjust", "Adjust a playlist"),
-        Binding("c", "correct", "Correct a decision"),
+        Binding("j", "adjust", "Adjust a playlist", id="student.adjust"),
+        Binding("c", "correct", "Correct a decision", id="student.correct"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str,
@@ -200,7 +200,8 @@ class StudentDetailScreen(DataScreen):
 class PlaylistChoice(ModalScreen[str | None]):
     """Pick one of a few options (a playlist for an adjustment, a decision to correct)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, options: list[tuple[str, str]], question: str = "Which playlist?"
                  ) -> None:
