@@ -205,3 +205,13 @@ def test_the_student_page_history_says_which_entries_do_not_count() -> None:
                   "3 Nov not yet: not quite (a correction)"],
         "rate": ["4 Nov mastered: yes  [withdrawn on 5 Nov, does not count]",
                  "5 Nov withdrew the decision of 4 Nov"]}
+
+
+def test_an_adjustment_is_said_with_titles_not_ids() -> None:
+    """Issue 15 item 13: the student page said 'adjusted: skips cell-model; adds
+    pond-water'."""
+    from playlist_tui.model.files import Adjustment
+
+    words = views.adjustment_words(PLAYLIST, Adjustment(start="more", skip=("a1",),
+                                                        add=("b1", "gone"), note="Large print"))
+    assert words == "starts at More; skips One; adds Three, gone; note: Large print"

@@ -32,7 +32,7 @@ from playlist_tui.engine.classstats import PlaylistSummary, work_on
 from playlist_tui.engine.mastery import counted_decisions, decision_competency, superseded_by
 from playlist_tui.engine.progress import PlaylistProgress
 from playlist_tui.model.check import asks_too_many, unlocks_after_nothing
-from playlist_tui.model.files import Decision, Framework, Result
+from playlist_tui.model.files import Adjustment, Decision, Framework, Playlist, Result
 from playlist_tui.model.graph import reaches, would_loop
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData, StudentRecord
@@ -272,3 +272,24 @@ def decisions_to_correct(data: ClassData, student: str) -> list[tuple[str, Decis
                      reverse=True)
     return [(did, decision, decision_competency(record, decision) or "?")
             for did, decision in counted]
+
+
+def adjustment_words(playlist: Playlist, adjustment: Adjustment) -> str:
+    """A student's adjustment of a playlist as a teacher reads it: tiers and activities
+    by title, not id ('starts at Practice; skips Watch: the video; adds Pond lab; note:
+    ...'). An id the playlist no longer has is shown as it is written."""
+    def activity(ref: str) -> str:
+        found = playlist.activity(ref)
+        return found[1].title if found is not None else ref
+
+    tiers = {tier.id: tier.title for tier in playlist.tiers}
+    parts = []
+    if adjustment.start:
+        parts.append(f"starts at {tiers.get(adjustment.start, adjustment.start)}")
+    if adjustment.skip:
+        parts.append("skips " + ", ".join(activity(a) for a in adjustment.skip))
+    if adjustment.add:
+        parts.append("adds " + ", ".join(activity(a) for a in adjustment.add))
+    if adjustment.note:
+        parts.append(f"note: {adjustment.note}")
+    return "; ".join(parts)

@@ -16,7 +16,12 @@ from playlist_tui.engine.progress import playlist_progress
 from playlist_tui.model.files import Decision, Result
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
-from playlist_tui.session.views import decision_history, decisions_to_correct, result_words
+from playlist_tui.session.views import (
+    adjustment_words,
+    decision_history,
+    decisions_to_correct,
+    result_words,
+)
 from playlist_tui.store import ops
 from playlist_tui.ui.format import bar, block, day, line, progress_words, tier_line
 from playlist_tui.ui.messages import ApplyOperation
@@ -58,16 +63,7 @@ class StudentDetailScreen(DataScreen):
                     lines.append(f"      now: {tier_line(status)}")
             adjustment = record.teacher.adjustments.get(playlist.id)
             if adjustment is not None:
-                parts = []
-                if adjustment.start:
-                    parts.append(f"starts at {adjustment.start}")
-                if adjustment.skip:
-                    parts.append("skips " + ", ".join(adjustment.skip))
-                if adjustment.add:
-                    parts.append("adds " + ", ".join(adjustment.add))
-                if adjustment.note:
-                    parts.append(f"note: {adjustment.note}")
-                lines.append("      adjusted: " + "; ".join(parts))
+                lines.append("      adjusted: " + adjustment_words(playlist, adjustment))
         lines += ["", "Competencies"]
         wanted = student_competencies(data, sid)
         found = statuses(data, sid, wanted)
