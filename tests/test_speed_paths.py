@@ -404,3 +404,39 @@ def test_a_file_grown_before_still_has_its_new_lines_looked_at(
     grown.change(rel, insert_lines((root / rel).read_bytes(), "ticks",
                                    b'"ratios/rates" = 2027-06-03T08:00:00Z\n'))
     assert grown.used == 2  # (that file, read whole, is not known to stand alone)
+
+
+def test_a_pooled_load_from_a_thread_uses_a_fork_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app loads in a thread: its workers must not be forks of a process running
+    threads; they come from a fork server, with the same result."""
+    import threading
+
+    root = generated_class(tmp_path / "class")
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    alone = load_class(root)
+    pooled(monkeypatch)
+    contexts: list[str] = []
+    real = loader._pool_context
+
+    def spy() -> object:
+        ctx = real()
+        contexts.append(ctx.get_start_method())
+        return ctx
+
+    monkeypatch.setattr(loader, "_pool_context", spy)
+    here: list[str] = []  # files read in this process (a worker from a fork server
+    read_one = loader._read_one  # imports the module afresh: this spy is not there)
+
+    def counted(root: Path, rel: str, max_bytes: int) -> loader.Read:
+        here.append(rel)
+        return read_one(root, rel, max_bytes)
+
+    monkeypatch.setattr(loader, "_read_one", counted)
+    results: list[LoadResult] = []
+    thread = threading.Thread(target=lambda: results.append(load_class(root)))
+    thread.start()
+    thread.join()
+    assert contexts and contexts[0] in ("forkserver", "spawn")
+    assert here == []  # every file was read by the workers
+    same(results[0], alone)
