@@ -236,7 +236,9 @@ async def test_adjusting_a_playlist_for_a_student(small_class: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         detail = str(app.screen.query_one("#detail", Static).render())
-        assert "adjusted: skips practice; note: Extra time on quizzes" in detail
+        # (the activity by its title: views.adjustment_words)
+        assert "adjusted: skips Practice: ratio language; note: Extra time on quizzes" \
+            in detail
     assert numstat(small_class) == {"students/ana/teacher.toml": (4, 0)}
     student = PlaylistApp(small_class, role="student", person="ana", watch=False)
     async with student.run_test(size=SIZE) as pilot:

@@ -227,13 +227,17 @@ async def test_a_decision_is_corrected_then_withdrawn_from_the_student_page(
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, DecisionDialog)
-        await pilot.press("ctrl+s")  # the earlier feedback is kept, so it may be saved
+        await pilot.press("ctrl+s")  # the result changed: the words start empty
+        await settle(pilot)
+        assert app.screen is dialog  # "not yet" needs feedback or next steps
+        await pilot.press(*"Label the parts of the diagram.")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert numstat(small_class) == {"students/cy/teacher.toml": (1, 0)}
         text = str(detail.query_one("#detail", Static).render())
         assert "✗ RP.1" in text
         assert "mastered: Clear explanation with a tape diagram.  [corrected on" in text
-        assert "not yet: Clear explanation with a tape diagram. (a correction)" in text
+        assert "not yet: Label the parts of the diagram. (a correction)" in text
         await pilot.press("c")
         await settle(pilot)
         await pilot.press("enter")  # now the only decision that counts: the correction

@@ -81,7 +81,7 @@ class PlaylistApp(App[None]):
         Binding("p", "toggle_problems", "Problems", id="app.problems"),
         Binding("ctrl+t", "toggle_contrast", "High contrast", show=False, id="app.contrast"),
         Binding("f5", "sync", "Sync", id="app.sync"),
-        Binding("h", "history", "History", id="app.history"),
+        Binding("h", "history", "History", show=False, id="app.history"),
         Binding("C", "conflicts", "Shared-file conflicts", key_display="C", id="app.conflicts"),
     ]
     COMMIT_AFTER = 2.0
@@ -140,7 +140,7 @@ class PlaylistApp(App[None]):
         yield Header()
         yield Static("Loading the class…", id="loading")
         yield ProblemsPanel(id="problems")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)

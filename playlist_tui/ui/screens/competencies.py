@@ -43,7 +43,7 @@ class CompetenciesScreen(DataScreen):
             yield table
             with VerticalScroll(id="history-box"):
                 yield Static("", id="history", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def refresh_view(self) -> None:
         data = self.data

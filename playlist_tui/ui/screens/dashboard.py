@@ -96,14 +96,14 @@ class Summary:
 class DashboardScreen(DataScreen):
     home = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "queue", "Checks waiting", id="dashboard.queue"),
+        Binding("w", "queue", "Checks", id="dashboard.queue"),
         Binding("enter", "student", "Student", show=False, id="dashboard.student"),
         Binding("g", "next_group", "Group", id="dashboard.group"),
         Binding("f", "next_playlist", "Playlist", id="dashboard.playlist"),
         Binding("v", "switch_view", "View", id="dashboard.view"),
-        Binding("s", "groups", "Suggest groups", id="dashboard.groups"),
-        Binding("a", "curriculum", "Curriculum", id="dashboard.curriculum"),
-        Binding("n", "assign", "Assign playlist", id="dashboard.assign"),
+        Binding("s", "groups", "Groups", id="dashboard.groups"),
+        Binding("a", "curriculum", "Curriculum", show=False, id="dashboard.curriculum"),
+        Binding("n", "assign", "Assign playlist", show=False, id="dashboard.assign"),
         Binding("R", "roster", "Roster", show=False, id="dashboard.roster"),
     ]
     YIELD_EVERY = 25
@@ -137,7 +137,7 @@ class DashboardScreen(DataScreen):
             yield Grid("Student", id="grid")
             yield Static("", id="cursor-words", markup=False)
             yield Static("", id="legend", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     # ------------------------------------------------------------------ data
     def students(self) -> list[str]:

@@ -23,7 +23,7 @@ class GoalsScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add goal", id="goals.add"),
         Binding("e", "edit", "Edit", id="goals.edit"),
-        Binding("space", "toggle_done", "Done/not done", id="goals.done"),
+        Binding("space", "toggle_done", "Done", id="goals.done"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str) -> None:
@@ -34,7 +34,7 @@ class GoalsScreen(DataScreen):
         yield Header()
         yield DataTable(id="goals", cursor_type="row")
         yield Static("", id="goals-hint", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def refresh_view(self) -> None:
         self.title = "My goals"

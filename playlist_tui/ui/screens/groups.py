@@ -67,9 +67,9 @@ def group_id(name: str, taken: set[str]) -> str:
 
 class GroupsScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Save as group / edit", id="groups.save"),
-        Binding("n", "make", "New group", id="groups.new"),
-        Binding("e", "edit", "Edit members", id="groups.edit"),
+        Binding("enter", "save", "Save/edit", id="groups.save"),
+        Binding("n", "make", "New", id="groups.new"),
+        Binding("e", "edit", "Members", id="groups.edit"),
         Binding("r", "rename", "Rename", id="groups.rename"),
         Binding("x,delete", "delete", "Delete", id="groups.delete"),
     ]
@@ -87,7 +87,7 @@ class GroupsScreen(DataScreen):
             yield OptionList(id="suggestions")
             yield Label("Groups of the class", id="groups-title", markup=False)
             yield OptionList(id="groups")
-        yield Footer()
+        yield Footer(compact=True)
 
     def suggestions(self) -> list[Suggestion]:
         return suggest_groups(self.data, playlist=self.playlist)

@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
                   "Press escape to close."]
         with VerticalScroll(classes="dialog"):
             yield Static("\n".join(lines), markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     async def action_dismiss(self, result: object = None) -> None:
         self.dismiss(None)

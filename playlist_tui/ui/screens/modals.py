@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.segment import Segment
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -25,7 +26,7 @@ from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from playlist_tui.engine.readiness import Readiness
-from playlist_tui.ui.format import line
+from playlist_tui.ui.format import block, line
 from playlist_tui.ui.screens.base import safe_notify
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class NoteDialog(Dialog[tuple[str, str] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#reflection", TextArea).focus()
@@ -114,12 +115,13 @@ class RequestDialog(Dialog[tuple[str, str] | None]):
                                     id=readiness.competency, disabled=not readiness.ready))
             yield OptionList(*items, id="competencies")
             yield Static("", id="why", markup=False)
-            yield Label("A note for your teacher (optional)")
-            yield Input(placeholder="What did you do to show it?", id="note")
+            yield Label("A note for your teacher (optional; tab goes to it)")
+            yield Input(placeholder="What did you do to show it?", id="note",
+                        select_on_focus=False)  # (coming back to it must not lose it)
             with Horizontal(classes="buttons"):
                 yield Button("Send (ctrl+s)", id="send", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         ready = [r for r in self.options if r.ready]
@@ -144,7 +146,21 @@ class RequestDialog(Dialog[tuple[str, str] | None]):
         self.dismiss((chosen.competency, self.query_one("#note", Input).value.strip()))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.query_one("#note", Input).focus()
+        """enter on the list chooses; the focus stays there, so tab goes on to the note
+        (the order is list, note, Send, Cancel)."""
+
+    def on_key(self, event: events.Key) -> None:
+        """Words typed anywhere but the note (the list, a button) go into the note: typed
+        text is never dropped. (Space still presses a focused button.)"""
+        note = self.query_one("#note", Input)
+        if self.focused is note or not event.is_printable or event.character is None:
+            return
+        if event.key == "space" and isinstance(self.focused, Button):
+            return
+        event.stop()
+        event.prevent_default()
+        note.focus()
+        note.insert_text_at_cursor(event.character)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_send()
@@ -172,7 +188,7 @@ class QuitDialog(Dialog[str | None]):
                 yield Button("Sync now (s)", id="sync", variant="primary", compact=True)
                 yield Button("Quit anyway (a)", id="anyway", compact=True)
                 yield Button("Stay (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#sync", Button).focus()
@@ -210,7 +226,7 @@ class GoalDialog(Dialog[tuple[str, date | None] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#text", Input).focus()
@@ -238,10 +254,17 @@ class GoalDialog(Dialog[tuple[str, date | None] | None]):
 class DecisionDialog(Dialog["DecisionInput | None"]):
     """Record a decision on a request: mastered at a level, or not yet, with feedback.
     "Not yet" needs feedback or next steps (or both): the student must learn what to do.
-    A correction (``correcting``) starts from the earlier decision's words."""
+
+    A correction is given the earlier decision's ``feedback``, ``next_steps`` and ``level``
+    (and ``earlier_mastered``, its result; without it the level tells: a mastered decision
+    has a level at or above ``mastered_at``). When the result stays the same the fields
+    start from those words, the cursor at their end, to add to them; when it changes they
+    start empty (the old words would be false under the new result) and the earlier
+    decision is shown above them, read-only, to copy from."""
 
     DEFAULT_CSS = """
     DecisionDialog .dialog-fields { height: auto; max-height: 14; }
+    DecisionDialog #earlier { color: $text-muted; margin: 0 0 1 0; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -251,12 +274,28 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
 
     def __init__(self, heading: str, mastered: bool, levels: tuple[str, ...],
                  mastered_at: int, feedback: str = "", next_steps: str = "",
-                 level: int | None = None) -> None:
+                 level: int | None = None, *, earlier_mastered: bool | None = None) -> None:
         super().__init__()
         self.heading = heading
         self.mastered = mastered
         self.levels = levels
         self.mastered_at = mastered_at
+        correcting = bool(feedback or next_steps or level is not None)
+        if earlier_mastered is None and correcting:
+            earlier_mastered = level is not None and level >= mastered_at
+        self.earlier: str | None = None
+        """The earlier decision in words, when the result changes (shown read-only)."""
+        if earlier_mastered is not None and earlier_mastered != mastered:
+            was = "mastered" if earlier_mastered else "not yet"
+            words = [f"Earlier decision: {was}"
+                     + (f" at level {level}" if level is not None else "")]
+            if feedback:
+                words.append(f"Feedback: {feedback}")
+            if next_steps:
+                words.append(f"Next steps: {next_steps}")
+            self.earlier = "\n".join(words)
+            feedback = next_steps = ""
+            level = None
         self.feedback = feedback
         self.next_steps = next_steps
         self.level = level
@@ -274,6 +313,8 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
         with Vertical(classes="dialog"):
             yield Label(line(f"{word}: {self.heading}"), classes="dialog-title")
             with VerticalScroll(classes="dialog-fields"):
+                if self.earlier is not None:
+                    yield Static(block(self.earlier), id="earlier", markup=False)
                 yield Label("Level")
                 yield Select(allowed, value=default, allow_blank=not self.mastered,
                              id="level", compact=True)
@@ -288,10 +329,13 @@ class DecisionDialog(Dialog["DecisionInput | None"]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#feedback", TextArea).focus()
+        feedback = self.query_one("#feedback", TextArea)
+        feedback.move_cursor(feedback.document.end)  # words typed add to the end
+        self.query_one("#next", Input).cursor_position = len(self.next_steps)
+        feedback.focus()
 
     def action_save(self) -> None:
         from textual.widgets import Select
@@ -351,7 +395,7 @@ class AssignDialog(Dialog[tuple[str, str, str] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Assign (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_save(self) -> None:
         from textual.widgets import Select
@@ -450,7 +494,7 @@ class AdjustDialog(Dialog[tuple[str | None, tuple[str, ...], tuple[str, ...], st
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_save(self) -> None:
         from textual.widgets import Select
@@ -502,7 +546,7 @@ class GroupDialog(Dialog[tuple[str, tuple[str, ...]] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

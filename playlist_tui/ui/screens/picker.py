@@ -44,7 +44,7 @@ class PickerScreen(Screen[Person]):
                 options.append(Option(f"{look}{student.name}" + (
                     "  (read-only)" if self.read_only else ""), id=f"student:{student.id}"))
             yield OptionList(*options, id="people")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = self.data.info.name

@@ -87,7 +87,7 @@ class CompetencyPicker(ModalScreen[tuple[str, ...] | None]):
             with Horizontal(classes="buttons"):  # for the mouse: the keys are enter and esc
                 yield Button("Done (enter)", id="done", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for button in self.query(Button):

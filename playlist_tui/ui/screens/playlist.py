@@ -38,10 +38,10 @@ from playlist_tui.ui.screens.student_home import file_trouble
 
 class PlaylistScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_tick", "Tick/untick", id="playlist.tick"),
-        Binding("o", "open_link", "Open link", id="playlist.open-link"),
-        Binding("e", "note", "Reflection", id="playlist.note"),
-        Binding("m", "request", "Mastery check", id="playlist.request"),
+        Binding("space", "toggle_tick", "Tick", id="playlist.tick"),
+        Binding("o", "open_link", "Link", id="playlist.open-link"),
+        Binding("e", "note", "Reflect", id="playlist.note"),
+        Binding("m", "request", "Check", id="playlist.request"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str,
@@ -58,7 +58,7 @@ class PlaylistScreen(DataScreen):
                                               zebra_stripes=False)
             yield table
             yield Static("", id="details", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def playlist(self) -> Playlist | None:
@@ -148,7 +148,8 @@ class PlaylistScreen(DataScreen):
         progress = playlist_progress(self.data, playlist, self.student)
         if found[0] == "tier":
             status = next(s for s in progress.tiers if s.tier.id == found[1])
-            details.update(block(status.why))
+            details.update(block(self.tier_words(status.why, status.tier.title,
+                                                 rule_words(status.tier))))
             return
         located = playlist.activity(found[1])
         if located is None:
@@ -177,12 +178,24 @@ class PlaylistScreen(DataScreen):
             lines.append(f"Your teacher skipped this for you: it is not required.{note}")
         elif activity.id in status.added:
             lines.append(f"Your teacher made this required for you.{note}")
-        trouble = file_trouble(self.data, self.problems, self.student)
-        if trouble is not None and trouble[0]:
+        if self.unreadable():
             lines.append("Whether it is done is not known until your file is fixed.")
         elif not status.unlocked:
             lines.append(f"Locked: {status.why}")
         details.update(block("\n".join(lines)))
+
+    def unreadable(self) -> bool:
+        """Nothing of the student's file could be read: progress shown would be false."""
+        trouble = file_trouble(self.data, self.problems, self.student)
+        return trouble is not None and trouble[0]
+
+    def tier_words(self, why: str, title: str, rule: str) -> str:
+        """What a tier row says: its state and why, or, when the record cannot be read,
+        that (never progress words made from an empty record)."""
+        if not self.unreadable():
+            return why
+        return (f"Your record cannot be read: see above; nothing is lost. {title}: {rule} "
+                "(its state is shown again once your file is fixed).")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_details()
@@ -200,7 +213,8 @@ class PlaylistScreen(DataScreen):
             if found and found[0] == "tier" and playlist is not None:
                 status = next(s for s in playlist_progress(self.data, playlist, self.student)
                               .tiers if s.tier.id == found[1])
-                self.notify(status.why, title="Tier")
+                self.notify(self.tier_words(status.why, status.tier.title,
+                                            rule_words(status.tier)), title="Tier")
             return
         ref = make_ref(playlist.id, activity.id)
         if ref in self.data.record(self.student).student.ticks:

@@ -66,7 +66,7 @@ class QueueScreen(DataScreen):
             yield DataTable(id="queue", cursor_type="row")
             with VerticalScroll(id="work-box"):
                 yield Static("", id="work", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def refresh_view(self) -> None:
         items = queue_items(self.data)
@@ -181,4 +181,4 @@ class AskFirst(ConfirmDialog):
             with Horizontal(classes="buttons"):
                 yield Button("Yes, decide (y)", id="yes", variant="primary", compact=True)
                 yield Button("Not now (n)", id="no", compact=True)
-        yield Footer()
+        yield Footer(compact=True)

@@ -31,11 +31,12 @@ def _emails(text: str) -> tuple[str, ...]:
 class RosterScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "add('student')", "Add student", id="roster.add-student"),
-        Binding("t", "add('teacher')", "Add teacher", id="roster.add-teacher"),
-        Binding("g", "add_group", "Make group", id="roster.make-group"),
+        Binding("t", "add('teacher')", "Add teacher", show=False, id="roster.add-teacher"),
+        Binding("g", "add_group", "Make group", show=False, id="roster.make-group"),
         Binding("e,enter", "edit", "Edit", id="roster.edit"),
         Binding("delete,x", "remove", "Remove", id="roster.remove"),
-        Binding("c", "rename_class", "Rename class", id="roster.rename-class"),
+        Binding("c", "rename_class", "Rename class", show=False,
+                id="roster.rename-class"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str) -> None:
@@ -47,7 +48,7 @@ class RosterScreen(DataScreen):
         with Vertical(id="roster-body"):
             yield Static("", id="roster-help", markup=False)
             yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(kind, id, name, emails or members, groups) in the order shown."""

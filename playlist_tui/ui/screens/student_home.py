@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from playlist_tui.engine.mastery import counted_decisions, decision_competency, pending_requests
-from playlist_tui.engine.progress import next_activities, playlist_progress
+from playlist_tui.engine.progress import counted, next_activities, playlist_progress
 from playlist_tui.model.files import Result
 from playlist_tui.model.klass import EMPTY_STUDENT_FILE, ClassData
 from playlist_tui.model.problems import Problem, Severity
@@ -26,8 +26,8 @@ def new_feedback(data: ClassData, student: str) -> list[tuple[str, str]]:
     record = data.record(student)
     seen = record.student.seen.feedback
     out = []
-    counted = counted_decisions(record).values()  # not the corrected or withdrawn ones
-    for decision in sorted(counted, key=lambda d: d.at, reverse=True):
+    kept = counted_decisions(record).values()  # not the corrected or withdrawn ones
+    for decision in sorted(kept, key=lambda d: d.at, reverse=True):
         if seen is not None and decision.at <= seen:
             continue
         competency = decision_competency(record, decision) or "?"
@@ -55,7 +55,7 @@ def file_trouble(data: ClassData, problems: list[Problem], student: str
         return None
     first = errors[0]
     where = f"{first.path}:{first.line}:{first.col}"
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    more = f" (and {counted(len(errors) - 1, 'more problem')})" if len(errors) > 1 else ""
     if data.record(student).student == EMPTY_STUDENT_FILE:
         return True, (
             f"! Your file {where} cannot be read: {first.message}{more}. So your progress "
@@ -89,7 +89,7 @@ class StudentHome(DataScreen):
             yield Static("", id="next", classes="section", markup=False)
             yield Static("", id="waiting", classes="section", markup=False)
             yield Static("", id="feedback", classes="section", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def refresh_view(self) -> None:
         data, student = self.data, self.student
