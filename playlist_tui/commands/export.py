@@ -183,8 +183,10 @@ def _case(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         where = "standard output"
     kind = "as published" if exported.as_published else "as CASE"
-    print(f"Exported {framework.title!r} {kind} to {where}: {items} items, {links} "
-          "associations.", file=sys.stderr)
+    from playlist_tui.engine.progress import counted
+
+    print(f"Exported {framework.title!r} {kind} to {where}: {counted(items, 'item')}, "
+          f"{counted(links, 'association')}.", file=sys.stderr)
     for note in exported.notes:
         print(f"  - {note}", file=sys.stderr)
     return 0

@@ -31,8 +31,8 @@ from playlist_tui.ui.screens.competencies import student_competencies
 
 class StudentDetailScreen(DataScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "adjust", "Adjust a playlist", id="student.adjust"),
-        Binding("c", "correct", "Correct a decision", id="student.correct"),
+        Binding("j", "adjust", "Adjust", id="student.adjust"),
+        Binding("c", "correct", "Correct", id="student.correct"),
     ]
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str,
@@ -45,7 +45,7 @@ class StudentDetailScreen(DataScreen):
         yield Header()
         with VerticalScroll(id="student-detail"):
             yield Static("", id="detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def refresh_view(self) -> None:
         data, sid = self.data, self.student
@@ -210,7 +210,7 @@ class PlaylistChoice(ModalScreen[str | None]):
             yield Label(line(self.question), classes="dialog-title")
             yield OptionList(*[Option(line(title), id=pid) for pid, title in self.options],
                              id="choice")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
