@@ -14,8 +14,9 @@ from playlist_tui.ui.screens.modals import DecisionDialog
 from playlist_tui.ui.screens.queue import QueueScreen
 from playlist_tui.ui.screens.student_detail import StudentDetailScreen
 from playlist_tui.ui.widgets import ProblemsPanel
+from tests.conftest import changes as numstat
 from tests.conftest import git
-from tests.test_student_app import numstat, settle
+from tests.test_student_app import settle
 
 SIZE = (80, 24)
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -41,7 +42,7 @@ async def test_dashboard_grid_against_a_hand_computed_class(small_class: Path) -
         # RP.1 is the only competency checked by the class's playlist.
         # Ana: nothing asked; Ben: a pending request; Cy: mastered at level 3.
         assert rows(grid) == [["Ana Souza", "·"], ["Ben Okafor", "…"], ["Cy Park", "✔3"]]
-        assert "1 check waiting" in screen.sub_title
+        assert "1 check waiting" in str(screen.sub_title)
         await pilot.press("g")  # group "Table 1": Ana and Ben
         await settle(pilot)
         assert [r[0] for r in rows(grid)] == ["Ana Souza", "Ben Okafor"]
@@ -128,14 +129,14 @@ async def test_a_changed_student_file_changes_their_row_only(small_class: Path) 
         await settle(pilot)
         grid = app.screen.query_one("#grid", Grid)
         assert rows(grid) == [["Ana Souza", "·"], ["Ben Okafor", "…"], ["Cy Park", "✔3"]]
-        assert "1 check waiting" in app.screen.sub_title
+        assert "1 check waiting" in str(app.screen.sub_title)
         (small_class / "students/ben/teacher.toml").write_text(
             '[decisions]\nd-1 = { request = "rq-20261104-100000", result = "not-yet", '
             'level = 2, by = "lee", at = 2026-11-05T10:00:00Z }\n')
         await pilot.press("r")
         await settle(pilot)
         assert rows(grid) == [["Ana Souza", "·"], ["Ben Okafor", "✗2"], ["Cy Park", "✔3"]]
-        assert "0 checks waiting" in app.screen.sub_title
+        assert "0 checks waiting" in str(app.screen.sub_title)
         await pilot.press("down")
         words = str(app.screen.query_one("#cursor-words", Static).render())
         assert words.startswith("Ben Okafor · RP.1: not yet (")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
 from playlist_tui.engine.mastery import counted_decisions, pending_requests, statuses
@@ -23,8 +24,9 @@ from playlist_tui.ui.app import PlaylistApp
 from playlist_tui.ui.screens.modals import DecisionDialog
 from playlist_tui.ui.screens.queue import AskFirst, QueueScreen, queue_items
 from playlist_tui.ui.screens.student_detail import StudentDetailScreen
-from tests.conftest import diff_lines, git
-from tests.test_student_app import numstat, settle
+from tests.conftest import changes as numstat
+from tests.conftest import diff_lines, git, screen_of
+from tests.test_student_app import settle
 
 SIZE = (80, 24)
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -135,7 +137,7 @@ async def test_the_queue_asks_before_deciding_the_row_the_highlight_jumped_to(
             app.screen.query_one(".dialog-title").render())
         await pilot.press("n")  # not now
         await settle(pilot)
-        assert app.screen is queue
+        assert screen_of(app) is queue
         await pilot.press("n")  # still asks: the teacher has not chosen this row
         await settle(pilot)
         assert isinstance(app.screen, AskFirst)
@@ -394,7 +396,7 @@ async def open_adjust(pilot: object, app: PlaylistApp) -> object:
 
 
 def on_screen(widget: object, size: tuple[int, int] = SIZE) -> bool:
-    region = widget.region  # type: ignore[attr-defined]
+    region: Region = widget.region  # type: ignore[attr-defined]
     return region.height > 0 and region.bottom <= size[1] - 1 and region.right <= size[0]
 
 

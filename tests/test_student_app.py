@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Static, TextArea
 
@@ -18,7 +19,7 @@ from playlist_tui.ui.screens.modals import NoteDialog, RequestDialog
 from playlist_tui.ui.screens.playlist import PlaylistScreen
 from playlist_tui.ui.screens.student_home import StudentHome
 from tests.conftest import changes as numstat
-from tests.conftest import git
+from tests.conftest import git, screen_of
 
 SIZE = (80, 24)
 
@@ -60,7 +61,7 @@ async def open_ratios(pilot: Pilot[None]) -> PlaylistScreen:
 
 def row_keys(screen: PlaylistScreen) -> list[str]:
     table = screen.query_one("#activities", DataTable)
-    return [str(table.coordinate_to_cell_key((r, 0)).row_key.value)
+    return [str(table.coordinate_to_cell_key(Coordinate(r, 0)).row_key.value)
             for r in range(table.row_count)]
 
 
@@ -151,13 +152,13 @@ async def test_requesting_a_check(small_class: Path) -> None:
         assert request["competency"] == "RP.1" and request["note"] == "I can explain it"
         assert request["playlist"] == "ratios"
         # A second request while the first is pending is refused.
-        assert app.screen is screen
+        assert screen_of(app) is screen
         await pilot.press("m")
         await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, RequestDialog)
+        again = screen_of(app)
+        assert isinstance(again, RequestDialog)
         assert "still waiting for a teacher's decision" in str(
-            dialog.query_one("#why", Static).render())
+            again.query_one("#why", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert len(student_data(small_class)["requests"]) == 1  # type: ignore[arg-type]
@@ -344,7 +345,8 @@ async def test_one_tick_is_one_apply_one_refresh_one_redraw(
     app's own write coming back through the watcher is not read again."""
     drawn: list[str] = []
     for cls in (PlaylistScreen, StudentHome):
-        def counted(self: DataScreen, original: Callable[[DataScreen], None] = cls.refresh_view
+        def counted(self: DataScreen,
+                    original: Callable[[DataScreen], None] = cls.refresh_view,  # type: ignore[assignment]
                     ) -> None:
             drawn.append(type(self).__name__)
             original(self)
