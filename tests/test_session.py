@@ -233,3 +233,23 @@ def test_settling_a_conflict_publishes_once_and_joins_the_burst(small_class: Pat
     events.clear()
     assert session.settle_now(record, "ours") is None
     assert any(isinstance(e, Said) and "no longer recorded" in e.message for e in events)
+
+
+def test_a_commit_never_claims_lines_another_window_saved(small_class: Path) -> None:
+    """Issue 15 item 13: two app instances share a clone; one's commit holds the other's
+    line too, so it must describe the whole diff, not only its own save."""
+    import subprocess
+    import sys
+
+    session, _ = session_for(small_class, ANA, commit_after=3600)
+    assert session.save_now(ops.Tick(student="ana", playlist="ratios", activity="practice"))
+    other = ("from playlist_tui.store import ops\n"
+             "from playlist_tui.store.store import ClassStore\n"
+             f"ClassStore({str(small_class)!r}).apply(ops.Tick(student='ana', "
+             "playlist='ratios', activity='tables'))\n")
+    subprocess.run([sys.executable, "-c", other], check=True)  # another window, a process
+    session.commit_now()
+    message = git(small_class, "log", "-1", "--format=%B")
+    assert "ratios/practice" in message and "ratios/tables" in message, message
+    assert "saved by another window or program" in message
+    assert git(small_class, "status", "--porcelain") == ""

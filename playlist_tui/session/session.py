@@ -318,6 +318,27 @@ class ClassSession:
             text += f"\n\n{identity.acting_note(self.user.name, self.email)}"
         return text
 
+    def _honest_message(self, paths: Sequence[str], burst: Sequence[tuple[str, str]]
+                        ) -> str:
+        """The burst's message, unless the files hold more changes than this app made
+        (another window or program saved in the same files since the last commit): then
+        the message says what the whole diff holds, so a commit never claims lines it
+        does not describe."""
+        from playlist_tui.store.gitrepo import GitError
+        from playlist_tui.store.history import tidy_summaries
+
+        ours = tidy_summaries([s for _, s in burst])
+        try:
+            found = tidy_summaries(self.git.describe_pending(list(paths)))
+        except (GitError, OSError):  # describing is a courtesy: commit all the same
+            return self.message(ours)
+        if len(found) <= len(ours):
+            return self.message(ours)
+        text = self.message(found)
+        note = ("Some of these changes were saved by another window or program in this "
+                "class folder.")
+        return text + ("\n" if "\n\n" in text else "\n\n") + note
+
     def queue_commit(self, path: str, summary: str) -> None:
         if not self.autocommit:
             self.update_git_status()
@@ -363,7 +384,7 @@ class ClassSession:
         paths = sorted({p for p, _ in burst})
         with self._git_lock:
             try:
-                self.git.commit_app_changes(paths, self.message([s for _, s in burst]))
+                self.git.commit_app_changes(paths, self._honest_message(paths, burst))
             except GitError as exc:
                 self._say(f"Saved, but not committed to git: {exc}", severity="warning",
                           timeout=10)

@@ -348,6 +348,14 @@ class Workspace:
             pending += repo.pending_class_files()
         return sorted(set(pending))
 
+    def describe_pending(self, paths: Sequence[str]) -> list[str]:
+        """What the files' changes since each repository's HEAD are, in words."""
+        said: list[str] = []
+        for key, group in self._split(paths).items():
+            repo = self.class_repo if key is None else self.student_repo(key)
+            said += repo.describe_pending(group)
+        return said
+
     def commit_app_changes(self, paths: Sequence[str], message: str) -> str | None:
         """Commit each repository's share of ``paths``: the message goes to the
         repository that holds all of them, else each commit describes its own files."""
