@@ -19,7 +19,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from playlist_tui.model import ids
-from playlist_tui.model.klass import Lazy
+from playlist_tui.model.klass import Lazy, Records
 from playlist_tui.store import loader
 from playlist_tui.store.loader import LoadResult, load_class
 from playlist_tui.store.store import ClassStore
@@ -79,6 +79,27 @@ def test_a_pooled_load_is_the_load_of_one_process(tmp_path: Path,
     # the store's load (which also builds the cache) and a load from that cache
     same(ClassStore(root).load(), alone)
     same(ClassStore(root).load(), alone)
+
+
+def test_a_pooled_load_keeps_no_students_model_after_checking_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers send students' files packed and the checks make each model without
+    keeping it (a class of 5,000 students then never holds every model at once); a
+    record asked for afterwards is the one of the one-process load."""
+    root = generated_class(tmp_path / "class")
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    alone = load_class(root)
+    pooled(monkeypatch)
+    for result in (load_class(root), ClassStore(root).load()):
+        records = result.data.records
+        assert isinstance(records, Records)
+        assert records.cells
+        unusable = {p.path for p in result.problems}  # (a file without a model is empty)
+        sources = result.data.sources
+        for sid, cell in records.cells.items():
+            for kind, lazy in (("student", cell.student), ("teacher", cell.teacher)):
+                assert not lazy.ready or sources[(kind, sid)] in unusable, (sid, kind)
+        same(result, alone)
 
 
 def test_a_pool_that_cannot_start_reads_the_files_here(tmp_path: Path,

@@ -217,9 +217,11 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
             s.add(where, (),
                   f"the folder {folder}/ belongs to no student in the roster",
                   f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
-        student_file = student_lazy.get()
+        # peek: the models are made for the check and not kept (a class of 5,000 students
+        # whose files come packed from the pool or the cache is checked one at a time)
+        student_file = student_lazy.peek()
         checks.student(s, student_path, student_file)
-        checks.teacher(s, teacher_path, teacher_lazy.get(),
+        checks.teacher(s, teacher_path, teacher_lazy.peek(),
                        None if student_unusable else student_file)
         cell = RecordCell(student_lazy, teacher_lazy)
         if known:

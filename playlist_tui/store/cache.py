@@ -562,7 +562,8 @@ class _Shard:
 
 
 def _made(model: Any) -> Any:
-    return model.get() if isinstance(model, Lazy) else model
+    # peek: writing a pack makes each student's model to pickle it, without keeping it
+    return model.peek() if isinstance(model, Lazy) else model
 
 
 def _shard_of(rel: str) -> str:

@@ -16,13 +16,16 @@ Two ways in, with the same result for the same files:
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
+import pickle
 import re
 import stat
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -631,9 +634,36 @@ def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
 
 
 def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int) -> list[Read]:
-    """In a worker process: read a chunk of files (what the parent would do itself)."""
+    """In a worker process: read a chunk of files (what the parent would do itself). A
+    student's or teacher's model is sent packed (see :func:`_packed`)."""
     with _gc_paused():
-        return [_read_one(Path(root), rel, max_bytes) for rel in rels]
+        reads = [_read_one(Path(root), rel, max_bytes) for rel in rels]
+        return [(rel, ident, _packed(result), digest) if result is not None else
+                (rel, ident, result, digest) for rel, ident, result, digest in reads]
+
+
+def _packed(result: FileResult) -> FileResult:
+    """A student's or teacher's file result whose model is a :class:`Lazy` made from the
+    model pickled and compressed (about 10 kB a student instead of 60 kB of objects): the
+    parent keeps every student's files of a large class in that form and makes a model
+    when something needs it (the checks make each once, without keeping it), so loading
+    5,000 students does not hold 5,000 students' models at once. Pickling is what
+    sending the model to the parent did anyway; here it happens in the worker."""
+    model = result.model
+    if not isinstance(model, StudentFile | TeacherFile):
+        return result
+    data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+    return FileResult(Lazy(make=functools.partial(_unpacked, data)), result.problems,
+                      result.maybe_ids)
+
+
+def _unpacked(data: bytes) -> BaseModel:
+    with _gc_paused():
+        model = pickle.loads(zlib.decompress(data))
+    _intern_keys(model)
+    if not isinstance(model, BaseModel):  # pragma: no cover - made by _packed only
+        raise TypeError("not a model")
+    return model
 
 
 def _workers() -> int:
