@@ -11,9 +11,11 @@ import os
 import pickle
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ from playlist_tui.store import loader
 from playlist_tui.store.cache import Cache, cache_dir
 from playlist_tui.store.layout import MAX_FILE_BYTES
 from playlist_tui.store.loader import LoadResult, load_class
-from playlist_tui.store.store import ClassStore
+from playlist_tui.store.store import ClassStore, wait_for_cache
 from tests.conftest import DEMO, SMALL
 from tests.test_bad_inputs import CASES, VALID, Case, Content, _Folder, write_class
 
@@ -83,12 +85,20 @@ def copy_class(source: Path, root: Path) -> Path:
 
 
 def pack_entries(root: Path) -> int:
+    wait_for_cache()  # (written in the background after a load returns)
     return len(Cache(root, MAX_FILE_BYTES).read()[0])
 
 
 def own(root: Path) -> Path:
-    """Where this version of the code keeps its pack and new entries."""
+    """Where this version of the code keeps its pack and new entries (once written)."""
+    wait_for_cache()
     return Cache(root, MAX_FILE_BYTES)._own
+
+
+def written_cache_dir(root: Path) -> Path | None:
+    """The cache folder, after the loads so far have written it."""
+    wait_for_cache()
+    return cache_dir(root)
 
 
 # --------------------------------------------------------------------------- same results
@@ -103,6 +113,42 @@ def test_the_cache_gives_the_same_result_as_a_cold_load(source: Path, tmp_path: 
     second = ClassStore(root).load()  # a new process would do the same: all from the cache
     same(second, cold(root))
     assert second.texts.get("class.toml") == (root / "class.toml").read_text("utf-8")
+
+
+def test_the_class_is_returned_before_the_cache_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is written after a load or refresh returns (the dashboard does not wait
+    for it); a store of the same folder loading meanwhile waits for it, and a cache
+    being written is never read half-written."""
+    root = copy_class(SMALL, tmp_path / "class")
+    release = threading.Event()
+    real_update, real_write_new = Cache.update, Cache.write_new
+
+    def slow_update(self: Cache, *args: Any) -> None:
+        release.wait()
+        real_update(self, *args)
+
+    def slow_write_new(self: Cache, *args: Any) -> None:
+        release.wait()
+        real_write_new(self, *args)
+
+    monkeypatch.setattr(Cache, "update", slow_update)
+    monkeypatch.setattr(Cache, "write_new", slow_write_new)
+    store = ClassStore(root)
+    same(store.load(), cold(root))  # returned while the cache is still to be written
+    assert not store.wait_for_cache(timeout=0.05)
+    assert not wait_for_cache(timeout=0.05)
+    assert len(Cache(root, MAX_FILE_BYTES).read()[0]) == 0  # nothing half-written to read
+    student = sorted((root / "students").iterdir())[0] / "student.toml"
+    rel = student.relative_to(root).as_posix()
+    changed = put(root, {rel: student.read_text("utf-8") + "\n"}, T0 + 10**10)
+    same(store.refresh(changed), cold(root))
+    release.set()
+    store.close()
+    assert store.wait_for_cache(timeout=0)
+    monkeypatch.setattr(Cache, "update", real_update)
+    assert pack_entries(root) > 0
+    same(ClassStore(root).load(), cold(root))
 
 
 def test_results_come_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,7 +335,7 @@ def test_a_corrupt_cache_is_ignored_and_rebuilt(how: str, tmp_path: Path) -> Non
     root = copy_class(DEMO, tmp_path / "class")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     ClassStore(root).load()
-    location = cache_dir(root)
+    location = written_cache_dir(root)
     assert location is not None and location == root / ".git" / "playlist-tui" / "cache"
     pack = own(root) / "pack"
     assert pack.is_relative_to(location)
@@ -305,7 +351,7 @@ def test_a_corrupt_new_entry_is_ignored(tmp_path: Path) -> None:
     put(root, {"students/ana/student.toml": (root / "students/ana/student.toml").read_text()
                + "\n"}, T0 + 10**9)
     ClassStore(root).load()  # a few changed files go to new/, not to a new pack
-    location = cache_dir(root)
+    location = written_cache_dir(root)
     assert location is not None
     news = list((own(root) / "new").iterdir())
     assert news
@@ -318,7 +364,7 @@ def test_a_corrupt_new_entry_is_ignored(tmp_path: Path) -> None:
 def test_a_lost_or_corrupt_blob_is_replaced_by_the_file(how: str, tmp_path: Path) -> None:
     root = copy_class(DEMO, tmp_path / "class")
     ClassStore(root).load()
-    location = cache_dir(root)
+    location = written_cache_dir(root)
     assert location is not None
     blobs = [p for p in (location / "blobs").rglob("*") if p.is_file()]
     assert blobs, "students' files are kept as blobs"
@@ -373,7 +419,7 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_cache_files_are_private(tmp_path: Path, private_cache: Path) -> None:
     root = copy_class(SMALL, tmp_path / "class")
     ClassStore(root).load()
-    location = cache_dir(root)
+    location = written_cache_dir(root)
     assert location is not None and location.is_relative_to(private_cache)
     for path in [private_cache / "key", own(root) / "pack"]:
         assert path.stat().st_mode & 0o077 == 0, path

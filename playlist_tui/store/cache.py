@@ -50,6 +50,7 @@ import pickle
 import secrets
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -544,8 +545,13 @@ class _Shard:
         self.name = name
         self.table = table
         self.models: dict[str, Any] | None = None
+        self._lock = threading.Lock()  # (the cache writer's thread takes models too)
 
     def take(self, rel: str) -> BaseModel:
+        with self._lock:
+            return self._take(rel)
+
+    def _take(self, rel: str) -> BaseModel:
         if self.models is None or rel not in self.models:
             # First use, or this file's model was handed out already and not kept (a pass
             # over the whole class drops what it made): unpickle the shard (again), which

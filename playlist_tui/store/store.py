@@ -10,13 +10,15 @@ of a written text is the one its verified edit gave).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
 import threading
 import time
 import tomllib
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,14 +86,82 @@ def _parse(rel: str, text: str) -> dict[str, Any]:
                              ) from None
 
 
+class _CacheWriter:
+    """Writes the cache after a load or refresh has returned its result (at L, writing
+    the pack again after a morning sync takes as long as the rest of the load), in one
+    thread per class folder, in order. The thread ends when nothing is left to write; it
+    is not a daemon, so a process that ends (``validate``) first finishes writing. Every
+    cache file is written atomically (see :mod:`playlist_tui.store.cache`): a process
+    stopped mid-write leaves the previous cache, never a half-written one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: deque[Callable[[], None]] = deque()
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+    @classmethod
+    def of(cls, root: Path) -> _CacheWriter:
+        """The writer of a class folder (shared by every store of it in this process)."""
+        with _WRITERS_LOCK:
+            writer = _WRITERS.get(root)
+            if writer is None:
+                writer = _WRITERS[root] = cls()
+            return writer
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            self._jobs.append(job)
+            self._idle.clear()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=False,
+                                                name="playlist-tui cache writer")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._jobs:
+                    self._thread = None
+                    self._idle.set()
+                    return
+                job = self._jobs.popleft()
+            with contextlib.suppress(Exception):  # the cache is only an optimisation
+                job()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted is written; False if ``timeout`` passed first."""
+        return self._idle.wait(timeout)
+
+
+_WRITERS: dict[Path, _CacheWriter] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def wait_for_cache(timeout: float | None = None) -> bool:
+    """Wait until every store of this process has written its cache (see
+    :meth:`ClassStore.wait_for_cache`); False if ``timeout`` passed first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _WRITERS_LOCK:
+        writers = list(_WRITERS.values())
+    for writer in writers:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not writer.wait(left):
+            return False
+    return True
+
+
 class ClassStore:
     """One class folder. ``load`` and ``refresh`` may be called from any thread (one at a
-    time: they wait for each other)."""
+    time: they wait for each other). The cache is written after they return, in the
+    background (:meth:`wait_for_cache`, :meth:`close`)."""
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
         self._loader = FolderLoader(self.root, MAX_FILE_BYTES)
         self._cache = Cache(self.root, MAX_FILE_BYTES)
+        self._writer = _CacheWriter.of(self.root)
         self._lock = threading.Lock()
         # The last text of a few files that apply() read or wrote, with what it parses
         # to: a file whose text is exactly that one is not parsed again (the next tick).
@@ -108,14 +178,26 @@ class ClassStore:
         with self._lock:
             return self._load()
 
+    def wait_for_cache(self, timeout: float | None = None) -> bool:
+        """Wait until the cache holds what the loads and refreshes so far read (it is
+        written in the background after they return); False if ``timeout`` passed."""
+        return self._writer.wait(timeout)
+
+    def close(self) -> None:
+        """Finish writing the cache (a process also does this before it ends)."""
+        self._writer.wait()
+
     def _load(self) -> LoadResult:
         if self._loader.folder is None:  # the first load: start from the cache
+            # (after what this process is still writing there, by another store too)
+            self._writer.wait()
             known, checks = self._cache.read()
             result = self._loader.load(known, checks)
         else:
             result = self._loader.load()
-        self._cache.update(self._loader.entries, self._loader.take_fresh(),
-                           self._loader.checks())
+        cache, entries = self._cache, dict(self._loader.entries)  # (refresh changes them)
+        fresh, checks = self._loader.take_fresh(), self._loader.checks()
+        self._writer.submit(lambda: cache.update(entries, fresh, checks))
         return result
 
     def refresh(self, changed: Iterable[str | os.PathLike[str]]) -> LoadResult:
@@ -131,7 +213,8 @@ class ClassStore:
             if self._loader.folder is None:
                 return self._load()
             result = self._loader.refresh(changed)
-            self._cache.write_new(self._loader.take_fresh().items())
+            cache, fresh = self._cache, list(self._loader.take_fresh().items())
+            self._writer.submit(lambda: cache.write_new(fresh))
             return result
 
     def clean(self) -> list[Path]:
