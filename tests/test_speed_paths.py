@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
@@ -461,3 +462,67 @@ def test_a_pooled_load_from_a_thread_uses_a_fork_server(
     assert contexts and contexts[0] in ("forkserver", "spawn")
     assert here == []  # every file was read by the workers
     same(results[0], alone)
+
+
+def test_the_editors_usage_answers_are_those_of_the_class_shown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """views.ticked_by, adjusted_by and competency_used_by answer from one pass per version of the
+    class (kept while that ClassData is the one asked about): the same students, in the
+    class's order, as asking every student; after a refresh, the new class's answers."""
+    from playlist_tui.session import views
+
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    root = generated_class(tmp_path / "class")
+    store = ClassStore(root)
+
+    def naive_ticked(data: Any, ref: str) -> list[str]:
+        return [sid for sid, r in data.records.items()
+                if ref in r.student.ticks or ref in r.student.notes]
+
+    def naive_adjusted(data: Any, playlist: str, ident: str) -> list[str]:
+        out = []
+        for sid, r in data.records.items():
+            found = r.teacher.adjustments.get(playlist)
+            if found is not None and (ident == found.start or ident in found.skip
+                                      or ident in found.add):
+                out.append(sid)
+        return out
+
+    def naive_asked(data: Any, competency: str) -> int:
+        return sum(1 for r in data.records.values() if any(
+            q.competency == competency for q in r.student.requests.values()) or any(
+            d.competency == competency for d in r.teacher.decisions.values()))
+
+    def check(data: Any) -> None:
+        for playlist in data.playlists.values():
+            for tier in playlist.tiers:
+                for activity in tier.activities:
+                    ref = f"{playlist.id}/{activity.id}"
+                    assert views.ticked_by(data, playlist.id, activity.id) == \
+                        naive_ticked(data, ref), ref
+                for ident in (tier.id, *(a.id for a in tier.activities)):
+                    assert views.adjusted_by(data, playlist.id, ident) == \
+                        naive_adjusted(data, playlist.id, ident), ident
+        assert views.ticked_by(data, "no-such", "thing") == []
+        for competency in data.competencies:
+            n = naive_asked(data, competency)
+            words = views.competency_used_by(data, competency)
+            assert (f"requests or decisions of {n} student(s)" in words) == bool(n)
+
+    first = store.load().data
+    check(first)
+    # a student ticks an activity nobody had ticked: the next version's answer has them
+    broken = {p.path.split("/")[1] for p in store.load().problems if p.path.count("/") == 2}
+    playlist, activity, sid = next(
+        (p, a, s) for p in first.playlists.values() for t in p.tiers for a in t.activities
+        for s in first.records
+        if s not in broken and s not in views.ticked_by(first, p.id, a.id))
+    ref = f"{playlist.id}/{activity.id}"
+    path = root / "students" / sid / "student.toml"
+    text = path.read_text("utf-8")
+    assert "[ticks]\n" in text
+    path.write_text(text.replace("[ticks]\n", f'[ticks]\n"{ref}" = 2026-12-01T09:00:00Z\n', 1))
+    second = store.refresh([f"students/{sid}/student.toml"]).data
+    assert sid in views.ticked_by(second, playlist.id, activity.id)
+    check(second)
+    store.close()

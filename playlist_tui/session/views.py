@@ -24,9 +24,12 @@ holds no rule or count of its own (issue 14):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+import weakref
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from playlist_tui.engine.classstats import PlaylistSummary, work_on
 from playlist_tui.engine.mastery import counted_decisions, decision_competency, superseded_by
@@ -172,13 +175,57 @@ def highest_level_used(data: ClassData, framework: Framework) -> int:
 def _students_where(data: ClassData, found: Callable[[StudentRecord], bool]) -> list[str]:
     passing = data.in_passing().records
     hits = {sid for sid in passing if found(passing[sid])}
-    return [sid for sid in data.records if sid in hits]  # in the class's order
+    return _in_class_order(data, hits)
+
+
+def _in_class_order(data: ClassData, hits: Collection[str]) -> list[str]:
+    return [sid for sid in data.records if sid in hits] if hits else []
+
+
+# The editors ask these on every move of the cursor in their details pane; at 5,000
+# students one pass is about a second. So a pass answers every question of the same
+# kind at once (who ticked each activity of a playlist, who has a request or decision
+# on each competency), kept for this version of the class only (a load or refresh makes
+# a new ClassData, and the answers are made again from it on the next question).
+_memo_lock = threading.Lock()
+_memo: tuple[weakref.ref[ClassData], dict[tuple[str, ...], Any]] | None = None
+
+
+def _memoised(data: ClassData, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
+    global _memo
+    with _memo_lock:
+        if _memo is None or _memo[0]() is not data:
+            _memo = (weakref.ref(data), {})
+        answers = _memo[1]
+        if key not in answers:
+            answers[key] = make()
+        return answers[key]
+
+
+def _ticked_in(data: ClassData, playlist: str) -> dict[str, set[str]]:
+    """Activity reference of ``playlist`` -> students who ticked it or wrote a note on it."""
+    found = data.playlists.get(playlist)
+    refs = [make_ref(playlist, a.id) for t in found.tiers for a in t.activities] if found else []
+    out: dict[str, set[str]] = {ref: set() for ref in refs}
+    passing = data.in_passing().records
+    for sid in passing:
+        student = passing[sid].student
+        ticks, notes = student.ticks, student.notes
+        for ref in refs:
+            if ref in ticks or ref in notes:
+                out[ref].add(sid)
+    return out
 
 
 def ticked_by(data: ClassData, playlist: str, activity: str) -> list[str]:
     """Students who ticked an activity or wrote a note on it."""
     ref = make_ref(playlist, activity)
-    return _students_where(data, lambda r: ref in r.student.ticks or ref in r.student.notes)
+    index: dict[str, set[str]] = _memoised(data, ("ticked", playlist),
+                                           lambda: _ticked_in(data, playlist))
+    hits = index.get(ref)
+    if hits is None:  # not an activity of the playlist (any more): ask every student
+        return _students_where(data, lambda r: ref in r.student.ticks or ref in r.student.notes)
+    return _in_class_order(data, hits)
 
 
 def ticks_in(data: ClassData, playlist: str, activities: Iterable[str]) -> int:
@@ -196,11 +243,36 @@ def ticks_in(data: ClassData, playlist: str, activities: Iterable[str]) -> int:
 def adjusted_by(data: ClassData, playlist: str, ident: str) -> list[str]:
     """Students whose adjustment of ``playlist`` names a tier or an activity ``ident``
     (starts at it, skips it or adds it)."""
-    def names(record: StudentRecord) -> bool:
-        found = record.teacher.adjustments.get(playlist)
-        return found is not None and (ident == found.start or ident in found.skip
-                                      or ident in found.add)
-    return _students_where(data, names)
+    index: dict[str, set[str]] = _memoised(data, ("adjusted", playlist),
+                                           lambda: _adjusted_in(data, playlist))
+    return _in_class_order(data, index.get(ident, ()))
+
+
+def _adjusted_in(data: ClassData, playlist: str) -> dict[str, set[str]]:
+    """Tier or activity id -> students whose adjustment of ``playlist`` names it."""
+    out: dict[str, set[str]] = {}
+    passing = data.in_passing().records
+    for sid in passing:
+        found = passing[sid].teacher.adjustments.get(playlist)
+        if found is not None:
+            for ident in (found.start, *found.skip, *found.add):
+                if ident is not None:
+                    out.setdefault(ident, set()).add(sid)
+    return out
+
+
+def _asked_about(data: ClassData) -> dict[str, set[str]]:
+    """Competency -> students with a request or a decision naming it."""
+    out: dict[str, set[str]] = {}
+    passing = data.in_passing().records
+    for sid in passing:
+        record = passing[sid]
+        for q in record.student.requests.values():
+            out.setdefault(q.competency, set()).add(sid)
+        for d in record.teacher.decisions.values():
+            if d.competency is not None:
+                out.setdefault(d.competency, set()).add(sid)
+    return out
 
 
 def competency_used_by(data: ClassData, competency: str) -> list[str]:
@@ -219,9 +291,7 @@ def competency_used_by(data: ClassData, competency: str) -> list[str]:
             getattr(t.unlock, "mastered", None) == competency for t in playlist.tiers)
         if named:
             out.append(f"playlist {playlist.id}")
-    students = len(_students_where(data, lambda r: any(
-        q.competency == competency for q in r.student.requests.values()) or any(
-        d.competency == competency for d in r.teacher.decisions.values())))
+    students = len(_memoised(data, ("asked",), lambda: _asked_about(data)).get(competency, ()))
     if students:
         out.append(f"requests or decisions of {students} student(s)")
     return out
