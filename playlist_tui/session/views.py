@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import cast
 
 from playlist_tui.engine.classstats import PlaylistSummary, work_on
 from playlist_tui.engine.mastery import counted_decisions, decision_competency, superseded_by
@@ -38,7 +38,7 @@ from playlist_tui.model.check import asks_too_many, unlocks_after_nothing
 from playlist_tui.model.files import Adjustment, Decision, Framework, Playlist, Result
 from playlist_tui.model.graph import reaches, would_loop
 from playlist_tui.model.ids import make_ref
-from playlist_tui.model.klass import ClassData, StudentRecord
+from playlist_tui.model.klass import ClassData, RecordCell, Records, StudentRecord
 
 
 @dataclass
@@ -183,49 +183,106 @@ def _in_class_order(data: ClassData, hits: Collection[str]) -> list[str]:
 
 
 # The editors ask these on every move of the cursor in their details pane; at 5,000
-# students one pass is about a second. So a pass answers every question of the same
-# kind at once (who ticked each activity of a playlist, who has a request or decision
-# on each competency), kept for this version of the class only (a load or refresh makes
-# a new ClassData, and the answers are made again from it on the next question).
-_memo_lock = threading.Lock()
-_memo: tuple[weakref.ref[ClassData], dict[tuple[str, ...], Any]] | None = None
+# students one pass over the class takes seconds. So one pass answers every question of
+# the same kind (who ticked each activity of a playlist, whose adjustment names each of
+# its tiers and activities, who has a request or decision on each competency), and the
+# answer is kept with the students' records it was made from: for the next version of
+# the class (a load or refresh), only the students whose records are not the same
+# objects any more (their files changed) are looked at again.
 
 
-def _memoised(data: ClassData, key: tuple[str, ...], make: Callable[[], Any]) -> Any:
-    global _memo
-    with _memo_lock:
-        if _memo is None or _memo[0]() is not data:
-            _memo = (weakref.ref(data), {})
-        answers = _memo[1]
-        if key not in answers:
-            answers[key] = make()
-        return answers[key]
+class _Index:
+    """Key -> students whose record names it (``names``), kept up to date by students."""
+
+    def __init__(self, names: Callable[[StudentRecord], Iterable[str]]) -> None:
+        self.names = names
+        self.data: weakref.ref[ClassData] | None = None
+        self.units: dict[str, object] = {}  # student -> the cell or record looked at
+        self.by_student: dict[str, tuple[str, ...]] = {}
+        self.index: dict[str, set[str]] = {}
+
+    def of(self, data: ClassData) -> dict[str, set[str]]:
+        if self.data is not None and self.data() is data:
+            return self.index
+        units = _units(data)
+        old = self.units
+        changed = [sid for sid, unit in units.items() if old.get(sid) is not unit]
+        gone = [sid for sid in old if sid not in units]
+        if self.data is None or len(changed) + len(gone) > len(units) // 4:
+            self.by_student, self.index = {}, {}
+            passing = data.in_passing().records  # (in the cheapest order)
+            for sid in passing:
+                self._add(sid, passing[sid])
+        else:
+            for sid in (*changed, *gone):
+                for key in self.by_student.pop(sid, ()):
+                    self.index[key].discard(sid)
+            for sid in changed:
+                unit = units[sid]
+                self._add(sid, unit.peek() if isinstance(unit, RecordCell)
+                          else cast(StudentRecord, unit))
+        self.data, self.units = weakref.ref(data), dict(units)
+        return self.index
+
+    def _add(self, sid: str, record: StudentRecord) -> None:
+        keys = tuple(dict.fromkeys(self.names(record)))
+        if keys:
+            self.by_student[sid] = keys
+            for key in keys:
+                self.index.setdefault(key, set()).add(sid)
 
 
-def _ticked_in(data: ClassData, playlist: str) -> dict[str, set[str]]:
-    """Activity reference of ``playlist`` -> students who ticked it or wrote a note on it."""
+def _units(data: ClassData) -> Mapping[str, object]:
+    """Each student's cell (or record): the same object while their files are the same."""
+    records = data.records
+    return records.cells if isinstance(records, Records) else records
+
+
+_INDEXES_KEPT = 8
+_indexes: dict[tuple[object, ...], _Index] = {}
+_indexes_lock = threading.Lock()
+
+
+def _students_naming(data: ClassData, key: tuple[object, ...],
+                     names: Callable[[StudentRecord], Iterable[str]]) -> dict[str, set[str]]:
+    with _indexes_lock:
+        index = _indexes.pop(key, None) or _Index(names)
+        _indexes[key] = index  # (the most recently asked last)
+        while len(_indexes) > _INDEXES_KEPT:
+            del _indexes[next(iter(_indexes))]
+        return index.of(data)
+
+
+def _ticked_index(data: ClassData, playlist: str) -> tuple[tuple[str, ...], dict[str, set[str]]]:
+    """The references of the playlist's activities, and who ticked or noted each."""
     found = data.playlists.get(playlist)
-    refs = [make_ref(playlist, a.id) for t in found.tiers for a in t.activities] if found else []
-    out: dict[str, set[str]] = {ref: set() for ref in refs}
-    passing = data.in_passing().records
-    for sid in passing:
-        student = passing[sid].student
-        ticks, notes = student.ticks, student.notes
-        for ref in refs:
-            if ref in ticks or ref in notes:
-                out[ref].add(sid)
-    return out
+    refs = tuple(make_ref(playlist, a.id) for t in found.tiers for a in t.activities
+                 ) if found else ()
+
+    def names(record: StudentRecord) -> Iterable[str]:
+        ticks, notes = record.student.ticks, record.student.notes
+        return [r for r in refs if r in ticks or r in notes]
+
+    return refs, _students_naming(data, ("ticked", refs), names)
 
 
 def ticked_by(data: ClassData, playlist: str, activity: str) -> list[str]:
     """Students who ticked an activity or wrote a note on it."""
     ref = make_ref(playlist, activity)
-    index: dict[str, set[str]] = _memoised(data, ("ticked", playlist),
-                                           lambda: _ticked_in(data, playlist))
-    hits = index.get(ref)
-    if hits is None:  # not an activity of the playlist (any more): ask every student
+    refs, index = _ticked_index(data, playlist)
+    if ref not in refs:  # not an activity of the playlist (any more): ask every student
         return _students_where(data, lambda r: ref in r.student.ticks or ref in r.student.notes)
-    return _in_class_order(data, hits)
+    return _in_class_order(data, index.get(ref, ()))
+
+
+def prepare_usage(data: ClassData, playlist: str | None = None) -> None:
+    """Make the answers of the usage lookups for this class (and, with ``playlist``, for
+    that playlist) now: an editor can call this in a worker thread when it opens, so that
+    not even its first cursor move waits for a pass over every student."""
+    if playlist is not None:
+        _ticked_index(data, playlist)
+        adjusted_by(data, playlist, "")
+    competency_used_by(data, "")
 
 
 def ticks_in(data: ClassData, playlist: str, activities: Iterable[str]) -> int:
@@ -243,35 +300,20 @@ def ticks_in(data: ClassData, playlist: str, activities: Iterable[str]) -> int:
 def adjusted_by(data: ClassData, playlist: str, ident: str) -> list[str]:
     """Students whose adjustment of ``playlist`` names a tier or an activity ``ident``
     (starts at it, skips it or adds it)."""
-    index: dict[str, set[str]] = _memoised(data, ("adjusted", playlist),
-                                           lambda: _adjusted_in(data, playlist))
-    return _in_class_order(data, index.get(ident, ()))
+    def names(record: StudentRecord) -> Iterable[str]:
+        found = record.teacher.adjustments.get(playlist)
+        if found is None:
+            return ()
+        return [i for i in (found.start, *found.skip, *found.add) if i is not None]
+
+    return _in_class_order(data, _students_naming(data, ("adjusted", playlist), names)
+                           .get(ident, ()))
 
 
-def _adjusted_in(data: ClassData, playlist: str) -> dict[str, set[str]]:
-    """Tier or activity id -> students whose adjustment of ``playlist`` names it."""
-    out: dict[str, set[str]] = {}
-    passing = data.in_passing().records
-    for sid in passing:
-        found = passing[sid].teacher.adjustments.get(playlist)
-        if found is not None:
-            for ident in (found.start, *found.skip, *found.add):
-                if ident is not None:
-                    out.setdefault(ident, set()).add(sid)
-    return out
-
-
-def _asked_about(data: ClassData) -> dict[str, set[str]]:
-    """Competency -> students with a request or a decision naming it."""
-    out: dict[str, set[str]] = {}
-    passing = data.in_passing().records
-    for sid in passing:
-        record = passing[sid]
-        for q in record.student.requests.values():
-            out.setdefault(q.competency, set()).add(sid)
-        for d in record.teacher.decisions.values():
-            if d.competency is not None:
-                out.setdefault(d.competency, set()).add(sid)
+def _competencies_asked(record: StudentRecord) -> Iterable[str]:
+    """Competencies named by a student's requests and decisions."""
+    out = [q.competency for q in record.student.requests.values()]
+    out += [d.competency for d in record.teacher.decisions.values() if d.competency is not None]
     return out
 
 
@@ -291,7 +333,7 @@ def competency_used_by(data: ClassData, competency: str) -> list[str]:
             getattr(t.unlock, "mastered", None) == competency for t in playlist.tiers)
         if named:
             out.append(f"playlist {playlist.id}")
-    students = len(_memoised(data, ("asked",), lambda: _asked_about(data)).get(competency, ()))
+    students = len(_students_naming(data, ("asked",), _competencies_asked).get(competency, ()))
     if students:
         out.append(f"requests or decisions of {students} student(s)")
     return out
