@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from playlist_tui.session.views import (
     competency_used_by,
     highest_level_used,
     link_errors,
+    prepare_usage,
     prerequisite_loop,
 )
 from playlist_tui.store import layout, ops
@@ -85,6 +87,10 @@ class FrameworkEditor(AuthoringScreen):
     # ------------------------------------------------------------------ view
     def refresh_view(self) -> None:
         self.path = self.data.sources.get(("framework", self.framework_id), self.path)
+        # the usage lookups' answers, made in a worker: no cursor move waits for a pass
+        # over every student of a large class
+        self.run_worker(partial(prepare_usage, self.data, None), thread=True,
+                        group="usage", exclusive=True)
         framework = self.framework
         self.sub_title = self.path
         parent_w, pre_w = 9, 16

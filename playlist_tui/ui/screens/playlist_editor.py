@@ -6,6 +6,7 @@ form saves one operation on the playlist's file; only the lines that change are 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,7 +16,13 @@ from playlist_tui.engine.progress import rule_words
 from playlist_tui.model.files import Activity, Kind, MasteredUnlock, Playlist, Tier
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
-from playlist_tui.session.views import adjusted_by, ticked_by, ticks_in, tier_errors
+from playlist_tui.session.views import (
+    adjusted_by,
+    prepare_usage,
+    ticked_by,
+    ticks_in,
+    tier_errors,
+)
 from playlist_tui.store import layout, ops
 from playlist_tui.store.ops import Where
 from playlist_tui.ui.format import cell
@@ -116,6 +123,10 @@ class PlaylistEditor(AuthoringScreen):
     # ------------------------------------------------------------------ view
     def refresh_view(self) -> None:
         self.path = self.data.sources.get(("playlist", self.playlist_id), self.path)
+        # the usage lookups' answers, made in a worker: no cursor move waits for a pass
+        # over every student of a large class
+        self.run_worker(partial(prepare_usage, self.data, self.playlist_id), thread=True,
+                        group="usage", exclusive=True)
         playlist = self.playlist
         self.sub_title = self.path
         kind_w, min_w, comp_w = 9, 4, 14
