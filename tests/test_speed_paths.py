@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from playlist_tui.model import ids
 from playlist_tui.model.klass import Lazy, Records
-from playlist_tui.store import loader
+from playlist_tui.store import layout, loader
 from playlist_tui.store.loader import LoadResult, load_class
 from playlist_tui.store.store import ClassStore
 from tests.test_bad_inputs import CASES, write_class
@@ -48,7 +48,7 @@ def generated_class(root: Path) -> Path:
     """The benchmark's small class, with a few broken files among the good ones."""
     sys.path.insert(0, str(BENCH))
     try:
-        import make_class
+        import make_class  # type: ignore[import-not-found]  # bench/, not a package
     finally:
         sys.path.remove(str(BENCH))
     make_class.write_class("S", root, 1)
@@ -127,11 +127,11 @@ def test_a_worker_reads_every_bad_input_as_this_process_does(tmp_path: Path) -> 
         rels = tuple(loader._scan(root).files())
         roots.append((str(root), rels))
     with ProcessPoolExecutor(max_workers=2, mp_context=loader._pool_context()) as pool:
-        futures = [pool.submit(loader._read_chunk, root, rels, loader.layout.MAX_FILE_BYTES)
-                   for root, rels in roots]
-        for (root, rels), future in zip(roots, futures, strict=True):
+        futures = [pool.submit(loader._read_chunk, where, rels, layout.MAX_FILE_BYTES)
+                   for where, rels in roots]
+        for (where, rels), future in zip(roots, futures, strict=True):
             there = future.result()
-            here = [loader._read_one(Path(root), rel, loader.layout.MAX_FILE_BYTES)
+            here = [loader._read_one(Path(where), rel, layout.MAX_FILE_BYTES)
                     for rel in rels]
             assert [(rel, ident, digest) for rel, ident, _, digest in there] == [
                 (rel, ident, digest) for rel, ident, _, digest in here]
