@@ -573,20 +573,26 @@ def assignments_touched(text: str, role_or_group: str, ident: str) -> int:
                if isinstance(a, dict) and isinstance(a.get(key), list) and ident in a[key])
 
 
-def suggest_id(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """An id made from a name: ``Chloé Dubois`` -> ``chloe-dubois`` (free of ``taken``;
-    ``-2``, ``-3``... when it is)."""
+def slug(text: str) -> str:
+    """``Not yet on MATH.6.RP.2: needs re-teaching`` -> ``not-yet-on-math-6-rp-2-needs-
+    re-teaching``: ASCII letters and digits joined by ``-``, accents dropped."""
     import unicodedata
 
     out: list[str] = []
-    for ch in unicodedata.normalize("NFKD", name).lower():
+    for ch in unicodedata.normalize("NFKD", text).lower():
         if unicodedata.combining(ch):
             continue
         if ch.isascii() and ch.isalnum():
             out.append(ch)
         elif out and out[-1] != "-":
             out.append("-")
-    base = "".join(out).strip("-")[:48].strip("-") or "person"
+    return "".join(out).strip("-")
+
+
+def suggest_id(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """An id made from a name: ``Chloé Dubois`` -> ``chloe-dubois`` (free of ``taken``;
+    ``-2``, ``-3``... when it is)."""
+    base = slug(name)[:48].strip("-") or "person"
     candidate, n = base, 1
     while candidate in taken:
         n += 1

@@ -11,7 +11,6 @@ already; a name never carries a count (counts go stale; they are shown beside it
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from typing import ClassVar
 
 from rich.text import Text
@@ -33,25 +32,11 @@ from playlist_tui.ui.screens.base import DataScreen
 ID_LENGTH = 40
 
 
-def slug(text: str) -> str:
-    """``Not yet on MATH.6.RP.2: needs re-teaching`` -> ``not-yet-on-math-6-rp-2-needs-
-    re-teaching``: ASCII letters and digits joined by ``-``, accents dropped."""
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFKD", text).lower():
-        if unicodedata.combining(ch):
-            continue
-        if ch.isascii() and ch.isalnum():
-            out.append(ch)
-        elif out and out[-1] != "-":
-            out.append("-")
-    return "".join(out).strip("-")
-
-
 def group_id(name: str, taken: set[str]) -> str:
     """A group's id made from its name: whole words only (a long name is cut after its
     last whole word that fits, never mid-word), and when that id is taken a short suffix
     made from the whole name (stable: the same name always gets the same id)."""
-    base = slug(name) or "group"
+    base = r.slug(name) or "group"
     if len(base) > ID_LENGTH:
         cut = base[:ID_LENGTH + 1].rfind("-")
         base = base[:cut] if cut > 0 else base[:ID_LENGTH]
