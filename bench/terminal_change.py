@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""A changed file on disk until shown, measured in a real terminal (tmux), issue 19.
+
+    python3 bench/terminal_change.py [--scale M] [--changes 20] [--views student,teacher]
+
+Copies the generated class of a scale (bench/make_class.py, via bench/run.py) to a
+temporary folder, starts the app there inside a detached tmux server at 80x24 and waits
+until the screen is up. Then, N times, it changes the shown student's
+``students/ID/student.toml`` the way the app does (a whole new file written next to it and
+``os.replace``d in): alternately it removes the first Must do tick of the first playlist on the
+screen (an untick) and appends that tick line back at the end of ``[ticks]`` (a tick).
+The clock starts right after the rename and stops at the first ``tmux capture-pane -p``
+whose row for that playlist shows the new "N of M" count.
+
+Views: ``student`` is the student home (``--student ID``), ``teacher`` the teacher's page
+on a student (``--teacher ID``, Enter on the first dashboard row).
+
+Limits: capture-pane is polled in a tight loop; each poll is a tmux process start, so a
+change is seen up to one polling interval late (the interval is reported). tmux redraws
+from the bytes the app wrote, so this includes the app writing to its terminal but not a
+terminal emulator drawing pixels. The machine may be shared: run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+APP = ROOT / ".venv" / "bin" / "playlist-tui"
+SOCKET = f"tcbench-{os.getpid()}"
+COUNT = re.compile(r"(\d+) of (\d+)")
+
+
+def tmux(*args: str) -> str:
+    out = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True,
+                         check=False)
+    return out.stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", "tc")
+
+
+def wait_for(text: str, timeout: float = 60.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        shown = screen()
+        if text in shown:
+            return shown
+        time.sleep(0.05)
+    raise SystemExit(f"timed out waiting for {text!r}; screen:\n{screen()}")
+
+
+def first_playlist_row(shown: str, titles: dict[str, str]) -> tuple[str, str]:
+    """The (playlist id, title) of the first row on the screen with an "N of M" count."""
+    for row in shown.splitlines():
+        if COUNT.search(row):
+            for title, pid in sorted(titles.items(), key=lambda t: -len(t[0])):
+                if re.search(re.escape(title) + r"(\s|$)", row):
+                    return pid, title
+    raise SystemExit(f"no playlist row on the screen:\n{shown}")
+
+
+def count_of(shown: str, title: str) -> str | None:
+    pattern = re.compile(re.escape(title) + r"(\s|$)")
+    for row in shown.splitlines():
+        if pattern.search(row):
+            found = COUNT.search(row)
+            return found.group(0) if found else None
+    return None
+
+
+def write_like_the_app(path: Path, text: str) -> float:
+    """Write as store/atomic.py does; return the moment the new file is in place."""
+    tmp = path.parent / f".{path.name}.bench.tmp"
+    with open(tmp, "wb") as handle:
+        handle.write(text.encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return time.perf_counter()
+
+
+def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
+    cls = tomllib.loads((folder / "class.toml").read_text())
+    titles = {}
+    for file in (folder / "playlists").glob("*.toml"):
+        doc = tomllib.loads(file.read_text())
+        titles[doc["title"]] = doc["id"]
+    names = {s["name"]: s["id"] for s in cls["students"]}
+    if view == "student":
+        student = cls["students"][0]["id"]
+        who = ["--student", student]
+    else:
+        who = ["--teacher", cls["teachers"][0]["id"]]
+    tmux("kill-server")
+    cmd = " ".join([str(APP), str(folder), *who, "--as", "--no-autocommit"])
+    tmux("new-session", "-d", "-s", "tc", "-x", "80", "-y", "24", cmd)
+    try:
+        if view == "teacher":
+            wait_for("checks waiting")
+            time.sleep(1.0)
+            tmux("send-keys", "-t", "tc", "Enter")
+            shown = wait_for("Playlists")
+            header = shown.splitlines()[0]
+            student = next(i for n, i in names.items() if n + " —" in header)
+        else:
+            shown = wait_for("My playlists")
+        time.sleep(1.5)  # let the first paint and any background counting settle
+        shown = screen()
+        pid, title = first_playlist_row(shown, titles)
+        before = count_of(shown, title)
+        path = folder / "students" / student / "student.toml"
+        original = path.read_text()
+        lines = original.splitlines(keepends=True)
+        tick = min(i for i, ln in enumerate(lines) if ln.startswith(f'"{pid}/must-do'))
+        tick_line = lines[tick]
+        without = lines[:tick] + lines[tick + 1:]
+        # the end of [ticks]: the last line of the table (before its trailing blank lines)
+        start = without.index("[ticks]\n")
+        end = next((i for i in range(start + 1, len(without))
+                    if without[i].startswith("[")), len(without))
+        while end > start + 1 and not without[end - 1].strip():
+            end -= 1
+        appended = [*without[:end], tick_line, *without[end:]]
+        results: dict[str, list[float]] = {"untick": [], "tick": []}
+        polls: list[float] = []
+        for n in range(changes):
+            kind = "untick" if n % 2 == 0 else "tick"
+            t0 = write_like_the_app(path, "".join(without if kind == "untick" else appended))
+            last = t0
+            while True:
+                shown = screen()
+                now = time.perf_counter()
+                polls.append(now - last)
+                last = now
+                shown_count = count_of(shown, title)
+                done = shown_count != before if kind == "untick" else shown_count == before
+                if done:
+                    results[kind].append(now - t0)
+                    break
+                if now - t0 > 10:
+                    raise SystemExit(f"change not shown after 10 s:\n{shown}")
+            time.sleep(0.4 + 0.05 * (n % 5))
+        path.write_text(original)
+        return {"view": view, "student": student, "playlist": pid, "count": before,
+                "results": results, "polls": polls}
+    finally:
+        tmux("kill-server")
+
+
+def summary(values: list[float]) -> str:
+    ms = sorted(v * 1000 for v in values)
+    p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
+    return (f"median {statistics.median(ms):.1f} ms, p90 {p90:.1f} ms, "
+            f"min {ms[0]:.1f} ms, max {ms[-1]:.1f} ms (n={len(ms)})")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="M", help="S, M or L (default M)")
+    parser.add_argument("--changes", type=int, default=20, help="changes per view (default 20)")
+    parser.add_argument("--views", default="student,teacher",
+                        help="comma-separated: student,teacher")
+    args = parser.parse_args(argv)
+    if shutil.which("tmux") is None:
+        print("terminal_change: tmux is not installed; skipped")
+        return 0
+    sys.path.insert(0, str(BENCH))
+    from run import class_folder
+
+    source = class_folder(args.scale.upper())
+    print(f"machine: {os.cpu_count()} cpus; class {source}", flush=True)
+    for view in [v.strip() for v in args.views.split(",") if v.strip()]:
+        with tempfile.TemporaryDirectory(prefix="tc-") as tmp:
+            folder = Path(tmp) / "class"
+            shutil.copytree(source, folder, ignore=shutil.ignore_patterns(".complete"))
+            out = measure(folder, view, max(2, args.changes))
+            res = out["results"]
+            polls = out["polls"]
+            assert isinstance(res, dict) and isinstance(polls, list)
+            print(f"{view} ({out['student']}, {out['playlist']}, {out['count']}):", flush=True)
+            print(f"  all changes: {summary(res['untick'] + res['tick'])}")
+            print(f"  tick appended: {summary(res['tick'])}")
+            print(f"  tick removed:  {summary(res['untick'])}")
+            print(f"  polling interval: median {statistics.median(polls) * 1000:.1f} ms, "
+                  f"max {max(polls) * 1000:.1f} ms ({len(polls)} polls)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
