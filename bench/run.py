@@ -766,6 +766,9 @@ def main(argv: list[str]) -> int:
                              "(about 2 minutes more)")
     parser.add_argument("--no-sync", action="store_true",
                         help="leave out the morning-sync figures (they copy the class)")
+    parser.add_argument("--terminal", action="store_true",
+                        help="also a changed file until tmux shows it, at each scale "
+                             "(bench/terminal_change.py)")
     parser.add_argument("--out", type=Path, default=OUT / "results.json")
     args = parser.parse_args(argv)
     scales = [s.strip().upper() for s in args.scales.split(",") if s.strip()]
@@ -1000,6 +1003,11 @@ def main(argv: list[str]) -> int:
         "scales": {s: str(folders[s]) for s in scales},
         "figures": [f.as_dict() for f in figures]}, indent=2) + "\n")
     print(f"\nwrote {args.out}")
+    if args.terminal:  # whole processes in a real terminal: printed, not in the table
+        import terminal_change
+
+        for scale in scales:
+            terminal_change.main(["--scale", scale])
     return 0
 
 
