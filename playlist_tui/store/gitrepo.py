@@ -1230,6 +1230,19 @@ class GitRepo:
         return read_history(self.root, data=self._data(data), revs=[rev], student=student,
                             playlist=playlist, competency=competency, limit=limit)
 
+    def last_sync_range(self) -> str:
+        """What the last sync brought in (``ORIG_HEAD..HEAD``, which sync sets), else the
+        last commits (up to ten)."""
+        if self._rev("ORIG_HEAD") is not None:
+            return "ORIG_HEAD..HEAD"
+        count = self._count("HEAD") if self._rev("HEAD") else 0
+        back = min(10, count - 1) if count > 1 else 0
+        return f"HEAD~{back}..HEAD" if back else "HEAD"
+
+    def user_email(self) -> str:
+        """The git identity's email here ('' when none)."""
+        return self._config("user.email") or ""
+
     @_in_repo
     def review(self, rev_range: str, *, data: ClassData | None = None) -> Review:
         """What ``rev_range`` changed (``A..B``, ``A...B`` or one commit): in words, grouped

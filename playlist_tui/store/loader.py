@@ -121,6 +121,17 @@ class _DiskTexts(Mapping[str, str]):
         return sum(1 for text in self._texts.values() if text is not None)
 
 
+
+def _folder_problems(root: Path) -> list[Problem]:
+    """The class folder itself: missing, or without class.toml."""
+    if not root.is_dir():
+        return [Problem(str(root), 1, 1, "this class folder does not exist",
+                        "give the path of a folder that holds class.toml")]
+    if not os.path.lexists(root / layout.CLASS_FILE):
+        return [Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
+                        "a class folder starts with a class.toml (see docs/formats.md)")]
+    return []
+
 def _text_of(root: Path, rel: str, max_bytes: int) -> str | None:
     return read_text(root, rel, max_bytes)
 
@@ -786,12 +797,7 @@ def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
             files.maybe_ids.update(result.maybe_ids)
         return result.model
 
-    if not root.is_dir():
-        problems.append(Problem(str(root), 1, 1, "this class folder does not exist",
-                                "give the path of a folder that holds class.toml"))
-    elif not os.path.lexists(root / layout.CLASS_FILE):
-        problems.append(Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
-                                "a class folder starts with a class.toml (see docs/formats.md)"))
+    problems.extend(_folder_problems(root))
     files.class_file = cast("ClassFile | None", take(layout.CLASS_FILE))
     problems.extend(found.problems())
     for rel in found.frameworks:
@@ -866,12 +872,7 @@ def _assemble_again(root: Path, found: _Folder, entries: Mapping[str, Entry],
             target[sid] = (rel, result.model)
     # The problems in the order _assemble takes them (the sort below is stable).
     problems: list[Problem] = []
-    if not root.is_dir():
-        problems.append(Problem(str(root), 1, 1, "this class folder does not exist",
-                                "give the path of a folder that holds class.toml"))
-    elif not os.path.lexists(root / layout.CLASS_FILE):
-        problems.append(Problem(layout.CLASS_FILE, 1, 1, "there is no class.toml here",
-                                "a class folder starts with a class.toml (see docs/formats.md)"))
+    problems.extend(_folder_problems(root))
     problems.extend(by_path.get(layout.CLASS_FILE, ()))
     problems.extend(found.problems())
     for rel in (*found.frameworks, *found.playlists):

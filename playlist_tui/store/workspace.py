@@ -491,6 +491,12 @@ class Workspace:
         events.sort(key=lambda e: e.when)
         return events[-limit:] if limit else events
 
+    def last_sync_range(self) -> str:
+        return self.class_repo.last_sync_range()
+
+    def user_email(self) -> str:
+        return self.class_repo.user_email()
+
     def review(self, rev_range: str, *, data: ClassData | None = None) -> Review:
         """What ``rev_range`` changed in the class repository and in each student
         repository where that range means something (``ORIG_HEAD..HEAD``: what each

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from playlist_tui.engine.grouping import Suggestion, students_words, suggest_groups
+from playlist_tui.model.files import Group
 from playlist_tui.model.ids import id_error
 from playlist_tui.model.klass import ClassData
 from playlist_tui.model.problems import Problem
@@ -178,17 +179,21 @@ class GroupsScreen(DataScreen):
         self.app.push_screen(GroupDialog("New group", "", self._students(), (),
                                          self._group_names()), done)
 
-    def _no_group(self) -> None:
-        self.notify("No group is highlighted: n makes one.", severity="warning")
+    def _highlighted(self) -> Group | None:
+        """The highlighted group, or None after saying there is none."""
+        ident = self.selected_group()
+        if ident is None:
+            self.notify("No group is highlighted: n makes one.", severity="warning")
+            return None
+        return self.data.groups[ident]
 
     def action_edit(self) -> None:
         from playlist_tui.ui.screens.modals import GroupDialog
 
-        ident = self.selected_group()
-        if ident is None:
-            self._no_group()
+        group = self._highlighted()
+        if group is None:
             return
-        group = self.data.groups[ident]
+        ident = group.id
         old = list(group.members)
 
         def done(result: tuple[str, tuple[str, ...]] | None) -> None:
@@ -207,11 +212,10 @@ class GroupsScreen(DataScreen):
     def action_rename(self) -> None:
         from playlist_tui.ui.screens.modals import GroupDialog
 
-        ident = self.selected_group()
-        if ident is None:
-            self._no_group()
+        group = self._highlighted()
+        if group is None:
             return
-        group = self.data.groups[ident]
+        ident = group.id
 
         def done(result: tuple[str, tuple[str, ...]] | None) -> None:
             if result is not None:
@@ -226,11 +230,10 @@ class GroupsScreen(DataScreen):
     def action_delete(self) -> None:
         from playlist_tui.ui.screens.forms import ConfirmDialog
 
-        ident = self.selected_group()
-        if ident is None:
-            self._no_group()
+        group = self._highlighted()
+        if group is None:
             return
-        group = self.data.groups[ident]
+        ident = group.id
 
         def done(yes: bool | None) -> None:
             if yes:

@@ -56,8 +56,7 @@ class HistoryScreen(DataScreen):
             if self.show_diff and self.review_range:
                 review = self.repo.review(self._range(), data=self.data)
                 if self.review_range == "auto":  # what the others' work brought in
-                    mine = self.repo.git("config", "user.email", check=False).stdout
-                    review = review.without(mine)
+                    review = review.without(self.repo.user_email())
                 text = review.text() + "\n\n" + (review.diff or "(no diff)")
             else:
                 events = self.repo.history(student=self.student, data=self.data, limit=300)
@@ -68,14 +67,10 @@ class HistoryScreen(DataScreen):
         self.app.call_from_thread(self.query_one("#timeline", Static).update, safe_text(text))
 
     def _range(self) -> str:
-        """'auto': what the last sync brought in (ORIG_HEAD..HEAD), else the last commits."""
+        """'auto': what the last sync brought in, else the last commits."""
         if self.review_range != "auto":
             return self.review_range or "HEAD"
-        if self.repo.git("rev-parse", "--verify", "--quiet", "ORIG_HEAD", check=False).ok:
-            return "ORIG_HEAD..HEAD"
-        count = self.repo.git("rev-list", "--count", "HEAD", check=False).stdout.strip()
-        back = min(10, int(count) - 1) if count.isdigit() and int(count) > 1 else 0
-        return f"HEAD~{back}..HEAD" if back else "HEAD"
+        return self.repo.last_sync_range()
 
     def action_toggle_diff(self) -> None:
         self.show_diff = not self.show_diff
