@@ -204,8 +204,9 @@ class PlaylistApp(App[None]):
         if isinstance(event, Changed):
             self.show_result(event.result)
         elif isinstance(event, Said):
-            self.notify(event.message, title=event.title, severity=event.severity,
-                        timeout=event.timeout, markup=False)
+            # sync's words hold git's and the class files' text: control characters shown
+            self.notify(safe_text(event.message), title=safe_line(event.title),
+                        severity=event.severity, timeout=event.timeout, markup=False)
         elif isinstance(event, GitWords):
             self._show_git(event.words)
         elif isinstance(event, Conflicts):
@@ -312,8 +313,8 @@ class PlaylistApp(App[None]):
         refused = None if self.read_only else self._refused(message.operation.path)
         if refused is not None:  # said on the student's screens; a tick or a note says it
             if message.done_message:
-                self.notify(f"Not saved. {refused.removeprefix('! ')}", severity="warning",
-                            timeout=12, markup=False)
+                self.notify(safe_text(f"Not saved. {refused.removeprefix('! ')}"),
+                            severity="warning", timeout=12, markup=False)
             return
         self.session.save(message.operation, message.done_message)
 
