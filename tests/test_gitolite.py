@@ -168,10 +168,21 @@ def _install_hook(user: str, home: Path) -> str | None:
     import playlist_tui
 
     source = Path(playlist_tui.__file__).resolve().parents[1]
-    path = f"{source}:{sysconfig.get_paths()['purelib']}"
+    packages = Path(sysconfig.get_paths()["purelib"])
     wrapper = home.parent / "ptui-python"
     tried = []
-    for python in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+    # this test's Python and checkout; the system's Python with them; and, when the
+    # checkout is in a folder the git user cannot enter, with a copy of them it can
+    attempts = [(python, f"{source}:{packages}")
+                for python in dict.fromkeys([sys.executable, "/usr/bin/python3"])]
+    attempts.append(("/usr/bin/python3", f"{home.parent / 'src'}:{home.parent / 'site'}"))
+    for python, path in attempts:
+        if path.startswith(str(home.parent)) and not (home.parent / "src").exists():
+            shutil.copytree(source / "playlist_tui", home.parent / "src" / "playlist_tui",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(packages, home.parent / "site", symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pth"))
+            subprocess.run(["chmod", "-R", "a+rX", str(home.parent)], check=True)
         wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{path}" exec "{python}" "$@"\n')
         wrapper.chmod(0o755)
         probe = subprocess.run(["su", "-", user, "-c", f"{wrapper} -m playlist_tui audit "
