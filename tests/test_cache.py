@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from playlist_tui.store import cache as cache_module
+from playlist_tui.store import cachefiles
 from playlist_tui.store import loader
 from playlist_tui.store.cache import Cache, cache_dir
 from playlist_tui.store.layout import MAX_FILE_BYTES
@@ -402,7 +403,7 @@ def test_a_cache_of_other_code_is_not_used(tmp_path: Path,
     root = copy_class(SMALL, tmp_path / "class")
     ClassStore(root).load()
     assert pack_entries(root) > 0
-    monkeypatch.setattr(cache_module, "_fingerprint", b"another version of the code")
+    monkeypatch.setattr(cachefiles, "_fingerprint", b"another version of the code")
     assert pack_entries(root) == 0
     same(ClassStore(root).load(), cold(root))
 

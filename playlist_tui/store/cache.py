@@ -43,13 +43,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import hmac
 import io
 import os
 import pickle
 import secrets
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -62,93 +60,17 @@ from playlist_tui.model.check import StudentKey
 from playlist_tui.model.files import ClassFile, Framework, Playlist
 from playlist_tui.model.klass import Lazy
 from playlist_tui.model.problems import Problem
-from playlist_tui.store import layout
+from playlist_tui.store import cachefiles, layout
 from playlist_tui.store.loader import Entry, FileResult, _gc_paused, parse_model
 
 Checks = tuple[bytes | None, dict[str, tuple[StudentKey, list[Problem]]]]
 
-FORMAT = b"playlist-tui cache 1\n"
-_MAC_SIZE = 32
-_HEADER = len(FORMAT) + _MAC_SIZE
-_CHUNK = 1 << 20
-
-# The source files whose code decides what an entry holds: a change to any of them makes
-# every cache entry stale (it fails its MAC check and is rebuilt).
-_SOURCES = ("model", "store/reading.py", "store/loader.py", "store/tomlpos.py",
-            "store/layout.py", "store/cache.py")
-
-_fingerprint: bytes | None = None
-
-
-def code_fingerprint() -> bytes:
-    """A hash of the code that parses and checks one file, and of the versions it runs on."""
-    global _fingerprint
-    if _fingerprint is None:
-        import pydantic
-        import pydantic_core
-
-        package = Path(__file__).resolve().parent.parent
-        h = hashlib.sha256(FORMAT)
-        h.update(f"{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
-        for name in _SOURCES:
-            path = package / name
-            files = sorted(path.glob("*.py")) if path.is_dir() else [path]
-            for file in files:
-                h.update(file.name.encode() + b"\0")
-                with contextlib.suppress(OSError):
-                    h.update(file.read_bytes())
-        _fingerprint = h.digest()
-    return _fingerprint
-
-
-def user_dir() -> Path | None:
-    """The per-user cache folder of playlist-tui, or None if the cache is off."""
-    if os.environ.get("PLAYLIST_TUI_CACHE", "").lower() in ("0", "off", "no", "false"):
-        return None
-    configured = os.environ.get("PLAYLIST_TUI_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "playlist-tui"
-
-
-def cache_dir(root: Path) -> Path | None:
-    """Where the cache of a class folder lives (None if the cache is off)."""
-    user = user_dir()
-    if user is None:
-        return None
-    root = Path(root).resolve()
-    if (root / ".git").is_dir():
-        return root / ".git" / "playlist-tui" / "cache"
-    digest = hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
-    return user / "classes" / digest
-
-
-def _user_key(user: Path) -> bytes | None:
-    path = user / "key"
-    with contextlib.suppress(OSError):
-        key = path.read_bytes()
-        if len(key) == 32:
-            return key
-    try:
-        user.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it just now
-        with contextlib.suppress(OSError):
-            key = path.read_bytes()
-            return key if len(key) == 32 else None
-        return None
-    except OSError:
-        return None
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
+# (what the cache's files are and where they live: playlist_tui.store.cachefiles)
+FORMAT = cachefiles.FORMAT
+_HEADER = cachefiles.HEADER
+code_fingerprint = cachefiles.code_fingerprint
+user_dir = cachefiles.user_dir
+cache_dir = cachefiles.cache_dir
 
 
 class Cache:
@@ -175,32 +97,13 @@ class Cache:
 
     def _mac_key(self) -> bytes | None:
         if self._key is None:
-            user = user_dir()
-            key = _user_key(user) if user is not None else None
-            if key is None:
-                return None
-            self._key = hmac.new(key, b"\0".join([
-                FORMAT, code_fingerprint(), os.fsencode(self.root),
-                str(self.max_bytes).encode()]), hashlib.sha256).digest()
+            self._key = cachefiles.mac_key(self.root, self.max_bytes)
         return self._key
 
     def _write(self, path: Path, payload: bytes) -> None:
         key = self._mac_key()
-        if key is None:
-            return
-        mac = hmac.new(key, payload, hashlib.sha256).digest()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(FORMAT)
-                handle.write(mac)
-                handle.write(payload)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        if key is not None:
+            cachefiles.write_sealed(path, key, payload)
 
     def _read(self, path: Path) -> Any:
         """The unpickled contents of a cache file whose MAC is right; raises otherwise."""
@@ -208,14 +111,7 @@ class Cache:
         if key is None:
             raise ValueError("no key")
         with open(path, "rb") as handle:
-            header = handle.read(_HEADER)
-            if len(header) != _HEADER or not header.startswith(FORMAT):
-                raise ValueError("not a cache file of this version")
-            mac = hmac.new(key, digestmod=hashlib.sha256)
-            while chunk := handle.read(_CHUNK):
-                mac.update(chunk)
-            if not hmac.compare_digest(mac.digest(), header[len(FORMAT):]):
-                raise ValueError("bad MAC")
+            cachefiles.check_sealed(handle, key)
             # Only now, with the contents known to be ours, unpickle them (streaming from
             # the same open file, so that the whole file is never in memory at once).
             handle.seek(_HEADER)

@@ -1,0 +1,145 @@
+"""Where the cache of a class folder lives, and its files sealed with a MAC.
+
+The parts of :mod:`playlist_tui.store.cache` that need no model: the folder, the per-user
+key, the fingerprint of the code, and writing/reading a file whose contents are trusted
+only when their HMAC is right. Kept apart so that a command answering from a sealed
+summary (``validate``, :mod:`playlist_tui.store.verdict`) does not import the models.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+FORMAT = b"playlist-tui cache 1\n"
+MAC_SIZE = 32
+HEADER = len(FORMAT) + MAC_SIZE
+CHUNK = 1 << 20
+
+# The source files whose code decides what an entry holds: a change to any of them makes
+# every cache entry stale (it fails its MAC check and is rebuilt).
+SOURCES = ("model", "store/reading.py", "store/loader.py", "store/tomlpos.py",
+           "store/layout.py", "store/cache.py", "store/cachefiles.py")
+
+_fingerprint: bytes | None = None
+
+
+def code_fingerprint() -> bytes:
+    """A hash of the code that parses and checks one file, and of the versions it runs on."""
+    global _fingerprint
+    if _fingerprint is None:
+        import pydantic  # (its version only: importing pydantic itself is cheap)
+        import pydantic_core
+
+        package = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256(FORMAT)
+        h.update(f"{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
+        for name in SOURCES:
+            path = package / name
+            files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+            for file in files:
+                h.update(file.name.encode() + b"\0")
+                with contextlib.suppress(OSError):
+                    h.update(file.read_bytes())
+        _fingerprint = h.digest()
+    return _fingerprint
+
+
+def user_dir() -> Path | None:
+    """The per-user cache folder of playlist-tui, or None if the cache is off."""
+    if os.environ.get("PLAYLIST_TUI_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    configured = os.environ.get("PLAYLIST_TUI_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "playlist-tui"
+
+
+def cache_dir(root: Path) -> Path | None:
+    """Where the cache of a class folder lives (None if the cache is off)."""
+    user = user_dir()
+    if user is None:
+        return None
+    root = Path(root).resolve()
+    if (root / ".git").is_dir():
+        return root / ".git" / "playlist-tui" / "cache"
+    digest = hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
+    return user / "classes" / digest
+
+
+def user_key(user: Path) -> bytes | None:
+    """The random per-user key (made on first use, readable only by its owner)."""
+    path = user / "key"
+    with contextlib.suppress(OSError):
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    try:
+        user.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it just now
+        with contextlib.suppress(OSError):
+            key = path.read_bytes()
+            return key if len(key) == 32 else None
+        return None
+    except OSError:
+        return None
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+def mac_key(root: Path, max_bytes: int, *extra: bytes) -> bytes | None:
+    """The key sealing the cache files of one class folder (None if the cache is off):
+    the user's key bound to the code's fingerprint, the folder, the size limit and
+    ``extra``."""
+    user = user_dir()
+    key = user_key(user) if user is not None else None
+    if key is None:
+        return None
+    return hmac.new(key, b"\0".join([
+        FORMAT, code_fingerprint(), os.fsencode(root), str(max_bytes).encode(), *extra]),
+        hashlib.sha256).digest()
+
+
+def write_sealed(path: Path, key: bytes, payload: bytes) -> None:
+    """Write ``payload`` with its MAC, atomically, readable only by its owner."""
+    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(FORMAT)
+            handle.write(mac)
+            handle.write(payload)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def check_sealed(handle: BinaryIO, key: bytes) -> None:
+    """Raise ValueError unless the open file ``handle`` (at its start) holds a payload
+    with the right MAC; leaves it at the end."""
+    header = handle.read(HEADER)
+    if len(header) != HEADER or not header.startswith(FORMAT):
+        raise ValueError("not a cache file of this version")
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    while chunk := handle.read(CHUNK):
+        mac.update(chunk)
+    if not hmac.compare_digest(mac.digest(), header[len(FORMAT):]):
+        raise ValueError("bad MAC")
