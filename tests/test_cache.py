@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from playlist_tui.store import cache as cache_module
-from playlist_tui.store import cachefiles
-from playlist_tui.store import loader
+from playlist_tui.store import cachefiles, loader
 from playlist_tui.store.cache import Cache, cache_dir
 from playlist_tui.store.layout import MAX_FILE_BYTES
 from playlist_tui.store.loader import LoadResult, load_class
