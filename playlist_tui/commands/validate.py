@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from playlist_tui.commands.common import add_folder_argument, class_folder, display_path
-from playlist_tui.engine.progress import counted
+from playlist_tui.engine.words import counted
+from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import json_text, safe_line
+
+if TYPE_CHECKING:
+    from playlist_tui.model.klass import ClassData
 
 HELP = ("Check every file of a class folder. Prints each problem as path:line:col: message. "
         "Exit 0 when clean, 1 when there are problems, 2 on usage errors.")
@@ -31,11 +37,26 @@ def run(args: argparse.Namespace) -> int:
         from playlist_tui.store.loader import load_class
 
         result = load_class(folder)
-    else:  # the app's cache: only files changed since the last load are read again
-        from playlist_tui.store.store import ClassStore
+        problems: Sequence[Problem] = result.problems
+        counts = _counts(result.data)
+    else:
+        # The answer kept from the last time, while nothing in the folder has changed
+        # (no model is imported then); else the app's cache: only files changed since the
+        # last load are read again.
+        from playlist_tui.store import verdict
 
-        result = ClassStore(folder).load()
-    problems = result.problems
+        kept = verdict.read(folder)
+        if kept is not None:
+            problems, counts = kept.problems, kept.counts
+        else:
+            from playlist_tui.store.store import ClassStore
+
+            taken_at = verdict.now_ns()
+            taken = verdict.stamp(folder.resolve())
+            store = ClassStore(folder)
+            result = store.load()
+            problems, counts = result.problems, _counts(result.data)
+            verdict.keep(folder, taken, taken_at, store.identities(), problems, counts)
     if args.format == "json":  # (JSON escapes control characters; json_text C1 and bidi)
         out = [dict(p.as_dict(), path=display_path(folder, p.path)) for p in problems]
         print(json_text({"version": 1, "problems": out}))  # version: of this JSON's shape
@@ -48,13 +69,17 @@ def run(args: argparse.Namespace) -> int:
             if p.hint:
                 print(f"    hint: {safe_line(p.hint)}")
         errors = sum(1 for p in problems if p.severity == "error")
-        data = result.data
-        summary = (f"{safe_line(folder)}: {counted(len(data.playlists), 'playlist')}, "
-                   f"{counted(len(data.competencies), 'competency')}, "
-                   f"{counted(len(data.info.students), 'student')}; ")
+        summary = (f"{safe_line(folder)}: {counted(counts['playlists'], 'playlist')}, "
+                   f"{counted(counts['competencies'], 'competency')}, "
+                   f"{counted(counts['students'], 'student')}; ")
         summary += (f"{counted(len(problems), 'problem')} ({counted(errors, 'error')}, "
                     f"{counted(len(problems) - errors, 'warning')})"
                     ) if problems else "no problems"
         sys.stdout.flush()
         print(summary, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _counts(data: ClassData) -> dict[str, int]:
+    return {"playlists": len(data.playlists), "competencies": len(data.competencies),
+            "students": len(data.info.students)}

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from playlist_tui.engine.mastery import State, competency_status
+from playlist_tui.engine.words import counted as counted  # (most callers import them here)
+from playlist_tui.engine.words import of_total as of_total
 from playlist_tui.model.files import Activity, Adjustment, MasteredUnlock, Playlist, Tier
 from playlist_tui.model.ids import make_ref
 from playlist_tui.model.klass import ClassData
@@ -115,23 +117,6 @@ def rule_words(tier: Tier) -> str:
     if tier.complete == "optional":
         return "optional"
     return f"choose {tier.complete}"
-
-
-def counted(n: int, word: str, plural: str = "") -> str:
-    """``1 playlist``, ``2 playlists``, ``0 activities`` (``plural``: when adding an s
-    is wrong). Every count shown to people goes through this: no "1 problems"."""
-    if n == 1:
-        return f"{n} {word}"
-    if plural:
-        return f"{n} {plural}"
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return f"{n} {word[:-1]}ies"
-    return f"{n} {word}s"
-
-
-def of_total(done: int, total: int, word: str, plural: str = "") -> str:
-    """``1 of 1 playlist``, ``2 of 5 playlists``: the word agrees with the total."""
-    return f"{done} of {counted(total, word, plural)}"
 
 
 def playlist_competencies(playlist: Playlist) -> list[str]:

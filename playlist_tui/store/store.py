@@ -178,6 +178,13 @@ class ClassStore:
         with self._lock:
             return self._load()
 
+    def identities(self) -> dict[str, tuple[int, ...] | None]:
+        """The identity of each file the last load or refresh used, as it was when read
+        (None: it cannot be trusted, the file was changing): see
+        :mod:`playlist_tui.store.verdict`."""
+        with self._lock:
+            return {rel: entry.ident for rel, entry in self._loader.entries.items()}
+
     def wait_for_cache(self, timeout: float | None = None) -> bool:
         """Wait until the cache holds what the loads and refreshes so far read (it is
         written in the background after they return); False if ``timeout`` passed."""
