@@ -532,3 +532,133 @@ def test_the_editors_usage_answers_are_those_of_the_class_shown(
     assert sid in views.ticked_by(second, playlist.id, activity.id)
     check(second)
     store.close()
+
+
+def count_checks_and_makes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts the students' checks made and the grown files' models made."""
+    from playlist_tui.model import check
+
+    counts = {"checked": 0, "made": 0}
+    real_check = check._check_student
+    real_make = loader._Growth.__call__
+
+    def checked(*args: Any, **kwargs: Any) -> None:
+        counts["checked"] += 1
+        real_check(*args, **kwargs)
+
+    def made(self: loader._Growth) -> Any:
+        counts["made"] += 1
+        return real_make(self)
+
+    monkeypatch.setattr(check, "_check_student", checked)
+    monkeypatch.setattr(loader._Growth, "__call__", made)
+    return counts
+
+
+def test_new_ticks_of_known_activities_need_neither_the_model_nor_the_checks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The morning sync: a file that had no problem gains ticks naming activities of the
+    class. Neither a refresh nor a new store's load (from yesterday's cache) makes its
+    model or checks the student again, and both still equal a cold load."""
+    root = tmp_path / "class"
+    one_line_class(root)
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    rel = "students/ana/student.toml"
+    store = ClassStore(root)
+    store.load()
+    store.close()
+    counts = count_checks_and_makes(monkeypatch)
+    grown = insert_lines((root / rel).read_bytes(), "ticks",
+                         b'"ratios/rates" = 2027-06-01T08:00:00Z\n'
+                         b'"ratios/project" = 2027-06-01\n')
+    (root / rel).write_bytes(grown)
+    os.utime(root / rel, ns=(1_800_000_000 * 10**9,) * 2)
+    for result in (store.refresh({rel}), ClassStore(root).load()):
+        assert counts == {"checked": 0, "made": 0}
+        entry = store._loader.entries[rel]
+        assert entry.growth is not None and entry.growth[1] == "ticks"
+        same(result, load_class(root))  # (this makes the models)
+        assert counts["made"] >= 1
+        counts.update(checked=0, made=0)
+
+
+def test_a_new_tick_of_an_unknown_activity_is_checked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "class"
+    one_line_class(root)
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    rel = "students/ana/student.toml"
+    store = ClassStore(root)
+    store.load()
+    counts = count_checks_and_makes(monkeypatch)
+    (root / rel).write_bytes(insert_lines((root / rel).read_bytes(), "ticks",
+                                          b'"ratios/nothing-such" = 2027-06-01\n'))
+    os.utime(root / rel, ns=(1_800_000_000 * 10**9,) * 2)
+    result = store.refresh({rel})
+    assert counts["checked"] == 1 and store._loader.entries[rel].growth is not None
+    cold = load_class(root)
+    assert any("nothing-such" in p.message for p in cold.problems)
+    same(result, cold)
+
+
+def test_a_table_with_an_escaped_key_grows_by_the_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key written with an escape cannot be told from a new one by its bytes: the old
+    model decides (a new key that is new grows the file; one the table has is read whole,
+    with the cold load's problem)."""
+    root = tmp_path / "class"
+    write_class(root, {"students/ana/student.toml":
+                       ANA.replace(b'"ratios/video" = 2026', b'"ratios/vid\\u0065o" = 2026'),
+                       "students/ana/teacher.toml": ANA_T})
+    grown = Grown(root, monkeypatch)
+    rel = "students/ana/student.toml"
+    grown.change(rel, insert_lines((root / rel).read_bytes(), "ticks",
+                                   b'"ratios/rates" = 2027-06-01T08:00:00Z\n'))
+    assert grown.used == 2
+    grown.change(rel, insert_lines((root / rel).read_bytes(), "ticks",
+                                   b'"ratios/video" = 2027-06-02T08:00:00Z\n'))
+    assert grown.used == 2  # a duplicate key: read whole
+
+
+def test_a_file_that_keeps_growing_unseen_is_made_now_and_then(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app open all day, a student ticking while nothing makes their model: the steps
+    kept to make it are bounded, and the model is the cold load's."""
+    root = tmp_path / "class"
+    one_line_class(root)
+    monkeypatch.setattr(loader, "RACY_NS", 0)
+    rel = "students/ana/student.toml"
+    store = ClassStore(root)
+    store.load()
+    refs = ["rates", "project", "practice2", "video2"] * 10
+    for n, name in enumerate(refs[:loader._MAX_GROWTHS + 4]):
+        (root / rel).write_bytes(insert_lines((root / rel).read_bytes(), "ticks",
+                                              f'"ratios/{name}-{n}" = 2027-06-01\n'.encode()))
+        os.utime(root / rel, ns=((1_800_000_000 + n) * 10**9,) * 2)
+        store.refresh({rel})
+        model = store._loader.entries[rel].result.model
+        step = model._make if isinstance(model, Lazy) else None
+        assert not isinstance(step, loader._Growth) or step.depth <= loader._MAX_GROWTHS
+    same(store.refresh({rel}), load_class(root))
+
+
+def test_lines_stand_alone_after_a_parse_is_the_same_answer(tmp_path: Path) -> None:
+    """tomlparse.lines_stand_alone shares the blanking of the parse just made: the same
+    answer as working it out alone, on a few texts and every file of the benchmark's
+    small class."""
+    from playlist_tui.model import tomlparse
+
+    texts = [ANA.decode(), ANA_T.decode(), 'a = [\n1]\n', 'a = "x[" # ]\n[t]\nb = { c = [1] }\n',
+             "a = '''\n[x]\n'''\n", 'a = """b"""\n']
+    root = generated_class(tmp_path / "class")
+    texts += [p.read_text() for p in sorted(root.rglob("*.toml"))]
+    for text in texts:
+        try:
+            tomlparse.loads(text)
+        except Exception:
+            continue
+        shared = tomlparse.lines_stand_alone(text)
+        tomlparse._last_bare = None
+        assert shared == tomlparse.lines_stand_alone(text)
+    assert not tomlparse.lines_stand_alone('a = [\n1]\n')
+    assert tomlparse.lines_stand_alone('a = "x[" # ]\n[t]\nb = { c = [1] }\n')

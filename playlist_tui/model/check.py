@@ -62,6 +62,20 @@ class ParsedFiles:
     """Changes whenever class.toml or a framework or playlist file changes (None: unknown)."""
     changed: set[str] | None = None
     """The paths read again since the last build with the same memo (None: unknown)."""
+    grown: Mapping[str, Growth | None] = field(default_factory=dict)
+    """Path -> how a student's file that was read as grown differs from its version
+    before (see :data:`Growth`); a path not there was read whole or not read."""
+
+
+Growth = tuple[object, str, frozenset[str]]
+"""A file that only gained entries: the token of the version it grew from, the name of
+the table that gained them (``ticks``) and their keys. The store tells this only when it
+is certain (playlist_tui.store.loader._grown)."""
+
+_PER_ENTRY = ("ticks", "notes")
+"""Tables of a student's file whose entries are checked each on its own (an activity
+reference that names a known activity gives no problem), and that no other check reads
+(the teacher's file is checked against the student's requests only)."""
 
 
 StudentKey = tuple[object, ...]
@@ -210,6 +224,13 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
                     cell = RecordCell(student_lazy, teacher_lazy)
                 kept[sid] = (key, previous[1], cell)
                 return previous[1], cell
+            if previous is not None and not previous[1] and _grew_clean(
+                    previous[0], key, files.grown.get(student_path), checks):
+                # Without a problem before, and only new ticks or notes of known
+                # activities since: still without a problem (the models are not made).
+                cell = RecordCell(student_lazy, teacher_lazy)
+                kept[sid] = (key, [], cell)
+                return [], cell
         s = _Reporter(locate)
         if unknown_folder:
             where = (student_path if has_student
@@ -274,6 +295,18 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
             data.carry_over(memo.data)
         memo.data = data
     return data, r.problems
+
+
+def _grew_clean(before: StudentKey, key: StudentKey, growth: Growth | None,
+               checks: _StudentChecks) -> bool:
+    """Whether a student's checks surely find nothing now, having found nothing for
+    ``before`` under the same context: only the student's file changed, by new entries of
+    a table checked entry by entry (see _PER_ENTRY), each naming a known activity."""
+    if growth is None or before[1:] != key[1:]:
+        return False
+    token, table, keys = growth
+    return (token is not None and token == before[0] and table in _PER_ENTRY
+            and keys <= checks.valid_refs)
 
 
 def _build_curriculum(files: ParsedFiles, locate: Locate) -> _Curriculum:

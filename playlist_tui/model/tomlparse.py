@@ -60,8 +60,8 @@ except ImportError:  # pragma: no cover - depends on the installation
 #: (a dotted key ``a.b.c`` is three tables). Class files nest at most 5 deep.
 MAX_DEPTH = 64
 
-__all__ = ["MAX_DEPTH", "TOMLDecodeError", "TooDeep", "data_depth", "loads",
-           "nesting_depth"]
+__all__ = ["MAX_DEPTH", "TOMLDecodeError", "TooDeep", "data_depth", "lines_stand_alone",
+           "loads", "nesting_depth"]
 
 TOMLDecodeError = tomllib.TOMLDecodeError
 
@@ -250,6 +250,8 @@ def _plain_toml10(text: str) -> bool:
     if "{" not in text and ":" not in text:
         return True
     bare = _STRINGS_AND_COMMENTS.sub('""', text)
+    global _last_bare
+    _last_bare = (text, bare)  # (lines_stand_alone of the same text needs it too)
     if "{" in bare:
         if _TRAILING_COMMA.search(bare):
             return False
@@ -261,6 +263,34 @@ def _plain_toml10(text: str) -> bool:
     colons = bare.count(":")
     return not colons or colons == (2 * len(_FULL_TIME.findall(bare))
                                     + len(_OFFSET.findall(bare)))
+
+
+_last_bare: tuple[str, str] | None = None
+"""The last text :func:`_plain_toml10` blanked out, and what that gave (one module-wide
+pair, replaced whole: a thread that finds another text there blanks its own)."""
+_BRACKETS_TO_END = re.compile(r"[\[\]{}][^\n]*")  # from a line's first bracket to its end
+
+
+def lines_stand_alone(text: str) -> bool:
+    """Whether no value of ``text`` (valid TOML) spans lines: then every line is a comment,
+    a header or one whole ``key = value``, so a line that starts with ``[`` is a header,
+    and lines added to a text that has this property need only be looked at themselves
+    (no pattern here matches across a line's end). Cheap right after :func:`loads` of the
+    same text object: the blanking of strings and comments is shared. False may be wrong
+    (the caller then takes its slower, general path); True never is."""
+    if '"""' in text or "'''" in text:
+        return False  # maybe a multi-line string
+    last = _last_bare
+    # Without multi-line strings, every string and comment ends on its line, blanked out
+    # here as the reader reads them; what is left of brackets opens and closes arrays,
+    # inline tables and headers. If each line closes as many as it opens, none is open at
+    # the end of a line.
+    bare = last[1] if last is not None and last[0] is text else (
+        _STRINGS_AND_COMMENTS.sub('""', text))
+    for line in _BRACKETS_TO_END.findall(bare):
+        if line.count("[") + line.count("{") != line.count("]") + line.count("}"):
+            return False
+    return True
 
 
 _ZONES: dict[timedelta, timezone] = {}

@@ -34,7 +34,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from playlist_tui.model import tomlparse
-from playlist_tui.model.check import CheckMemo, ParsedFiles, StudentKey, build_class
+from playlist_tui.model.check import CheckMemo, Growth, ParsedFiles, StudentKey, build_class
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import ClassFile, Framework, Playlist, StudentFile, TeacherFile
 from playlist_tui.model.ids import id_error
@@ -478,42 +478,17 @@ def model_for(rel: str) -> type[BaseModel] | None:
 
 Digest = tuple[int, bytes, bool]
 """A file's size, the hash of its bytes, and whether every line of it is known to stand
-alone (see _lines_stand_alone: then only new lines need to be looked at)."""
+alone (see tomlparse.lines_stand_alone: then only new lines need to be looked at; known
+from the read that parsed the whole file)."""
 
 
-def _hash(raw: bytes, rest: bytes = b"") -> bytes:
-    h = hashlib.blake2b(raw, digest_size=16)
-    if rest:
-        h.update(rest)
-    return h.digest()
+def _hash(raw: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 _HEADER_START = re.compile(rb"\n[ \t]*\[")  # searched in b"\n" + raw: faster than ^
 _SIMPLE_HEADER = re.compile(rb"[ \t]*\[[ \t]*([A-Za-z0-9_-]+)[ \t]*\][ \t]*(?:#[^\n]*)?\n")
 _KEY_LINE = re.compile(rb'[ \t]*(?:"[^"\\\n]*"|[A-Za-z0-9_-]+)[ \t]*=[^\n]*\n')
-_STRING_OR_COMMENT = re.compile(r"\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\n]*'|#[^\n]*")
-_BRACKETS = re.compile(r"[\[\]{}][^\n]*")
-
-
-def _lines_stand_alone(text: str) -> bool:
-    """Whether no value of ``text`` spans lines (as store.tomltext._lines_stand_alone,
-    which the app's one-line edits rely on): then each line is a comment, a header or one
-    whole ``key = value``. A property of each line on its own (no pattern here matches
-    across a line's end), so lines added to a text that has it need only be looked at
-    themselves. Only lines with a bracket can hold a value that spans lines (once there
-    is no multi-line string): only they are looked at closely."""
-    if '"""' in text or "'''" in text:
-        return False
-    for match in _BRACKETS.finditer(text):
-        line = text[text.rfind("\n", 0, match.start()) + 1:match.end()]
-        bare = _STRING_OR_COMMENT.sub("s", line)
-        if '"' in bare or "'" in bare:
-            return False
-        if bare.count("[") + bare.count("{") != bare.count("]") + bare.count("}"):
-            return False
-    return True
-
-
 def _entries_end(raw: bytes, start: int, end: int) -> int:
     """The end of the last line of ``raw[start:end]`` that is neither blank nor a comment
     (where the app adds an entry to a table; ``start`` if there is none)."""
@@ -540,7 +515,14 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
     lines, so each line that starts with ``[`` is a header); the table's header is a
     plain ``[name]`` of a table of entries in the model; the new lines are each one plain
     ``key = value``, none with a key the table already has, and they parse and check
-    without a problem."""
+    without a problem.
+
+    The old model is not made here: the new entry's model is a :class:`Lazy` that makes
+    it (from the cache's shard) and adds the new entries when something needs it, and the
+    entry says what grew (``Entry.growth``), so that the checks of a student whose file
+    only gained ticks or notes naming known activities are not made again either (see
+    :func:`playlist_tui.model.check.build_class`). Only when the table's earlier keys
+    cannot be told apart from the new ones by their bytes is the old model made now."""
     digest = before.digest
     model = before.result.model
     file_model = model_for(rel)
@@ -552,6 +534,7 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
     if raw is None or len(raw) <= old_size or raw.startswith(b"\xef\xbb\xbf"):
         return None
     grew = len(raw) - old_size
+    view = memoryview(raw)
     found = None
     heads = [m.start() for m in _HEADER_START.finditer(b"\n" + raw)]  # (offsets one more,
     # and the match starts one before the line: the same offsets in raw)
@@ -560,13 +543,19 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
         end = _entries_end(raw, previous_head, head)
         start = end - grew
         previous_head = head
-        if start <= 0 or raw[start - 1] != 0x0A or _hash(raw[:start], raw[end:]) != old_hash:
+        if start <= 0 or raw[start - 1] != 0x0A:
             continue
-        found = start, end
+        prefix = hashlib.blake2b(view[:start], digest_size=16)
+        old = prefix.copy()
+        old.update(view[end:])
+        if old.digest() != old_hash:
+            continue
+        prefix.update(view[start:])  # the new file's hash: its prefix hashed once
+        found = start, end, prefix.digest()
         break
     if found is None:
         return None
-    start, end = found
+    start, end, new_hash = found
     table_head = max((h for h in heads if h < start), default=None)
     if table_head is None:
         return None
@@ -590,29 +579,93 @@ def _grown(root: Path, rel: str, before: Entry, max_bytes: int) -> Entry | None:
         at = line.end()
     try:  # (the old bytes were UTF-8: only the new ones can fail)
         new_lines = added.decode("utf-8")
-        text = new_lines if old_alone else raw.decode("utf-8")
+        text = None if old_alone else raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if conflict_problem(rel, new_lines) is not None or not _lines_stand_alone(text):
+    if conflict_problem(rel, new_lines) is not None:
         return None
     name = header.group(1).decode("ascii")
-    made = model.get() if isinstance(model, Lazy) else model
     field = file_model.model_fields.get(name)
-    if not isinstance(made, file_model) or field is None or field.alias is not None:
-        return None
-    current = getattr(made, name)
-    if type(current) is not dict:
+    if field is None or field.alias is not None or name not in _dict_fields(file_model):
         return None
     try:
         data = tomlparse.loads(new_lines, intern=True)
-        if any(key in current for key in data):
+        # (parsed first: the stand-alone test then shares the parse's blanking)
+        if not tomlparse.lines_stand_alone(new_lines) or (
+                text is not None and not tomlparse.lines_stand_alone(text)):
             return None
         part = file_model.model_validate({name: data})
     except Exception:  # not valid alone, or not valid here: the whole file decides
         return None
     _share_fields_sets(part)
-    grown = made.model_copy(update={name: {**current, **getattr(part, name)}})
-    return Entry(ident, FileResult(grown, ()), digest=(len(raw), _hash(raw), True))
+    new_digest = (len(raw), new_hash, True)
+    keys = frozenset(data)
+    growth = (before.token, name, keys)
+    step = _Growth(model, name, part)
+    if step.depth <= _MAX_GROWTHS and _new_keys(raw, heads, header.end(), start, keys):
+        return Entry(ident, FileResult(Lazy(make=step), ()), digest=new_digest,
+                     growth=growth)
+    made = model.peek() if isinstance(model, Lazy) else model
+    if not isinstance(made, file_model):
+        return None
+    current = getattr(made, name)
+    if type(current) is not dict or any(key in current for key in data):
+        return None
+    return Entry(ident, FileResult(step.apply(made), ()), digest=new_digest, growth=growth)
+
+
+_MAX_GROWTHS = 16
+"""Growths of one file kept as steps to make its model later (a file that keeps growing
+while nothing makes its model, as when the app is open all day): beyond this, the model
+is made, so no chain of steps grows without end."""
+
+
+@functools.cache
+def _dict_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a model whose value is a table of entries (a dict)."""
+    empty = model()
+    return frozenset(name for name in model.model_fields
+                     if type(getattr(empty, name)) is dict)
+
+
+def _new_keys(raw: bytes, heads: list[int], table_start: int, start: int,
+              keys: frozenset[str]) -> bool:
+    """True when no key in ``keys`` can already be in the table whose entries are at
+    ``raw[table_start:start]`` (or in the lines before the first header): none of their
+    UTF-8 bytes appear there, and nothing there is written with an escape (a key the
+    table has is then written with exactly its own bytes). False: cannot tell."""
+    top = raw[:heads[0]] if heads else b""
+    table = raw[table_start:start]
+    if b"\\" in table or b"\\" in top:
+        return False
+    for key in keys:
+        data = key.encode("utf-8", "surrogatepass")
+        if not data or data in table or data in top:
+            return False
+    return True
+
+
+class _Growth:
+    """Makes a grown file's model when it is needed: the old model (made, not kept, if it
+    is a :class:`Lazy`) with the new entries of one table put after its entries, as a
+    read of the whole file gives them."""
+
+    __slots__ = ("depth", "name", "old", "part")
+
+    def __init__(self, old: BaseModel | Lazy[Any], name: str, part: BaseModel) -> None:
+        self.old = old
+        self.name = name
+        self.part = part
+        earlier = old._make if isinstance(old, Lazy) else None
+        self.depth: int = earlier.depth + 1 if isinstance(earlier, _Growth) else 1
+
+    def apply(self, made: BaseModel) -> BaseModel:
+        current = getattr(made, self.name)
+        return made.model_copy(update={self.name: {**current, **getattr(self.part, self.name)}})
+
+    def __call__(self) -> BaseModel:
+        old = self.old
+        return self.apply(old.peek() if isinstance(old, Lazy) else old)
 
 
 # --------------------------------------------------------------------------- many files
@@ -640,7 +693,10 @@ def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
     digest = None
     if (raw is not None and result.model is not None and not result.problems
             and model in (StudentFile, TeacherFile)):
-        digest = (len(raw), _hash(raw), False)
+        # (whether its lines stand alone is cheap now, right after the parse of the same
+        # text, and spares the first growth looking at the whole file)
+        alone = parsed.text is not None and tomlparse.lines_stand_alone(parsed.text)
+        digest = (len(raw), _hash(raw), alone)
     return rel, ident, result, digest
 
 
@@ -780,6 +836,7 @@ def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
     if memo is not None:
         files.changed = changed
         files.tokens = _Tokens(entries)
+        files.grown = _Growths(entries)
         files.curriculum = tuple(
             (rel, entry.token if (entry := get(rel)) is not None else None)
             for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists))
@@ -842,7 +899,7 @@ def _assemble_again(root: Path, found: _Folder, entries: Mapping[str, Entry],
         student_files=dict(old.student_files), teacher_files=dict(old.teacher_files),
         student_folders=dict(found.students), unusable=set(old.unusable),
         maybe_ids=set(old.maybe_ids), tokens=_Tokens(entries), curriculum=old.curriculum,
-        changed=changed)
+        changed=changed, grown=_Growths(entries))
     by_path = dict(last.problems)
     for rel in changed:
         parts = rel.split("/")
@@ -910,6 +967,28 @@ class _Tokens(Mapping[str, object]):
         return len(self.entries)
 
 
+class _Growths(Mapping[str, "Growth | None"]):
+    """Path -> how the entry kept for it grew (see Entry.growth; a view, as _Tokens)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: Mapping[str, Entry]) -> None:
+        self.entries = entries
+
+    def __getitem__(self, rel: str) -> Growth | None:
+        return self.entries[rel].growth
+
+    def get(self, rel: str, default: object = None) -> Any:
+        entry = self.entries.get(rel)
+        return default if entry is None else entry.growth
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
 def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> LoadResult:
     """Read, parse and check every file of the class folder now."""
     root = Path(root)
@@ -933,10 +1012,11 @@ class Entry:
     version of the file for the checks (the identity, or a value of its own); ``blob``
     is where the cache keeps a student's file (see playlist_tui.store.cache)."""
 
-    __slots__ = ("blob", "digest", "ident", "result", "token")
+    __slots__ = ("blob", "digest", "growth", "ident", "result", "token")
 
     def __init__(self, ident: Ident | None, result: FileResult,
-                 blob: tuple[str, str] | None = None, digest: Digest | None = None) -> None:
+                 blob: tuple[str, str] | None = None, digest: Digest | None = None,
+                 growth: Growth | None = None) -> None:
         self.ident = ident
         self.result = result
         self.token: object = ident if ident is not None else object()
@@ -944,6 +1024,9 @@ class Entry:
         self.digest = digest
         """For a student's file without problems: its size and the hash of its bytes, so
         that the file grown by new lines can be read by reading only them (_grown)."""
+        self.growth = growth
+        """For a file read as grown (_grown): the token of the version it grew from, the
+        table that grew and the new keys (not kept in the cache)."""
 
 
 def _normalize(root: Path, path: str | os.PathLike[str]) -> str | None:
