@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import os
 import secrets
 import sys
@@ -30,16 +31,33 @@ SOURCES = ("model", "store/reading.py", "store/loader.py", "store/tomlpos.py",
 _fingerprint: bytes | None = None
 
 
+def _installed(package: str) -> bytes:
+    """What identifies the installed version of a package, without importing it: the
+    names, sizes and mtimes of the files in its folder (an upgrade replaces them)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.origin:
+        return b"-"
+    folder = Path(spec.origin).parent
+    out = [os.fsencode(folder)]
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                out.append(b"%s %d %d" % (os.fsencode(entry.name), st.st_size, st.st_mtime_ns))
+    return b"\n".join(out)
+
+
 def code_fingerprint() -> bytes:
-    """A hash of the code that parses and checks one file, and of the versions it runs on."""
+    """A hash of the code that parses and checks one file, and of the versions it runs on
+    (Python's, pydantic's: found without importing pydantic, so that a command answering
+    from a sealed file does not pay for it)."""
     global _fingerprint
     if _fingerprint is None:
-        import pydantic  # (its version only: importing pydantic itself is cheap)
-        import pydantic_core
-
         package = Path(__file__).resolve().parent.parent
         h = hashlib.sha256(FORMAT)
-        h.update(f"{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
+        h.update(f"{sys.version}\0".encode())
+        for dependency in ("pydantic", "pydantic_core"):
+            h.update(_installed(dependency) + b"\0")
         for name in SOURCES:
             path = package / name
             files = sorted(path.glob("*.py")) if path.is_dir() else [path]

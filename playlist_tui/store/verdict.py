@@ -19,12 +19,13 @@ A verdict is kept only when it is certain: the stamp was taken *before* the load
 anything changed during or after the load differs from the stamp from then on: a change
 always moves a ctime), every file the load used is in the stamp with the identity it was
 read with, and nothing in the stamp changed less than ``RACY_NS`` before it was taken (a
-change within the file system's timestamp granularity might not change an identity). It is used only while a
-new stamp is equal to the kept one. It lives beside the cache (``verdict`` in
-:func:`playlist_tui.store.cachefiles.cache_dir`), as JSON sealed with the cache's MAC, so
-another user, another folder, another version of the code or a hand-edited file never
-passes: then the folder is loaded as before. ``PLAYLIST_TUI_CACHE=off`` and ``validate
---no-cache`` neither read nor write it.
+change within the file system's timestamp granularity might not change an identity). It
+is used only while a new stamp is equal to the kept one. It lives beside the cache
+(``verdict`` in :func:`playlist_tui.store.cachefiles.cache_dir`): the problems, the counts
+and a digest of the stamp, as JSON sealed with the cache's MAC, so another user,
+another folder, another version of the code or a hand-edited file never passes: then the
+folder is loaded as before. ``PLAYLIST_TUI_CACHE=off`` and ``validate --no-cache``
+neither read nor write it.
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ Stamp = dict[str, Ident | None]  # class-folder path -> identity (None: not ther
 _OWN_SOURCES = ("store/store.py", "store/verdict.py")
 
 
-def _ident(path: str) -> Ident | None:
+def _ident(path: str, folder: int | None = None) -> Ident | None:
     try:
-        st = os.lstat(path)
-    except FileNotFoundError:
+        st = os.stat(path, dir_fd=folder, follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
@@ -86,14 +87,31 @@ def stamp(root: Path) -> Stamp:
                 if name.endswith(".toml"):
                     add(f"{top}/{name}")
     ident = add(layout.STUDENTS_DIR)
-    if ident is not None and stat.S_ISDIR(ident[0]):
-        for name in _names(os.path.join(base, layout.STUDENTS_DIR)):
-            folder = f"{layout.STUDENTS_DIR}/{name}"
-            ident = add(folder)
+    if ident is None or not stat.S_ISDIR(ident[0]):
+        return out
+    students = os.path.join(base, layout.STUDENTS_DIR)
+    try:  # (each name looked up from the folder already open: shorter paths to resolve)
+        folder = os.open(students, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        out[layout.STUDENTS_DIR] = None  # (never equal to a stamp of a listed folder)
+        return out
+    try:
+        for name in _names(students):
+            rel = f"{layout.STUDENTS_DIR}/{name}"
+            ident = out[rel] = _ident(name, folder)
             if ident is not None and stat.S_ISDIR(ident[0]):
-                add(f"{folder}/{layout.STUDENT_FILE}")
-                add(f"{folder}/{layout.TEACHER_FILE}")
+                for file in (layout.STUDENT_FILE, layout.TEACHER_FILE):
+                    out[f"{rel}/{file}"] = _ident(f"{name}/{file}", folder)
+    finally:
+        os.close(folder)
     return out
+
+
+def _digest(taken: Stamp) -> str:
+    h = hashlib.sha256()
+    h.update("\n".join(f"{rel}\0{ident}" for rel, ident in sorted(taken.items())).encode(
+        "utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def _settled(taken: Stamp, taken_at_ns: int) -> bool:
@@ -124,10 +142,6 @@ def _path(root: Path) -> Path | None:
     return None if folder is None else folder / NAME
 
 
-def _as_list(ident: Ident | None) -> list[int] | None:
-    return None if ident is None else list(ident)
-
-
 def keep(root: Path, taken: Stamp, taken_at_ns: int, used: Mapping[str, tuple[int, ...] | None],
          problems: Iterable[Problem], counts: Mapping[str, int],
          max_bytes: int = layout.MAX_FILE_BYTES) -> bool:
@@ -148,7 +162,7 @@ def keep(root: Path, taken: Stamp, taken_at_ns: int, used: Mapping[str, tuple[in
         return False
     payload = json.dumps({
         "version": VERSION,
-        "stamp": {rel: _as_list(ident) for rel, ident in taken.items()},
+        "stamp": _digest(taken),
         "problems": [p.as_dict() for p in problems],
         "counts": dict(counts),
     }, ensure_ascii=True, separators=(",", ":")).encode()
@@ -172,9 +186,7 @@ def read(root: Path, max_bytes: int = layout.MAX_FILE_BYTES) -> Verdict | None:
             content: Any = json.loads(handle.read())
         if content.get("version") != VERSION:
             return None
-        kept = {rel: None if ident is None else tuple(ident)
-                for rel, ident in content["stamp"].items()}
-        if kept != stamp(root):
+        if content.get("stamp") != _digest(stamp(root)):
             return None
         problems = tuple(Problem(str(p["path"]), int(p["line"]), int(p["col"]),
                                  str(p["message"]), str(p["hint"]),
