@@ -89,7 +89,7 @@ def write_like_the_app(path: Path, text: str) -> float:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    return time.perf_counter()
+    return time.monotonic()
 
 
 def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
@@ -105,7 +105,9 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
     else:
         who = ["--teacher", cls["teachers"][0]["id"]]
     tmux("kill-server")
-    cmd = " ".join([str(APP), str(folder), *who, "--as", "--no-autocommit"])
+    trace = folder.parent / "trace.txt"
+    cmd = " ".join([f"PLAYLIST_TUI_TRACE={trace}", str(APP), str(folder), *who, "--as",
+                    "--no-autocommit"])
     tmux("new-session", "-d", "-s", "tc", "-x", "80", "-y", "24", cmd)
     try:
         if view == "teacher":
@@ -136,28 +138,56 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
         appended = [*without[:end], tick_line, *without[end:]]
         results: dict[str, list[float]] = {"untick": [], "tick": []}
         polls: list[float] = []
+        stages: list[dict[str, float]] = []
         for n in range(changes):
             kind = "untick" if n % 2 == 0 else "tick"
             t0 = write_like_the_app(path, "".join(without if kind == "untick" else appended))
             last = t0
             while True:
                 shown = screen()
-                now = time.perf_counter()
+                now = time.monotonic()
                 polls.append(now - last)
                 last = now
                 shown_count = count_of(shown, title)
                 done = shown_count != before if kind == "untick" else shown_count == before
                 if done:
                     results[kind].append(now - t0)
+                    stages.append(stages_of(trace, t0, now))
                     break
                 if now - t0 > 10:
                     raise SystemExit(f"change not shown after 10 s:\n{shown}")
             time.sleep(0.4 + 0.05 * (n % 5))
         path.write_text(original)
         return {"view": view, "student": student, "playlist": pid, "count": before,
-                "results": results, "polls": polls}
+                "results": results, "polls": polls, "stages": stages}
     finally:
         tmux("kill-server")
+
+
+STAGES = ("watched", "job", "refreshed", "ui", "updated", "frame")
+
+
+def stages_of(trace: Path, t0: float, seen: float) -> dict[str, float]:
+    """When the app's trace (playlist_tui/session/trace.py) says the change reached each
+    stage, in seconds after the rename: the first mark of each stage after the previous
+    one; ``frame`` is the first frame written after the screen had the new data."""
+    marks = []
+    for row in trace.read_text().splitlines():
+        stage, _, when = row.partition(" ")
+        if float(when) >= t0:
+            marks.append((stage, float(when)))
+    out: dict[str, float] = {}
+    after = t0
+    for stage in STAGES:
+        found = next((w for s, w in marks if s == stage and w >= after), None)
+        if found is None:
+            break
+        out[stage] = found - t0
+        after = found
+    out["seen"] = seen - t0
+    if os.environ.get("TC_DUMP"):
+        print(" ".join(f"{s}:{(w - t0) * 1000:.1f}" for s, w in marks if w <= seen + 0.01))
+    return out
 
 
 def summary(values: list[float]) -> str:
@@ -194,6 +224,16 @@ def main(argv: list[str]) -> int:
             print(f"  all changes: {summary(res['untick'] + res['tick'])}")
             print(f"  tick appended: {summary(res['tick'])}")
             print(f"  tick removed:  {summary(res['untick'])}")
+            stages = out["stages"]
+            assert isinstance(stages, list)
+            previous = "rename"
+            for stage in (*STAGES, "seen"):
+                ms = [s[stage] * 1000 for s in stages if stage in s]
+                if ms:
+                    print(f"  {previous:>9} -> {stage:<9} (from rename) median "
+                          f"{statistics.median(ms):6.1f} ms, min {min(ms):6.1f}, "
+                          f"max {max(ms):6.1f} (n={len(ms)})")
+                    previous = stage
             print(f"  polling interval: median {statistics.median(polls) * 1000:.1f} ms, "
                   f"max {max(polls) * 1000:.1f} ms ({len(polls)} polls)", flush=True)
     return 0

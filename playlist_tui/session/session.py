@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from playlist_tui.session.events import Changed, Conflicts, Event, GitWords, Said, Severity
 from playlist_tui.session.runner import Later, Runner, ThreadRunner
+from playlist_tui.session.trace import mark
 
 if TYPE_CHECKING:
     from playlist_tui.store.gitrepo import GitRepo, GitStatus, SyncResult
@@ -123,6 +124,8 @@ class ClassSession:
         self._loaded_ns = 0  # when the last whole load started
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        self._disk_pending: set[str] = set()  # seen by the watcher, not refreshed yet
+        self._disk_running = False  # a job refreshing them runs (see _disk_job)
 
     # ------------------------------------------------------------------ parts
     @property
@@ -275,12 +278,35 @@ class ClassSession:
         def watch() -> None:
             try:
                 for changed in changes_blocking(root, self._stop):
-                    self._spawn(lambda c=changed: self.disk_changed(c), "reload")  # type: ignore[misc]
+                    mark("watched")
+                    with self._lock:
+                        self._disk_pending |= changed
+                        if self._disk_running:
+                            continue  # the running job takes them when it is done
+                        self._disk_running = True
+                    self._spawn(self._disk_job, "reload")
             except Exception:  # a watcher that stops must not take the app with it
                 return
 
         self._watcher = threading.Thread(target=watch, name="session-watch", daemon=True)
         self._watcher.start()
+
+    def _disk_job(self) -> None:
+        """Refresh what the watcher saw, then what it saw meanwhile, until nothing waits:
+        one job at a time, so the batches of a long burst (a git pull) that arrive while a
+        refresh runs become one refresh, not one each, and none is lost."""
+        try:
+            while True:
+                with self._lock:
+                    changed, self._disk_pending = self._disk_pending, set()
+                    if not changed:
+                        self._disk_running = False
+                        return
+                self.disk_changed(changed)
+        except BaseException:
+            with self._lock:
+                self._disk_running = False
+            raise
 
     @property
     def watching(self) -> bool:
@@ -302,7 +328,9 @@ class ClassSession:
                 fresh.add(path)
         if not fresh:
             return None
+        mark("job")
         result = self._refresh(fresh)
+        mark("refreshed")
         self._publish(Changed(result, "disk"))
         return result
 

@@ -32,6 +32,7 @@ from playlist_tui.model.safetext import safe_line, safe_text
 from playlist_tui.session.events import Changed, Conflicts, Event, GitWords, Said
 from playlist_tui.session.runner import Later
 from playlist_tui.session.session import ClassSession
+from playlist_tui.session.trace import enabled, mark
 from playlist_tui.ui.commands import BindingsProvider
 from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist, RunOnUI, SettleConflict
 from playlist_tui.ui.screens.base import DataScreen
@@ -202,7 +203,9 @@ class PlaylistApp(App[None]):
 
     def _show(self, event: Event) -> None:
         if isinstance(event, Changed):
+            mark("ui")
             self.show_result(event.result)
+            mark("updated")
         elif isinstance(event, Said):
             # sync's words hold git's and the class files' text: control characters shown
             self.notify(safe_text(event.message), title=safe_line(event.title),
@@ -303,6 +306,12 @@ class PlaylistApp(App[None]):
             self.notify(f"The class folder has {counted(len(problems), 'problem')} "
                         f"({counted(errors, 'error')}); "
                         "press p to see them.", severity="warning", timeout=6)
+
+    if enabled():  # PLAYLIST_TUI_TRACE (session/trace.py): when each frame is written
+        def _display(self, screen: Any, renderable: Any) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None:
+                mark("frame")
 
     def on_unmount(self) -> None:
         self.session.close()

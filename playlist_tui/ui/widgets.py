@@ -9,13 +9,60 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from textual.containers import VerticalScroll
 from textual.filter import LineFilter
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line, safe_text
 
 if TYPE_CHECKING:
+    from rich.text import Text
     from textual.color import Color
+    from textual.widgets.option_list import Option
+
+
+def set_text(static: Static, text: Text | str) -> bool:
+    """Show ``text`` in ``static`` unless it shows exactly that already (True if it
+    changed). A screen redrawn after a change on disk then lays out and paints only the
+    parts whose words changed, not every part of the screen."""
+    if static.content == text:
+        return False
+    static.update(text)
+    return True
+
+
+def _width(prompt: object) -> int:
+    return cell_len(prompt.plain if hasattr(prompt, "plain") else str(prompt))
+
+
+def set_options(options: OptionList, rows: list[Option],
+                placeholder: Option | None = None) -> None:
+    """Show ``rows`` in ``options`` (``placeholder`` when there are none), the highlight
+    kept. When the rows are the same options as shown (same ids, in the same order, each
+    enabled or not as before), only the prompts that changed are replaced: no new layout,
+    and only the list is drawn again. Otherwise the list is made again (at once: one by
+    one, each redid the list's lines)."""
+    wanted = rows or ([placeholder] if placeholder is not None else [])
+    shown = options.options
+    if len(shown) == len(wanted) and all(
+            a.id == b.id and a.disabled == b.disabled
+            for a, b in zip(shown, wanted, strict=True)):
+        resized = False
+        for index, (old, new) in enumerate(zip(shown, wanted, strict=True)):
+            if old.prompt != new.prompt:
+                # a prompt of another width may wrap onto another number of lines
+                resized |= _width(old.prompt) != _width(new.prompt)
+                options.replace_option_prompt_at_index(index, new.prompt)
+        if resized:
+            options.refresh(layout=True)
+        return
+    highlighted = options.highlighted
+    options.clear_options()
+    options.add_options(rows)
+    if options.option_count:
+        options.highlighted = min(highlighted or 0, options.option_count - 1)
+    elif placeholder is not None:
+        options.add_option(placeholder)
+
 
 # What must never reach the terminal from a widget's text: C0 (tab included: the terminal
 # would move the cursor), DEL, C1, bidi controls, line and paragraph separators.
@@ -65,8 +112,11 @@ class ProblemsPanel(VerticalScroll):
         super().__init__(id=id, classes="hidden")
         self.problems: list[Problem] = []
         self.expanded = False
+        self._drawn = False
 
     def show(self, problems: list[Problem]) -> None:
+        if self._drawn and (problems is self.problems or problems == self.problems):
+            return  # the same problems as shown (most changes on disk bring no new one)
         self.problems = problems
         self.set_class(not problems, "hidden")
         self._render_problems()
@@ -81,6 +131,7 @@ class ProblemsPanel(VerticalScroll):
     def _render_problems(self) -> None:
         if not self.is_mounted:
             return  # drawn by on_mount
+        self._drawn = True
         self.remove_children()
         problems = self.problems
         if not problems:

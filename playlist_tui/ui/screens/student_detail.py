@@ -27,6 +27,7 @@ from playlist_tui.ui.format import bar, block, day, line, progress_words, tier_l
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.competencies import student_competencies
+from playlist_tui.ui.widgets import set_text
 
 
 class StudentDetailScreen(DataScreen):
@@ -79,7 +80,7 @@ class StudentDetailScreen(DataScreen):
             lines.append(f"  {mark} {goal.text}{target}")
         if not record.student.goals:
             lines.append("  none yet")
-        self.query_one("#detail", Static).update(block("\n".join(lines)))
+        set_text(self.query_one("#detail", Static), block("\n".join(lines)))
 
     def action_correct(self) -> None:
         """Correct or withdraw a decision: a new entry that supersedes it (append-only)."""

@@ -19,6 +19,7 @@ from playlist_tui.model.safetext import safe_line
 from playlist_tui.ui.format import bar, block, day, line, progress_words
 from playlist_tui.ui.messages import OpenPlaylist
 from playlist_tui.ui.screens.base import DataScreen
+from playlist_tui.ui.widgets import set_options, set_text
 
 
 def new_feedback(data: ClassData, student: str) -> list[tuple[str, str]]:
@@ -96,13 +97,10 @@ class StudentHome(DataScreen):
         person = data.students.get(student)
         self.title = person.name if person else student
         self.sub_title = data.info.name
-        options = self.query_one("#playlists", OptionList)
-        highlighted = options.highlighted
-        options.clear_options()
         trouble = file_trouble(data, self.problems, student)
         broken = self.query_one("#broken", Static)
         broken.display = trouble is not None
-        broken.update(block(trouble[1] if trouble else ""))
+        set_text(broken, block(trouble[1] if trouble else ""))
         unknown = trouble is not None and trouble[0]  # nothing of the file could be read
         next_lines: list[str] = []
         rows: list[Option] = []
@@ -129,20 +127,18 @@ class StudentHome(DataScreen):
                 next_lines.append(safe_line(
                     f"  → {title} ({playlist.title} · {held.tier.title}, locked for now · "
                     "required for you)"))
-        options.add_options(rows)  # (at once: one by one, each redid the list's lines)
-        if options.option_count:
-            options.highlighted = min(highlighted or 0, options.option_count - 1)
-        else:
-            options.add_option(Option("No playlists assigned yet.", disabled=True))
+        # Only the rows whose words changed are replaced (a tick changes one row).
+        set_options(self.query_one("#playlists", OptionList), rows,
+                    Option("No playlists assigned yet.", disabled=True))
         waiting_work = "\n".join(next_lines) if next_lines else (
             "  Not known until your file is fixed." if unknown else "  Nothing waiting: well done!")
-        self.query_one("#next", Static).update(block("Next up\n" + waiting_work))
+        set_text(self.query_one("#next", Static), block("Next up\n" + waiting_work))
         waiting = pending_requests(data.record(student))
         lines = [f"  … {safe_line(r.competency)} (asked {day(r.at)})" for _, r in waiting]
-        self.query_one("#waiting", Static).update(block(
+        set_text(self.query_one("#waiting", Static), block(
             "Checks waiting for a teacher\n" + ("\n".join(lines) if lines else "  none")))
         fresh = new_feedback(data, student)
-        self.query_one("#feedback", Static).update(block(
+        set_text(self.query_one("#feedback", Static), block(
             f"New feedback ({len(fresh)})\n"
             + ("\n".join(f"  ★ {safe_line(w)}" for _, w in fresh[:5]) if fresh else "  nothing new")
             + ("\n  (press c to read it all)" if fresh else "")))
