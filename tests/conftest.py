@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,21 @@ if TYPE_CHECKING:  # the tests of the layers below the ui never import textual
 # Times are shown in local time: pin it so that snapshots and texts are the same everywhere.
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+# The app keeps the cache of a class folder that is not a git repository in the user's
+# cache folder (~/.cache/playlist-tui): the tests' thousands of temporary classes would
+# leave a folder each there. They use a folder of their own instead (inherited by the
+# processes they start), removed when the run ends.
+_OWN_CACHE: str | None = None
+if "PLAYLIST_TUI_CACHE_DIR" not in os.environ:
+    _OWN_CACHE = tempfile.mkdtemp(prefix="playlist-tui-tests-cache-")
+    os.environ["PLAYLIST_TUI_CACHE_DIR"] = _OWN_CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _OWN_CACHE is not None:
+        shutil.rmtree(_OWN_CACHE, ignore_errors=True)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "playlists"
