@@ -649,7 +649,9 @@ def test_lines_stand_alone_after_a_parse_is_the_same_answer(tmp_path: Path) -> N
     from playlist_tui.model import tomlparse
 
     texts = [ANA.decode(), ANA_T.decode(), 'a = [\n1]\n', 'a = "x[" # ]\n[t]\nb = { c = [1] }\n',
-             "a = '''\n[x]\n'''\n", 'a = """b"""\n']
+             "a = '''\n[x]\n'''\n", 'a = """b"""\n', 'a = [1, 2]\nt = 10:00:00\n',
+             'x = { a = [1, 2] }\nb = 2026-01-01T00:00:00Z\n',
+             'a = [\n  { b = 1 },\n]\nc = 00:00:00\n', 'a = [ { b = 1 },\n]\nc = 00:00:00\n']
     root = generated_class(tmp_path / "class")
     texts += [p.read_text() for p in sorted(root.rglob("*.toml"))]
     for text in texts:
@@ -661,4 +663,6 @@ def test_lines_stand_alone_after_a_parse_is_the_same_answer(tmp_path: Path) -> N
         tomlparse._last_bare = None
         assert shared == tomlparse.lines_stand_alone(text)
     assert not tomlparse.lines_stand_alone('a = [\n1]\n')
+    assert not tomlparse.lines_stand_alone('a = [\n  { b = 1 },\n]\nc = 00:00:00\n')
+    tomlparse.loads('x = { a = [1, 2] }\nb = 2026-01-01T00:00:00Z\n')
     assert tomlparse.lines_stand_alone('a = "x[" # ]\n[t]\nb = { c = [1] }\n')

@@ -249,9 +249,9 @@ def _plain_toml10(text: str) -> bool:
         return False
     if "{" not in text and ":" not in text:
         return True
-    bare = _STRINGS_AND_COMMENTS.sub('""', text)
     global _last_bare
-    _last_bare = (text, bare)  # (lines_stand_alone of the same text needs it too)
+    blanked = bare = _STRINGS_AND_COMMENTS.sub('""', text)
+    _last_bare = (text, blanked, False)  # (lines_stand_alone of the same text uses it)
     if "{" in bare:
         if _TRAILING_COMMA.search(bare):
             return False
@@ -260,14 +260,19 @@ def _plain_toml10(text: str) -> bool:
             before, bare = bare, _ONE_LINE_TABLE.sub("0", bare)
         if "{" in bare:
             return False
+    # Every inline table on one line, and no array outside them: no value spans lines.
+    _last_bare = (text, blanked, _ARRAY_START.search(bare) is None)
     colons = bare.count(":")
     return not colons or colons == (2 * len(_FULL_TIME.findall(bare))
                                     + len(_OFFSET.findall(bare)))
 
 
-_last_bare: tuple[str, str] | None = None
-"""The last text :func:`_plain_toml10` blanked out, and what that gave (one module-wide
-pair, replaced whole: a thread that finds another text there blanks its own)."""
+_last_bare: tuple[str, str, bool] | None = None
+"""The last text :func:`_plain_toml10` blanked out, what that gave, and whether it found
+that no value of it spans lines (True: each inline table is on one line, and no array
+is outside them). Module-wide, replaced whole: a thread that finds another text there
+works its own answer out."""
+_ARRAY_START = re.compile(r"=[ \t]*\[")  # (in a blanked text, "=" only ever ends a key)
 _BRACKETS_TO_END = re.compile(r"[\[\]{}][^\n]*")  # from a line's first bracket to its end
 
 
@@ -281,6 +286,8 @@ def lines_stand_alone(text: str) -> bool:
     if '"""' in text or "'''" in text:
         return False  # maybe a multi-line string
     last = _last_bare
+    if last is not None and last[0] is text and last[2]:
+        return True
     # Without multi-line strings, every string and comment ends on its line, blanked out
     # here as the reader reads them; what is left of brackets opens and closes arrays,
     # inline tables and headers. If each line closes as many as it opens, none is open at

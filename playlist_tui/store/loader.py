@@ -634,13 +634,13 @@ def _new_keys(raw: bytes, heads: list[int], table_start: int, start: int,
     ``raw[table_start:start]`` (or in the lines before the first header): none of their
     UTF-8 bytes appear there, and nothing there is written with an escape (a key the
     table has is then written with exactly its own bytes). False: cannot tell."""
-    top = raw[:heads[0]] if heads else b""
-    table = raw[table_start:start]
-    if b"\\" in table or b"\\" in top:
+    top = heads[0] if heads else 0
+    # (find with bounds: no copy of the table's bytes)
+    if raw.find(b"\\", table_start, start) >= 0 or raw.find(b"\\", 0, top) >= 0:
         return False
     for key in keys:
         data = key.encode("utf-8", "surrogatepass")
-        if not data or data in table or data in top:
+        if not data or raw.find(data, table_start, start) >= 0 or raw.find(data, 0, top) >= 0:
             return False
     return True
 
