@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -40,6 +42,7 @@ ROOT = BENCH.parent
 APP = ROOT / ".venv" / "bin" / "playlist-tui"
 SOCKET = f"tcbench-{os.getpid()}"
 COUNT = re.compile(r"(\d+) of (\d+)")
+CODE = ""
 
 
 def tmux(*args: str) -> str:
@@ -50,6 +53,62 @@ def tmux(*args: str) -> str:
 
 def screen() -> str:
     return tmux("capture-pane", "-p", "-t", "tc")
+
+
+class Control:
+    """A tmux control-mode client (``tmux -C``): it is told each time the app writes to
+    its terminal (``%output``), so the screen is captured when something was drawn, with
+    no busy loop of tmux processes competing with the app for the CPUs."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(["tmux", "-L", SOCKET, "-C", "attach", "-t", "tc"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1, errors="replace")
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.output = False
+        threading.Thread(target=self._read, daemon=True).start()
+        self.command("refresh-client -C 80x24")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for row in self.proc.stdout:
+            self.lines.put(row.rstrip("\n"))
+        self.lines.put(None)
+
+    def _next(self, timeout: float) -> str:
+        row = self.lines.get(timeout=timeout)
+        if row is None:
+            raise SystemExit("the tmux control client ended")
+        return row
+
+    def command(self, text: str) -> list[str]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+        while not (row := self._next(10)).startswith("%begin"):
+            self.output |= row.startswith("%output")
+        out = []
+        while not (row := self._next(10)).startswith(("%end", "%error")):
+            out.append(row)
+        return out
+
+    def screen(self) -> str:
+        self.output = False
+        return "\n".join(self.command("capture-pane -p -t tc"))
+
+    def wait_output(self, timeout: float) -> None:
+        """Until the app wrote to its terminal since the last capture."""
+        end = time.monotonic() + timeout
+        while not self.output:
+            try:
+                row = self._next(max(0.0, end - time.monotonic()))
+            except queue.Empty:
+                return
+            self.output |= row.startswith("%output")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
 
 
 def wait_for(text: str, timeout: float = 60.0) -> str:
@@ -106,7 +165,8 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
         who = ["--teacher", cls["teachers"][0]["id"]]
     tmux("kill-server")
     trace = folder.parent / "trace.txt"
-    cmd = " ".join([f"PLAYLIST_TUI_TRACE={trace}", str(APP), str(folder), *who, "--as",
+    code = f"PYTHONPATH={CODE} " if CODE else ""  # --code: another version of the app
+    cmd = " ".join([f"{code}PLAYLIST_TUI_TRACE={trace}", str(APP), str(folder), *who, "--as",
                     "--no-autocommit"])
     tmux("new-session", "-d", "-s", "tc", "-x", "80", "-y", "24", cmd)
     try:
@@ -139,12 +199,15 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
         results: dict[str, list[float]] = {"untick": [], "tick": []}
         polls: list[float] = []
         stages: list[dict[str, float]] = []
+        control = Control()
         for n in range(changes):
             kind = "untick" if n % 2 == 0 else "tick"
+            control.screen()
             t0 = write_like_the_app(path, "".join(without if kind == "untick" else appended))
             last = t0
             while True:
-                shown = screen()
+                control.wait_output(10)
+                shown = control.screen()
                 now = time.monotonic()
                 polls.append(now - last)
                 last = now
@@ -157,6 +220,7 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
                 if now - t0 > 10:
                     raise SystemExit(f"change not shown after 10 s:\n{shown}")
             time.sleep(0.4 + 0.05 * (n % 5))
+        control.close()
         path.write_text(original)
         return {"view": view, "student": student, "playlist": pid, "count": before,
                 "results": results, "polls": polls, "stages": stages}
@@ -172,7 +236,8 @@ def stages_of(trace: Path, t0: float, seen: float) -> dict[str, float]:
     stage, in seconds after the rename: the first mark of each stage after the previous
     one; ``frame`` is the first frame written after the screen had the new data."""
     marks = []
-    for row in trace.read_text().splitlines():
+    rows = trace.read_text().splitlines() if trace.exists() else []  # (no trace: older code)
+    for row in rows:
         stage, _, when = row.partition(" ")
         if float(when) >= t0:
             marks.append((stage, float(when)))
@@ -197,31 +262,27 @@ def summary(values: list[float]) -> str:
             f"min {ms[0]:.1f} ms, max {ms[-1]:.1f} ms (n={len(ms)})")
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="M", help="S, M or L (default M)")
-    parser.add_argument("--changes", type=int, default=20, help="changes per view (default 20)")
-    parser.add_argument("--views", default="student,teacher",
-                        help="comma-separated: student,teacher")
-    args = parser.parse_args(argv)
-    if shutil.which("tmux") is None:
-        print("terminal_change: tmux is not installed; skipped")
-        return 0
+def measure_scale(scale: str, views: list[str], changes: int) -> dict[str, list[float]]:
+    """Measure each view at a scale (printed as it goes): view -> seconds from each
+    rename until tmux showed the change."""
     sys.path.insert(0, str(BENCH))
     from run import class_folder
 
-    source = class_folder(args.scale.upper())
-    print(f"machine: {os.cpu_count()} cpus; class {source}", flush=True)
-    for view in [v.strip() for v in args.views.split(",") if v.strip()]:
+    source = class_folder(scale.upper())
+    print(f"machine: {os.cpu_count()} cpus; class {source}; load average "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+    found: dict[str, list[float]] = {}
+    for view in views:
         with tempfile.TemporaryDirectory(prefix="tc-") as tmp:
             folder = Path(tmp) / "class"
             shutil.copytree(source, folder, ignore=shutil.ignore_patterns(".complete"))
-            out = measure(folder, view, max(2, args.changes))
+            out = measure(folder, view, max(2, changes))
             res = out["results"]
             polls = out["polls"]
             assert isinstance(res, dict) and isinstance(polls, list)
+            found[view] = res["untick"] + res["tick"]
             print(f"{view} ({out['student']}, {out['playlist']}, {out['count']}):", flush=True)
-            print(f"  all changes: {summary(res['untick'] + res['tick'])}")
+            print(f"  all changes: {summary(found[view])}")
             print(f"  tick appended: {summary(res['tick'])}")
             print(f"  tick removed:  {summary(res['untick'])}")
             stages = out["stages"]
@@ -234,8 +295,29 @@ def main(argv: list[str]) -> int:
                           f"{statistics.median(ms):6.1f} ms, min {min(ms):6.1f}, "
                           f"max {max(ms):6.1f} (n={len(ms)})")
                     previous = stage
-            print(f"  polling interval: median {statistics.median(polls) * 1000:.1f} ms, "
-                  f"max {max(polls) * 1000:.1f} ms ({len(polls)} polls)", flush=True)
+            print(f"  between captures: median {statistics.median(polls) * 1000:.1f} ms, "
+                  f"max {max(polls) * 1000:.1f} ms ({len(polls)} captures)", flush=True)
+    return found
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="M", help="S, M or L (default M)")
+    parser.add_argument("--changes", type=int, default=20, help="changes per view (default 20)")
+    parser.add_argument("--views", default="student,teacher",
+                        help="comma-separated: student,teacher")
+    parser.add_argument("--code", default="",
+                        help="a folder holding another version's playlist_tui package "
+                             "(git archive COMMIT playlist_tui | tar -x -C DIR), run in "
+                             "place of this one: a before/after in the same conditions")
+    args = parser.parse_args(argv)
+    global CODE
+    CODE = args.code
+    if shutil.which("tmux") is None:
+        print("terminal_change: tmux is not installed; skipped")
+        return 0
+    measure_scale(args.scale, [v.strip() for v in args.views.split(",") if v.strip()],
+                  args.changes)
     return 0
 
 

@@ -10,10 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.geometry import Region
+from textual.widgets import Static
 
 from playlist_tui.session.events import Changed, Event
 from playlist_tui.session.session import ClassSession
 from playlist_tui.store import loader, watch
+from playlist_tui.ui.widgets import PageText, set_text
 from tests.test_session import until
 
 END = object()
@@ -118,7 +124,7 @@ async def test_a_change_on_disk_updates_the_changed_rows_of_the_home_in_place(
     """A tick written into the shown student's file by another program changes the words
     of that playlist's row in place (the same option, the highlight kept) and the parts
     whose words it changes; a change to another student's file changes nothing shown."""
-    from textual.widgets import OptionList, Static
+    from textual.widgets import OptionList
 
     from playlist_tui.ui.app import PlaylistApp
     from tests.test_student_app import settle
@@ -144,6 +150,8 @@ async def test_a_change_on_disk_updates_the_changed_rows_of_the_home_in_place(
         assert options.highlighted == 0
         now = [str(o.prompt) for o in options.options]
         assert now != prompts and "2 of" in now[0] and "1 of" in prompts[0]
+        lines = options.render_lines(Region(0, 0, options.size.width, 3))
+        assert "2 of" in "".join(line.text for line in lines)  # drawn again, not kept
         assert home.query_one("#next", Static).content != parts["next"]  # the next activity
         for name in ("waiting", "feedback"):  # the same words: not drawn again
             assert home.query_one(f"#{name}", Static).content is parts[name]
@@ -155,3 +163,56 @@ async def test_a_change_on_disk_updates_the_changed_rows_of_the_home_in_place(
         await settle(pilot)
         assert all(a is b for a, b in zip((o.prompt for o in options.options), shown,
                                           strict=True))
+
+
+PAGE = "\n".join([
+    "Playlists",
+    "  ███████░░░ 7 of 10 done   Ratios and rates, a rather long title that wraps here",
+    "      now: Core — 2 of 3 (Practice: ratio language)",
+    "",
+    "Competencies",
+    "  ✔ RP.1           mastered (Proficient) 多言語の長い行はここで折り返されるでしょうか？ はい",
+    "      mastered: Clear explanation with a tape diagram.",
+    "",
+    "Goals",
+    "  [ ] Finish the ratios playlist (by 30 Nov)",
+] * 3)
+
+
+class Both(App[None]):
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(PAGE), id="static", markup=False)
+            yield PageText(id="page")
+
+
+def drawn(widget: Static) -> list[str]:
+    return [strip.text for strip in widget.render_lines(Region(0, 0, *widget.size))]
+
+
+async def test_the_page_of_lines_shows_what_a_static_shows() -> None:
+    """The teacher's page on a student draws line by line (ui/widgets.PageText): the same
+    lines as a Static of the same text, wrapped the same, before and after a change of
+    one line, of the number of lines and of the width."""
+    app = Both()
+    async with app.run_test(size=(44, 80)) as pilot:
+        static = app.query_one("#static", Static)
+        page = app.query_one("#page", PageText)
+        page.update(Text(PAGE))
+        await pilot.pause()
+        assert page.size == static.size and page.size.height > PAGE.count("\n") + 1
+        assert drawn(page) == drawn(static)
+        assert str(page.render()) == str(static.render())
+        for text in (PAGE.replace("7 of 10", "8 of 10"),
+                     PAGE.replace("      now: Core", "      now: More\n      now: Core"),
+                     ""):
+            static.update(Text(text))
+            assert set_text(page, Text(text))
+            await pilot.pause()
+            assert page.size == static.size
+            assert drawn(page) == drawn(static)
+        await pilot.resize_terminal(30, 80)
+        static.update(Text(PAGE))
+        set_text(page, Text(PAGE))
+        await pilot.pause()
+        assert page.size == static.size and drawn(page) == drawn(static)

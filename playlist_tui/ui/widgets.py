@@ -7,8 +7,13 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.text import Text as RichText
 from textual.containers import VerticalScroll
 from textual.filter import LineFilter
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.visual import Visual, VisualType, visualize
+from textual.widget import _RenderCache  # (PageText draws line by line)
 from textual.widgets import OptionList, Static
 
 from playlist_tui.model.problems import Problem
@@ -24,14 +29,50 @@ def set_text(static: Static, text: Text | str) -> bool:
     """Show ``text`` in ``static`` unless it shows exactly that already (True if it
     changed). A screen redrawn after a change on disk then lays out and paints only the
     parts whose words changed, not every part of the screen."""
-    if static.content == text:
+    old = static.content
+    if old == text:
         return False
-    static.update(text)
+    static.update(text, layout=not _same_shape(static, old, text))
     return True
+
+
+def _same_shape(static: Static, old: object, new: Text | str) -> bool:
+    """The new text takes exactly the room the old one took: as many lines, and each line
+    that changed fits the widget's width in both (so neither wraps; a line that did not
+    change wraps as before), the width not depending on the text. Then no layout is
+    needed: only the widget is painted again, not the screen around it."""
+    width = static.content_region.width
+    if not width or static.styles.width is None or static.styles.width.is_auto:
+        return False
+    before = str(old.plain if hasattr(old, "plain") else old).split("\n")
+    after = str(new.plain if hasattr(new, "plain") else new).split("\n")
+    return len(before) == len(after) and all(
+        a == b or (cell_len(a) <= width and cell_len(b) <= width)
+        for a, b in zip(before, after, strict=True))
 
 
 def _width(prompt: object) -> int:
     return cell_len(prompt.plain if hasattr(prompt, "plain") else str(prompt))
+
+
+def _replace_prompts(options: OptionList, changes: list[tuple[Option, VisualType]]) -> None:
+    """New prompts of the same width for some options: only those options are drawn
+    again (``replace_option_prompt_at_index`` forgets how every option was drawn, so a
+    tick drew every row on the screen again). Uses the OptionList's insides as Textual 8
+    has them; without them, the public way."""
+    cache = getattr(options, "_option_render_cache", None)
+    if cache is None or not all(hasattr(option, "_set_prompt") for option, _ in changes):
+        for option, prompt in changes:
+            options.replace_option_prompt_at_index(options.options.index(option), prompt)
+        return
+    mine = {id(option) for option, _ in changes}
+    for option, prompt in changes:
+        option._set_prompt(prompt)
+    drawn = list(cache.keys())  # (an LRUCache: keys are (option, style, padding))
+    for key in drawn:
+        if id(key[0]) in mine:
+            cache.discard(key)
+    options.refresh()
 
 
 def set_options(options: OptionList, rows: list[Option],
@@ -46,14 +87,15 @@ def set_options(options: OptionList, rows: list[Option],
     if len(shown) == len(wanted) and all(
             a.id == b.id and a.disabled == b.disabled
             for a, b in zip(shown, wanted, strict=True)):
-        resized = False
-        for index, (old, new) in enumerate(zip(shown, wanted, strict=True)):
-            if old.prompt != new.prompt:
-                # a prompt of another width may wrap onto another number of lines
-                resized |= _width(old.prompt) != _width(new.prompt)
+        changed = [(index, old, new) for index, (old, new) in
+                   enumerate(zip(shown, wanted, strict=True)) if old.prompt != new.prompt]
+        # a prompt of another width may wrap onto another number of lines
+        if any(_width(old.prompt) != _width(new.prompt) for _, old, new in changed):
+            for index, _, new in changed:
                 options.replace_option_prompt_at_index(index, new.prompt)
-        if resized:
             options.refresh(layout=True)
+        elif changed:
+            _replace_prompts(options, [(old, new.prompt) for _, old, new in changed])
         return
     highlighted = options.highlighted
     options.clear_options()
@@ -171,3 +213,47 @@ class GitBar(Static):
     def show_status(self, words: str | None) -> None:
         self.set_class(not words, "hidden")
         self.update(safe_line(words or ""))
+
+
+class PageText(Static):
+    """A Static for a long page of plain lines (the teacher's page on a student): each line
+    is wrapped and drawn once for a width and kept, so new text whose lines are mostly the
+    same (a tick changes one or two) is measured and drawn by its new lines only, not by
+    every line of the page. Shows exactly what a Static shows (the lines of a plain text
+    are wrapped one by one there too); while text is selected with the mouse it draws the
+    whole text as a Static does, so the selection is drawn where it is."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._rows: list[str] = [""]
+        self._drawn: dict[tuple[str, int], list[Strip]] = {}
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        plain = content.plain if isinstance(content, RichText) else str(content)
+        self._rows = plain.split("\n")
+        super().update(content, layout=layout)
+
+    def _lines_of(self, row: str, width: int) -> list[Strip]:
+        key = (row, width)
+        found = self._drawn.get(key)
+        if found is None:
+            if len(self._drawn) > 4 * len(self._rows) + 64:
+                self._drawn.clear()  # lines no longer shown (or another width)
+            found = Visual.to_strips(self, visualize(self, row, markup=False), width, None,
+                                     self.visual_style)
+            self._drawn[key] = found
+        return found
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if not width:
+            return 0
+        return sum(len(self._lines_of(row, width)) for row in self._rows)
+
+    def _render_content(self) -> None:  # (Textual's Widget: one render of all lines)
+        if self.text_selection is not None:
+            super()._render_content()
+            return
+        width, height = self.size
+        strips = [strip for row in self._rows for strip in self._lines_of(row, width)]
+        self._render_cache = _RenderCache(self.size, strips[:height])
+        self._dirty_regions.clear()

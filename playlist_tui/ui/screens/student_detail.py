@@ -27,7 +27,7 @@ from playlist_tui.ui.format import bar, block, day, line, progress_words, tier_l
 from playlist_tui.ui.messages import ApplyOperation
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.competencies import student_competencies
-from playlist_tui.ui.widgets import set_text
+from playlist_tui.ui.widgets import PageText, set_text
 
 
 class StudentDetailScreen(DataScreen):
@@ -45,7 +45,7 @@ class StudentDetailScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="student-detail"):
-            yield Static("", id="detail", markup=False)
+            yield PageText(id="detail")  # a tick draws its own lines only
         yield Footer(compact=True)
 
     def refresh_view(self) -> None:
