@@ -666,3 +666,18 @@ def test_lines_stand_alone_after_a_parse_is_the_same_answer(tmp_path: Path) -> N
     assert not tomlparse.lines_stand_alone('a = [\n  { b = 1 },\n]\nc = 00:00:00\n')
     tomlparse.loads('x = { a = [1, 2] }\nb = 2026-01-01T00:00:00Z\n')
     assert tomlparse.lines_stand_alone('a = "x[" # ]\n[t]\nb = { c = [1] }\n')
+
+
+def test_a_packed_model_looked_at_quickly_is_the_same_model(tmp_path: Path) -> None:
+    """A student's model from the pool is made without interning its keys when it is only
+    checked (peek(quick=True)); kept (get), its keys are the interned strings. Equal."""
+    root = generated_class(tmp_path / "class")
+    rel = student_rels(root)[6]
+    _, _, result, _ = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
+    assert result is not None and result.model is not None
+    packed = loader._packed(result).model
+    assert isinstance(packed, Lazy)
+    quick, kept = packed.peek(quick=True), packed.get()
+    assert quick == kept == result.model
+    assert all(key is sys.intern(key) for key in kept.__dict__["ticks"])
+    assert packed.peek(quick=True) is kept  # once kept, that one

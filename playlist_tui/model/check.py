@@ -240,9 +240,9 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
                   f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
         # peek: the models are made for the check and not kept (a class of 5,000 students
         # whose files come packed from the pool or the cache is checked one at a time)
-        student_file = student_lazy.peek()
+        student_file = student_lazy.peek(quick=True)
         checks.student(s, student_path, student_file)
-        checks.teacher(s, teacher_path, teacher_lazy.peek(),
+        checks.teacher(s, teacher_path, teacher_lazy.peek(quick=True),
                        None if student_unusable else student_file)
         cell = RecordCell(student_lazy, teacher_lazy)
         if known:

@@ -66,12 +66,15 @@ class Lazy(Generic[V]):
     is made once.
     """
 
-    __slots__ = ("_make", "_value", "group")
+    __slots__ = ("_make", "_quick", "_value", "group")
 
     def __init__(self, value: V | None = None, make: Callable[[], V] | None = None,
-                 group: str | None = None) -> None:
+                 group: str | None = None, quick: Callable[[], V] | None = None) -> None:
         self._value = value
         self._make = make if value is None else None
+        self._quick = quick if value is None else None
+        """Makes an equal value more cheaply, for a look that does not keep it (the store
+        skips interning the strings of a model that is only checked: see peek)."""
         self.group = group
         """Values of the same group are cheapest made one after the other (the store
         keeps students' files in shards: see :meth:`PassingRecords.__iter__`)."""
@@ -80,10 +83,14 @@ class Lazy(Generic[V]):
     def ready(self) -> bool:
         return self._make is None
 
-    def peek(self) -> V:
-        """The value, made if need be but then not kept (for one pass over a class)."""
+    def peek(self, quick: bool = False) -> V:
+        """The value, made if need be but then not kept (for one pass over a class).
+        ``quick``: the caller only reads it and drops it (an equal value, maybe made
+        more cheaply, holding strings of its own)."""
         make = self._make
         if make is not None:
+            if quick and self._quick is not None:
+                return self._quick()
             return make()
         return self._value  # type: ignore[return-value]
 
@@ -93,7 +100,7 @@ class Lazy(Generic[V]):
             with _MAKING:
                 if self._make is not None:
                     self._value = self._make()
-                    self._make = None
+                    self._make = self._quick = None
         return self._value  # type: ignore[return-value]
 
 
@@ -118,7 +125,7 @@ class RecordCell:
         """The record, without keeping it if it had not been made yet."""
         record = self._record
         if record is None:
-            record = StudentRecord(self.student.peek(), self.teacher.peek())
+            record = StudentRecord(self.student.peek(quick=True), self.teacher.peek(quick=True))
         return record
 
 

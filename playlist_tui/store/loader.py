@@ -720,14 +720,17 @@ def _packed(result: FileResult) -> FileResult:
     if not isinstance(model, StudentFile | TeacherFile):
         return result
     data = zlib.compress(pickle.dumps(model, protocol=5), 1)
-    return FileResult(Lazy(make=functools.partial(_unpacked, data)), result.problems,
-                      result.maybe_ids)
+    # (a model only checked, not kept, needs no interned keys: a third of the making)
+    return FileResult(Lazy(make=functools.partial(_unpacked, data),
+                           quick=functools.partial(_unpacked, data, False)),
+                      result.problems, result.maybe_ids)
 
 
-def _unpacked(data: bytes) -> BaseModel:
+def _unpacked(data: bytes, intern: bool = True) -> BaseModel:
     with _gc_paused():
         model = pickle.loads(zlib.decompress(data))
-    _intern_keys(model)
+    if intern:
+        _intern_keys(model)
     if not isinstance(model, BaseModel):  # pragma: no cover - made by _packed only
         raise TypeError("not a model")
     return model
