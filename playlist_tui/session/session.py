@@ -186,8 +186,10 @@ class ClassSession:
         """Load the whole class (blocking) and find out who git says is here."""
         from playlist_tui.store import identity
 
+        mark("start: store imported")
         self.store.clean()
         result = self._load_all()
+        mark("start: class loaded")
         self.email = identity.git_email(self.store.root)
         # Not in the roster of a shared class: the picker (if needed) is read-only.
         self.unknown = (not self.acting and identity.match_email(result.data, self.email) is None

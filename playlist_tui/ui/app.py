@@ -161,12 +161,16 @@ class PlaylistApp(App[None]):
     def load(self) -> None:
         # Imported here, off the UI thread and after the first paint, so that later
         # imports on the UI thread (the screens) find them loaded.
+        mark("start: load")
         from playlist_tui.ui.screens import dashboard, student_home  # noqa: F401
 
+        mark("start: imported")
         result = self.session.load()
+        mark("start: loaded")
         self.call_from_thread(self.loaded, result, self.session.email)
 
     def loaded(self, result: LoadResult, email: str | None) -> None:
+        mark("start: on the UI thread")
         from playlist_tui.store import identity
 
         self.query_one("#loading").display = False

@@ -182,12 +182,12 @@ class DashboardScreen(DataScreen):
         stale = self.summary is None or self.summary.key != self.summary_key()
         if stale and not self.recount_changed():
             self.summary = None
-            self.summarise(data, self.summary_key(), self.students(),
-                           self.view == "playlists")
+            self.after_first_frame(self.summarise, data, self.summary_key(), self.students(),
+                                   self.view == "playlists")
         self.show_waiting()
         if self.view == "grid":
             self.fill_grid()
-            self.make_ahead(data, self.next_group())
+            self.after_first_frame(self.make_ahead, data, self.next_group())
         else:
             self.fill_playlists()
 
@@ -306,6 +306,22 @@ class DashboardScreen(DataScreen):
         self.describe_cursor()
 
     # ------------------------------------------------------------------ counting
+    _drawn = False
+
+    def after_first_frame(self, start: Callable[..., object], *args: object) -> None:
+        """Start a worker now, or after the screen's first frame while it has none: the
+        workers hold Python's lock for long stretches (at 5,000 students, unpickling the
+        students' records), which would delay the rows the teacher waits for."""
+        if self._drawn:
+            start(*args)
+            return
+
+        def later() -> None:
+            self._drawn = True
+            start(*args)
+
+        self.call_after_refresh(later)
+
     def recount_changed(self) -> bool:
         """After new data where only a few students' files changed (a tick, a decision),
         count the checks waiting again for those students only, at once; False when a
