@@ -238,7 +238,7 @@ def stages_of(trace: Path, t0: float, seen: float) -> dict[str, float]:
     marks = []
     rows = trace.read_text().splitlines() if trace.exists() else []  # (no trace: older code)
     for row in rows:
-        stage, _, when = row.partition(" ")
+        stage, _, when = row.rpartition(" ")
         if float(when) >= t0:
             marks.append((stage, float(when)))
     out: dict[str, float] = {}
