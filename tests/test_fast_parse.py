@@ -269,3 +269,58 @@ def test_interned_keys_and_short_strings(fast: bool) -> None:
     assert data["t"]["a/b"] is sys.intern("x-1")
     assert data["t"]["c"][0] is sys.intern("x-1")
     assert data["t"]["c"][1] == "y" * 65
+
+
+# --------------------------------------------------------------------------- the cheaper scans
+
+# A time without seconds is told from rtoml's data (a time with no seconds and no
+# fraction) and then looked for in the text; inline tables are checked on the lines that
+# hold a "{" when there is no multi-line string. Each text: (tomllib's result, whether the
+# fast path is taken).
+CHEAPER = {
+    "zero seconds, written with them": ("a = 1979-05-27T07:32:00Z", True),
+    "zero seconds, a local time": ("a = 07:32:00\nb = 1979-05-27T07:32:00", True),
+    "minutes and seconds equal to a short time": (
+        "a = 1979-05-27T12:07:32Z\nb = 1979-05-27T07:32:00Z", True),
+    "an offset equal to a short time": ("a = 1979-05-27T07:32:00-07:32", True),
+    "a fraction of zero": ("a = 1979-05-27T07:32:00.000+05:30", True),
+    "a short time after a whole one": ("a = 07:32:00\nb = 1979-05-27T07:32", False),
+    "a short time in an array after whole ones": ("a = [07:32:00, 08:15:00, 07:32]", False),
+    "a short local time with an offset, zero seconds elsewhere": (
+        "a = 07:32:00\nb = 1979-05-27 07:32-07:00", False),
+    "a short time in a string, zero seconds in a value": (
+        'a = "at 07:32"\nb = 1979-05-27T07:32:00Z', False),
+    "a short time in a string, no zero seconds": ('a = "at 07:32"\nb = 07:32:01', True),
+    "braces in strings over lines": ('a = "{"\nb = "}"\nc = { d = "{", e = 1 }', True),
+    "a table over lines, a brace in a string first": ('a = "}"\nb = { c = 1,\n}', False),
+    "a table over lines, braces closed in a string": ('b = { c = "}",\nd = 1 }', False),
+    "a trailing comma after a string with a comma": ('b = { c = ",}", }', False),
+    "a comment with a brace": ("a = 1 # {\nb = { c = 1 }", True),
+    "a multi-line string, then a table over lines": ('a = """\n{\n"""\nb = {\nc = 1 }', False),
+    "a multi-line string with a brace, one-line tables": ('a = """\n{\n"""\nb = { c = 1 }',
+                                                          True),
+    "an array in a table's line, and outside": ('a = { b = [1] }\nc = [\n2]', True),
+}
+
+
+@needs_rtoml
+@pytest.mark.parametrize(("text", "fast"), CHEAPER.values(), ids=list(CHEAPER))
+def test_the_cheaper_scans_send_to_tomllib_what_they_must(text: str, fast: bool) -> None:
+    assert_same(text)
+    assert (tomlparse._fast(text) is not None) is fast
+
+
+@needs_rtoml
+def test_zones_learnt_by_their_seconds_are_tomllibs() -> None:
+    """rtoml's zones are mapped to tomllib's by their offset in seconds, learnt from
+    utcoffset once: every later use gives the same zone object tomllib gives."""
+    text = "\n".join(f"k{n} = 1979-05-27T07:32:0{n % 10}{zone}" for n, zone in enumerate(
+        ["Z", "+00:00", "-00:00", "+05:30", "-07:00", "z", "+05:30", "-07:00", "+23:59"]))
+    for _ in range(3):
+        assert_same(text)
+        for intern in (False, True):
+            data = tomlparse.loads(text, intern=intern)
+            assert data["k0"].tzinfo is data["k1"].tzinfo is data["k2"].tzinfo is UTC
+            assert data["k3"].tzinfo is data["k6"].tzinfo
+            assert data["k3"].tzinfo == timezone(timedelta(hours=5, minutes=30))
+            assert data["k8"].utcoffset() == timedelta(hours=23, minutes=59)

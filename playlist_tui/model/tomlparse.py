@@ -27,9 +27,10 @@ what ``tomllib`` raises:
 - ``rtoml`` reads TOML 1.1, ``tomllib`` TOML 1.0. A text that could use what 1.1 adds
   (times without seconds, newlines and trailing commas in inline tables, the ``\\e`` and
   ``\\xHH`` escapes, a byte order mark) or that ``rtoml`` would read differently (CRLF
-  inside a multi-line string) is given to ``tomllib``: see :func:`_plain_toml10`. It is
-  a cheap scan that may send a valid file to ``tomllib`` (only slower), never lets one
-  through that ``tomllib`` would read otherwise.
+  inside a multi-line string) is given to ``tomllib``: see :func:`_plain_toml10` (a
+  cheap scan of the text) and :func:`_short_times_in` (a time without seconds, looked
+  for only when rtoml's data has a time with no seconds). Both may send a valid file to
+  ``tomllib`` (only slower), never let one through that ``tomllib`` would read otherwise.
 - Any error of ``rtoml`` (or anything unexpected) is not reported: the text goes to
   ``tomllib``, which gives the data or the error, so problems keep tomllib's wording and
   positions (docs/formats.md documents them).
@@ -47,7 +48,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from itertools import accumulate
 from typing import Any, cast
 
@@ -230,48 +231,112 @@ FAST = _rtoml is not None and os.environ.get("PLAYLIST_TUI_TOML", "").lower() !=
 
 # What TOML 1.1 adds to 1.0 (rtoml reads it, tomllib refuses it), as a scan of the text
 # with strings and comments blanked out: an inline table that is not on one line (or ends
-# with a comma), and a time without seconds (outside strings and comments, a colon is
-# only ever in a time HH:MM:SS or an offset +HH:MM).
+# with a comma). A time without seconds is told from the data (see _short_times_in).
 _TRAILING_COMMA = re.compile(r",\s*\}")
 _ONE_LINE_TABLE = re.compile(r"\{[^{}\n]*\}")
-_FULL_TIME = re.compile(r"\d\d:\d\d:\d\d")
-_OFFSET = re.compile(r"[+-]\d\d:\d\d")
+
+
+def _lines_with(text: str, mark: str) -> str:
+    """The lines of ``text`` that hold ``mark``, each once, joined by newlines."""
+    lines = []
+    find, rfind = text.find, text.rfind
+    i = find(mark)
+    while i >= 0:
+        end = find("\n", i)
+        if end < 0:
+            end = len(text)
+        lines.append(text[rfind("\n", 0, i) + 1:end])
+        i = find(mark, end)
+    return "\n".join(lines)
 
 
 def _plain_toml10(text: str) -> bool:
     """True when ``text`` surely uses nothing that ``rtoml`` reads differently from
-    ``tomllib``: nothing of TOML 1.1, no byte order mark, no CRLF that could be inside a
+    ``tomllib``, but for times without seconds (the caller looks for those in rtoml's
+    data: :func:`_short_times_in`): no inline table over lines or with a trailing comma,
+    no ``\\e`` or ``\\x`` escape, no byte order mark, no CRLF that could be inside a
     multi-line string (``rtoml`` keeps it, ``tomllib`` makes it LF). False may be wrong
     (the text then goes to tomllib: slower, same result); True never is."""
-    if "\\e" in text or "\\x" in text or "\ufeff" in text:
+    if ("\\" in text and ("\\e" in text or "\\x" in text)) or "\ufeff" in text:
         return False
-    if "\r" in text and ('"""' in text or "'''" in text):
+    multi = '"""' in text or "'''" in text
+    if "\r" in text and multi:
         return False
-    if "{" not in text and ":" not in text:
-        return True
     global _last_bare
-    blanked = bare = _STRINGS_AND_COMMENTS.sub('""', text)
+    if "{" not in text:
+        # No inline table. (An array's "= [" looked for in the raw text: one in a string
+        # only makes the answer "maybe".)
+        _last_bare = (text, None, not _arrays_maybe(text))
+        return True
+    if multi:
+        blanked = bare = _STRINGS_AND_COMMENTS.sub('""', text)
+    else:
+        # Without multi-line strings, every string and comment ends on its line, and the
+        # blanking starts each line outside them: blanking only the lines with a "{"
+        # gives those lines as blanking the whole text does. An inline table over lines
+        # has its "{" on one of them, left open there.
+        blanked, bare = None, _STRINGS_AND_COMMENTS.sub('""', _lines_with(text, "{"))
     _last_bare = (text, blanked, False)  # (lines_stand_alone of the same text uses it)
+    if _TRAILING_COMMA.search(bare):
+        return False
+    before = ""
+    while "{" in bare and bare != before:  # innermost one-line tables first
+        before, bare = bare, _ONE_LINE_TABLE.sub("0", bare)
     if "{" in bare:
-        if _TRAILING_COMMA.search(bare):
-            return False
-        before = ""
-        while "{" in bare and bare != before:  # innermost one-line tables first
-            before, bare = bare, _ONE_LINE_TABLE.sub("0", bare)
-        if "{" in bare:
-            return False
+        return False
     # Every inline table on one line, and no array outside them: no value spans lines.
-    _last_bare = (text, blanked, _ARRAY_START.search(bare) is None)
-    colons = bare.count(":")
-    return not colons or colons == (2 * len(_FULL_TIME.findall(bare))
-                                    + len(_OFFSET.findall(bare)))
+    if multi:
+        alone = _ARRAY_START.search(bare) is None
+    else:  # an array outside the lines with "{"; in them, outside their inline tables
+        alone = _ARRAY_START.search(bare) is None and not _arrays_maybe(text, "{")
+    _last_bare = (text, blanked, alone)
+    return True
 
 
-_last_bare: tuple[str, str, bool] | None = None
-"""The last text :func:`_plain_toml10` blanked out, what that gave, and whether it found
-that no value of it spans lines (True: each inline table is on one line, and no array
-is outside them). Module-wide, replaced whole: a thread that finds another text there
-works its own answer out."""
+def _arrays_maybe(text: str, but: str = "") -> bool:
+    """Whether ``text`` may hold an array (an ``=`` then a ``[``, maybe in a string) on a
+    line without ``but``. Looks at each ``[`` (in class files, mostly a few headers)."""
+    if text.count("[") > 64:
+        found = _ARRAY_START.finditer(text)
+        return any(not but or but not in _line_at(text, at.start()) for at in found)
+    find, rstrip = text.find, str.rstrip
+    i = find("[")
+    while i >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        if rstrip(text[start:i], " \t").endswith("=") and (
+                not but or but not in _line_at(text, i)):
+            return True
+        i = find("[", i + 1)
+    return False
+
+
+def _line_at(text: str, i: int) -> str:
+    end = text.find("\n", i)
+    return text[text.rfind("\n", 0, i) + 1:end if end >= 0 else len(text)]
+
+
+# "HH:MM" with no colon just after it and no colon, "+" or "-" just before it (":MM" of a
+# time with seconds is followed by one; ":SS" is preceded by ":MM"; an offset by a sign).
+# Starts with the colon, so the search looks only at colons.
+_SHORT_TIME = re.compile(r":(?<=\d\d:)(?<![:+-]\d\d:)\d\d(?!:)")
+
+
+def _short_times_in(text: str, short: list[datetime | time]) -> bool:
+    """Whether a time without seconds (TOML 1.1: ``07:32``, which tomllib refuses) may be
+    in ``text``, whose rtoml data has the times and date-times ``short`` with no seconds
+    and no fraction (none: no such time). Such a time is written ``HH:MM`` with no colon
+    just after it (it has no seconds) and none, and no sign, just before it (it starts a
+    value, or follows the ``T`` or space of a date). True may be wrong (a string that
+    holds ``07:32``: then tomllib decides); False never is."""
+    return bool(short) and _SHORT_TIME.search(text) is not None
+
+
+_last_bare: tuple[str, str | None, bool] | None = None
+"""The last text :func:`_plain_toml10` looked at, the whole text blanked out (None when
+it blanked only some lines, or none), and whether it found that no value of it spans
+lines (True: each inline table is on one line, and no array is outside them).
+Module-wide, replaced whole: a thread that finds another text there works its own
+answer out."""
 _ARRAY_START = re.compile(r"=[ \t]*\[")  # (in a blanked text, "=" only ever ends a key)
 _BRACKETS_TO_END = re.compile(r"[\[\]{}][^\n]*")  # from a line's first bracket to its end
 
@@ -292,7 +357,7 @@ def lines_stand_alone(text: str) -> bool:
     # here as the reader reads them; what is left of brackets opens and closes arrays,
     # inline tables and headers. If each line closes as many as it opens, none is open at
     # the end of a line.
-    bare = last[1] if last is not None and last[0] is text else (
+    bare = last[1] if last is not None and last[0] is text and last[1] is not None else (
         _STRINGS_AND_COMMENTS.sub('""', text))
     for line in _BRACKETS_TO_END.findall(bare):
         if line.count("[") + line.count("{") != line.count("]") + line.count("}"):
@@ -312,9 +377,30 @@ def _zone(offset: timedelta) -> timezone:
     return zone
 
 
-def _as_tomllib(data: dict[str, Any]) -> int:
+_BY_SECONDS: dict[int, timezone] = {}
+"""tomllib's zone for an rtoml zone's ``seconds()`` (its offset in seconds: a quarter of
+the time of asking its ``utcoffset``), each learnt from ``utcoffset`` once (at most one
+per minute of a day: offsets are whole minutes under 24 hours)."""
+
+
+def _learned(zone: Any, item: datetime) -> timezone:
+    """tomllib's zone for the zone of rtoml's ``item``; remembered by its seconds when
+    ``zone.seconds()`` gives the same offset."""
+    offset = zone.utcoffset(item)
+    same = _zone(offset)
+    try:
+        seconds = zone.seconds()
+        if type(seconds) is int and timedelta(seconds=seconds) == offset:
+            _BY_SECONDS[seconds] = same
+    except Exception:  # pragma: no cover - another rtoml: utcoffset every time
+        pass
+    return same
+
+
+def _as_tomllib(data: dict[str, Any], short: list[datetime | time]) -> int:
     """Make ``rtoml``'s data ``tomllib``'s, in place (its datetimes get
-    ``datetime.timezone`` zones), and return its depth as :func:`data_depth` would."""
+    ``datetime.timezone`` zones), and return its depth as :func:`data_depth` would; the
+    times and date-times with no seconds and no fraction go to ``short``."""
     best = 0
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
@@ -327,10 +413,19 @@ def _as_tomllib(data: dict[str, Any]) -> int:
                 if inner > best:
                     best = inner
                 stack.append((item, inner))
-            elif kind is datetime and (zone := item.tzinfo) is not None:
-                # The same datetime made from its pickled state with tomllib's zone (4
-                # times faster than replace(): this is the hot loop of a cold load).
-                value[key] = _from_state(item.__reduce__()[1][0], _zone(zone.utcoffset(item)))
+            elif kind is datetime:
+                if not item.second and not item.microsecond:
+                    short.append(item)
+                if (zone := item.tzinfo) is not None:
+                    # The same datetime made from its pickled state with tomllib's zone (4
+                    # times faster than replace(): this is the hot loop of a cold load).
+                    try:
+                        same = _BY_SECONDS[zone.seconds()]
+                    except Exception:  # an offset not seen yet (or not rtoml's zone)
+                        same = _learned(zone, item)
+                    value[key] = _from_state(item.__reduce__()[1][0], same)
+            elif kind is time and not item.second and not item.microsecond:
+                short.append(item)
     return best
 
 
@@ -355,7 +450,11 @@ def _fast(text: str) -> tuple[dict[str, Any], int] | None:
         data = _rtoml.loads(text)
         if type(data) is not dict:  # pragma: no cover - never seen
             return None
-        return data, _as_tomllib(data)
+        short: list[datetime | time] = []
+        depth = _as_tomllib(data, short)
+        if _short_times_in(text, short):
+            return None
+        return data, depth
     except Exception:  # an error of rtoml's (or any surprise): tomllib decides
         return None
 
@@ -368,10 +467,12 @@ _SHORT = 64  # strings up to this long are interned
 _intern = sys.intern
 
 
-def _remade(value: dict[str, Any], depth: int, limit: int, zones: bool) -> dict[str, Any]:
+def _remade(value: dict[str, Any], depth: int, limit: int,
+            short: list[datetime | time] | None) -> dict[str, Any]:
     """A copy of parsed data with keys and short strings interned (``sys.intern``) and,
-    with ``zones``, rtoml's datetimes made tomllib's; raises :class:`_Deeper` below
-    ``limit`` levels (so the recursion is bounded)."""
+    given ``short`` (rtoml's data), rtoml's datetimes made tomllib's and the times and
+    date-times with no seconds and no fraction put in ``short``; raises :class:`_Deeper`
+    below ``limit`` levels (so the recursion is bounded)."""
     out = {}
     inner = depth + 1
     for key, item in value.items():
@@ -382,18 +483,28 @@ def _remade(value: dict[str, Any], depth: int, limit: int, zones: bool) -> dict[
         elif kind is dict:
             if inner > limit:
                 raise _Deeper
-            item = _remade(item, inner, limit, zones)
+            item = _remade(item, inner, limit, short)
         elif kind is list:
             if inner > limit:
                 raise _Deeper
-            item = _remade_list(item, inner, limit, zones)
-        elif zones and kind is datetime and (zone := item.tzinfo) is not None:
-            item = _from_state(item.__reduce__()[1][0], _zone(zone.utcoffset(item)))
+            item = _remade_list(item, inner, limit, short)
+        elif short is not None and kind is datetime:
+            if not item.second and not item.microsecond:
+                short.append(item)
+            if (zone := item.tzinfo) is not None:
+                try:  # (the same datetime from its pickled state, with tomllib's zone)
+                    same = _BY_SECONDS[zone.seconds()]
+                except Exception:  # an offset not seen yet (or not rtoml's zone)
+                    same = _learned(zone, item)
+                item = _from_state(item.__reduce__()[1][0], same)
+        elif short is not None and kind is time and not item.second and not item.microsecond:
+            short.append(item)
         out[_intern(key)] = item
     return out
 
 
-def _remade_list(value: list[Any], depth: int, limit: int, zones: bool) -> list[Any]:
+def _remade_list(value: list[Any], depth: int, limit: int,
+                 short: list[datetime | time] | None) -> list[Any]:
     out = []
     inner = depth + 1
     for item in value:
@@ -404,13 +515,22 @@ def _remade_list(value: list[Any], depth: int, limit: int, zones: bool) -> list[
         elif kind is dict:
             if inner > limit:
                 raise _Deeper
-            item = _remade(item, inner, limit, zones)
+            item = _remade(item, inner, limit, short)
         elif kind is list:
             if inner > limit:
                 raise _Deeper
-            item = _remade_list(item, inner, limit, zones)
-        elif zones and kind is datetime and (zone := item.tzinfo) is not None:
-            item = _from_state(item.__reduce__()[1][0], _zone(zone.utcoffset(item)))
+            item = _remade_list(item, inner, limit, short)
+        elif short is not None and kind is datetime:
+            if not item.second and not item.microsecond:
+                short.append(item)
+            if (zone := item.tzinfo) is not None:
+                try:  # (the same datetime from its pickled state, with tomllib's zone)
+                    same = _BY_SECONDS[zone.seconds()]
+                except Exception:  # an offset not seen yet (or not rtoml's zone)
+                    same = _learned(zone, item)
+                item = _from_state(item.__reduce__()[1][0], same)
+        elif short is not None and kind is time and not item.second and not item.microsecond:
+            short.append(item)
         out.append(item)
     return out
 
@@ -429,13 +549,16 @@ def loads(text: str, limit: int = MAX_DEPTH, *, intern: bool = False) -> dict[st
     if intern:
         raw = _fast_raw(text) if FAST else None
         if raw is not None:
+            short: list[datetime | time] = []
             try:
-                return _remade(raw, 0, limit, zones=True)
+                made = _remade(raw, 0, limit, short)
+                if not _short_times_in(text, short):
+                    return made
             except Exception:  # too deep (_Deeper), or a surprise: tomllib decides
                 pass
         data, depth = _slow(text, limit)
         if depth <= limit:
-            return _remade(data, 0, limit, zones=False)
+            return _remade(data, 0, limit, None)
     else:
         fast = _fast(text) if FAST else None
         if fast is not None:

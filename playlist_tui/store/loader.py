@@ -409,7 +409,8 @@ def _share_fields_sets(value: object) -> None:
         if shared is not fields:
             object.__setattr__(value, "__pydantic_fields_set__", shared)
         for item in value.__dict__.values():
-            _share_fields_sets(item)
+            if isinstance(item, BaseModel | tuple | dict):  # (not each str and datetime)
+                _share_fields_sets(item)
     elif isinstance(value, tuple | dict):
         items = value.values() if isinstance(value, dict) else value
         first = next(iter(items), None)  # the items of a field all have the same type
