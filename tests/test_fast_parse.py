@@ -324,3 +324,80 @@ def test_zones_learnt_by_their_seconds_are_tomllibs() -> None:
             assert data["k3"].tzinfo is data["k6"].tzinfo
             assert data["k3"].tzinfo == timezone(timedelta(hours=5, minutes=30))
             assert data["k8"].utcoffset() == timedelta(hours=23, minutes=59)
+
+
+# --------------------------------------------------------------------------- runs of stamps
+
+def _ticks(n: int, start: int = 0) -> str:
+    return "".join(f'"unit-{k % 7}/act-{k:03d}" = 2026-09-{1 + k % 28:02d}T12:{k % 60:02d}:'
+                   f'{(k * 7) % 60:02d}Z\n' for k in range(start, start + n))
+
+
+RUN = _ticks(20)
+RUNS = {
+    "a student's file": ('# x\n\n[ticks]\n' + RUN + '\n[notes]\n"a/b" = { reflection = "c" }\n'
+                         '\n[seen]\nfeedback = 2026-09-13T15:54:30Z\n', True),
+    "the header first": ("[ticks]\n" + RUN, True),
+    "no newline at the end": ("[ticks]\n" + RUN.rstrip("\n"), False),
+    "two runs": ("[a]\n" + RUN + "[b]\n" + _ticks(18, 40), True),
+    "a short run": ("[ticks]\n" + _ticks(5), False),
+    "in a multi-line string": ('a = """\n[ticks]\n' + RUN + '"""\n', False),
+    "in a multi-line string, an empty table of that name": (
+        'ticks = {}\na = """\n[ticks]\n' + RUN + '"""\n', False),
+    "in an array, an empty table of that name": (
+        '"123" = {}\na = [\n[123]\n' + RUN + "]\n", False),
+    "a key twice": ("[ticks]\n" + RUN + RUN.splitlines(keepends=True)[0], False),
+    "a key twice in the run": ("[ticks]\n" + RUN + _ticks(16), False),
+    "30 February": ("[ticks]\n" + RUN + '"x/y" = 2026-02-30T12:00:00Z\n' + RUN.replace("act", "b"),
+                    False),
+    "second 60": ("[ticks]\n" + RUN.replace(":07Z", ":60Z"), False),
+    "another key of the table after it": ("[ticks]\n" + RUN + '"x/y" = 2026-02-03T12:00:00+01:00\n',
+                                          False),
+    "a sub-table of it": ("[ticks]\n" + RUN + "[ticks.more]\na = 1\n", False),
+    "a dotted key of it above": ("ticks.x = 1\n[ticks]\n" + RUN, False),
+    "the header twice": ("[ticks]\n" + RUN + "[ticks]\n", False),
+    "an inline table of that name": ("ticks = {}\n[ticks]\n" + RUN, False),
+    "an array of tables": ("[[ticks]]\n" + RUN, False),
+    "CRLF": ("[ticks]\r\n" + RUN.replace("\n", "\r\n"), False),
+    "an array over lines elsewhere": ("a = [\n1]\n[ticks]\n" + RUN, False),
+    "a time without seconds elsewhere": ("a = 07:32\nb = 08:00:00\n[ticks]\n" + RUN, False),
+    "a trailing comma elsewhere": ("a = { b = 1, }\n[ticks]\n" + RUN, False),
+}
+
+
+@needs_rtoml
+@pytest.mark.parametrize(("text", "runs"), RUNS.values(), ids=list(RUNS))
+def test_runs_of_stamps_read_apart_give_tomllibs_result(text: str, runs: bool) -> None:
+    """A student's ticks (lines "KEY" = YYYY-MM-DDTHH:MM:SSZ right under a plain header)
+    are read without rtoml: only when that surely gives what tomllib gives."""
+    assert_same(text)
+    assert (tomlparse._with_runs(text, tomlparse.MAX_DEPTH) is not None) is runs
+    if runs:
+        data = tomlparse.loads(text, intern=True)
+        table = data["ticks" if "[ticks]" in text else "a"]
+        assert all(key is sys.intern(key) for key in table)
+        assert lines_alone_both_ways(text)
+
+
+def lines_alone_both_ways(text: str) -> bool:
+    shared = tomlparse.lines_stand_alone(text)
+    tomlparse._last_bare = None
+    return shared == tomlparse.lines_stand_alone(text)
+
+
+STAMP = st.builds("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}".format,
+                  st.sampled_from([1, 2026, 9999]), st.integers(0, 13), st.integers(0, 32),
+                  st.integers(0, 24), st.integers(0, 60), st.integers(0, 60),
+                  st.sampled_from(["Z", "Z", "z", "+01:00", ""]))
+TICK = st.builds('"{}/{}" = {}\n'.format, st.sampled_from(["u", "v.w", "x-1"]),
+                 st.integers(0, 40), STAMP)
+AROUND = st.sampled_from(["", "[t]\n", "[ticks]\n", "[[ticks]]\n", "ticks = {}\n", "a = [\n",
+                          "]\n", "[ticks.x]\n", '"u/1" = 1\n', "# c\n", "\n", 'a = """\n'])
+
+
+@needs_rtoml
+@SETTINGS
+@given(st.lists(st.one_of(AROUND, st.lists(TICK, min_size=14, max_size=40).map("".join)),
+                max_size=6).map("".join))
+def test_random_runs_of_stamps_give_the_same_result(text: str) -> None:
+    assert_same(text)
