@@ -4,21 +4,28 @@
     python3 bench/terminal_change.py [--scale M] [--changes 20] [--views student,teacher]
 
 Copies the generated class of a scale (bench/make_class.py, via bench/run.py) to a
-temporary folder, starts the app there inside a detached tmux server at 80x24 and waits
-until the screen is up. Then, N times, it changes the shown student's
-``students/ID/student.toml`` the way the app does (a whole new file written next to it and
-``os.replace``d in): alternately it removes the first Must do tick of the first playlist on the
-screen (an untick) and appends that tick line back at the end of ``[ticks]`` (a tick).
-The clock starts right after the rename and stops at the first ``tmux capture-pane -p``
-whose row for that playlist shows the new "N of M" count.
+temporary folder, builds its cache (``playlist-tui validate``), starts the app there inside
+a detached tmux server at 80x24 and waits until the screen is up. Then, N times, it
+changes the shown student's ``students/ID/student.toml`` the way the app does (a whole new
+file written next to it and ``os.replace``d in): alternately it removes the first Must do
+tick of the first playlist on the screen (an untick) and appends that tick line back at
+the end of ``[ticks]`` (a tick). The clock starts right after the rename and stops at the
+first capture of the pane whose row for that playlist shows the new "N of M" count.
 
 Views: ``student`` is the student home (``--student ID``), ``teacher`` the teacher's page
 on a student (``--teacher ID``, Enter on the first dashboard row).
 
-Limits: capture-pane is polled in a tight loop; each poll is a tmux process start, so a
-change is seen up to one polling interval late (the interval is reported). tmux redraws
-from the bytes the app wrote, so this includes the app writing to its terminal but not a
-terminal emulator drawing pixels. The machine may be shared: run it on a quiet one.
+The app runs with ``PLAYLIST_TUI_TRACE`` (playlist_tui/session/trace.py), so the time of
+each stage is printed too: the watcher saw the change, the refresh job started, the store
+has it, the UI thread has it, the screen has the new data, the next frame is written.
+``--code DIR`` runs the app with another version's ``playlist_tui`` package (a before).
+
+Limits: the screen is captured through a tmux control-mode client each time tmux says the
+app wrote something (no busy loop of tmux processes competing with the app for the CPUs),
+so a change is seen when the first frame showing it is on tmux's screen, plus one capture.
+tmux redraws from the bytes the app wrote, so this includes the app writing to its
+terminal but not a terminal emulator drawing pixels. The machine may be shared: compare
+before and after alternately in one run.
 """
 
 from __future__ import annotations
@@ -163,6 +170,11 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
         who = ["--student", student]
     else:
         who = ["--teacher", cls["teachers"][0]["id"]]
+    # Build the copy's cache first (as a teacher's clone has one): else the app, started
+    # cold, writes the cache in the background while the changes are measured.
+    env = dict(os.environ, PYTHONPATH=CODE) if CODE else None
+    subprocess.run([str(APP), "validate", str(folder)], capture_output=True, check=False,
+                   env=env)
     tmux("kill-server")
     trace = folder.parent / "trace.txt"
     code = f"PYTHONPATH={CODE} " if CODE else ""  # --code: another version of the app
@@ -172,6 +184,10 @@ def measure(folder: Path, view: str, changes: int) -> dict[str, object]:
     try:
         if view == "teacher":
             wait_for("checks waiting")
+            # the whole class counted (at L seconds of work that would slow everything)
+            end = time.monotonic() + 120
+            while "counting" in screen() and time.monotonic() < end:
+                time.sleep(0.1)
             time.sleep(1.0)
             tmux("send-keys", "-t", "tc", "Enter")
             shown = wait_for("Playlists")
