@@ -117,6 +117,80 @@ def test_a_pool_that_cannot_start_reads_the_files_here(tmp_path: Path,
     same(load_class(root), alone)
 
 
+def class_with_cross_file_problems(root: Path) -> Path:
+    """generated_class, with problems only the checks across files find: a tick of an
+    activity no playlist has, a decision answering no request, a folder of no student."""
+    generated_class(root)
+    students = sorted(p for p in (root / "students").iterdir() if p.is_dir())
+    with (students[5] / "student.toml").open("a") as handle:
+        handle.write('\n[notes]\n"no-such-playlist/x" = { reflection = "r" }\n')
+    with (students[6] / "teacher.toml").open("a") as handle:
+        handle.write('\n[decisions]\nd-9 = { request = "rq-nope", result = "mastered", '
+                     'by = "t-nobody", at = 2026-01-01T00:00:00Z }\n')
+    (root / "students" / "zz-not-in-roster").mkdir()
+    (root / "students" / "zz-not-in-roster" / "student.toml").write_text("[ticks]\n")
+    return root
+
+
+def test_students_checked_in_the_workers_are_checked_as_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pooled load_class checks each student in the worker that read their files (the
+    curriculum is read and checked first, the workers are forks that see it): the same
+    problems, in the same order, as the one-process load; this process checks nobody."""
+    from playlist_tui.model import check
+
+    root = class_with_cross_file_problems(tmp_path / "class")
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    alone = load_class(root)
+    assert {"students/zz-not-in-roster/student.toml", *(
+        p.path for p in alone.problems if "rq-nope" in p.message or "no-such" in p.message)
+            } <= {p.path for p in alone.problems}
+    pooled(monkeypatch)
+    here: list[str] = []
+    real = check.check_files
+
+    def counted(*args: Any) -> list[Any]:
+        here.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(check, "check_files", counted)
+    same(load_class(root), alone)
+    assert here == []
+
+
+def test_a_worker_that_dies_leaves_its_students_to_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker dies on the third chunk: those students and the ones after are read and
+    checked here, with the same result."""
+    from playlist_tui.model import check
+
+    root = class_with_cross_file_problems(tmp_path / "class")
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    alone = load_class(root)
+    pooled(monkeypatch)
+    real = loader._read_students
+
+    def dying(root: str, students: Any, max_bytes: int) -> Any:
+        if students[0][0] == first_of_third:
+            os._exit(1)
+        return real(root, students, max_bytes)
+
+    sids = sorted(p.name for p in (root / "students").iterdir() if p.is_dir())
+    first_of_third = sids[2 * max(1, loader._CHUNK_FILES // 2)]
+    dying.__module__, dying.__qualname__ = loader.__name__, "_read_students"
+    monkeypatch.setattr(loader, "_read_students", dying)
+    here: list[str] = []
+    real_check = check.check_files
+
+    def counted(*args: Any) -> list[Any]:
+        here.append(args[2].split("/")[1])
+        return real_check(*args)
+
+    monkeypatch.setattr(check, "check_files", counted)
+    same(load_class(root), alone)
+    assert first_of_third in here and sids[0] not in here
+
+
 def test_a_worker_reads_every_bad_input_as_this_process_does(tmp_path: Path) -> None:
     """Each file of the bad-input catalogue, read by a worker process and sent back, gives
     the same model and problems as read here."""
@@ -461,7 +535,8 @@ def test_a_pooled_load_from_a_thread_uses_a_fork_server(
     thread.start()
     thread.join()
     assert contexts and contexts[0] in ("forkserver", "spawn")
-    assert here == []  # every file was read by the workers
+    # every student's file was read by the workers (the curriculum is read here first)
+    assert here and not [rel for rel in here if rel.startswith(layout.STUDENTS_DIR + "/")]
     same(results[0], alone)
 
 

@@ -65,6 +65,12 @@ class ParsedFiles:
     grown: Mapping[str, Growth | None] = field(default_factory=dict)
     """Path -> how a student's file that was read as grown differs from its version
     before (see :data:`Growth`); a path not there was read whole or not read."""
+    part: object | None = None
+    """The curriculum already checked (:func:`curriculum`, from these same curriculum
+    files), or None: :func:`build_class` checks it."""
+    prechecked: Mapping[str, list[Problem]] = field(default_factory=dict)
+    """Student id -> what :func:`check_files` gave for that student's files, with
+    ``part``, where the files were read (a worker process): not checked again."""
 
 
 Growth = tuple[object, str, frozenset[str]]
@@ -167,7 +173,9 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
     if memo is not None and files.curriculum is not None and files.curriculum == memo.curriculum:
         part = memo.part
     if part is None:
-        part = _build_curriculum(files, locate)
+        part = (files.part if isinstance(files.part, _Curriculum)
+                else _build_curriculum(files, locate))
+    prechecked = files.prechecked if part is files.part else {}
     r = _Reporter(locate)
     r.problems.extend(part.problems)
     cp = files.class_path
@@ -238,12 +246,17 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
             s.add(where, (),
                   f"the folder {folder}/ belongs to no student in the roster",
                   f"add a student with id = \"{sid}\" to {cp}, or rename the folder")
-        # peek: the models are made for the check and not kept (a class of 5,000 students
-        # whose files come packed from the pool or the cache is checked one at a time)
-        student_file = student_lazy.peek(quick=True)
-        checks.student(s, student_path, student_file)
-        checks.teacher(s, teacher_path, teacher_lazy.peek(quick=True),
-                       None if student_unusable else student_file)
+        done = prechecked.get(sid)
+        if done is not None:
+            s.problems.extend(done)
+        else:
+            # peek: the models are made for the check and not kept (a class of 5,000
+            # students whose files come packed from the pool or the cache is checked one
+            # at a time)
+            student_file = student_lazy.peek(quick=True)
+            s.problems.extend(check_files(part, locate, student_path, student_file,
+                                          teacher_path, teacher_lazy.peek(quick=True),
+                                          student_unusable))
         cell = RecordCell(student_lazy, teacher_lazy)
         if known:
             kept[sid] = (key, s.problems, cell)
@@ -295,6 +308,26 @@ def build_class(files: ParsedFiles, locate: Locate, memo: CheckMemo | None = Non
             data.carry_over(memo.data)
         memo.data = data
     return data, r.problems
+
+
+def curriculum(files: ParsedFiles, locate: Locate) -> object:
+    """The curriculum (class.toml, frameworks, playlists of ``files``) checked: what
+    :func:`check_files` needs, and ``ParsedFiles.part``."""
+    return _build_curriculum(files, locate)
+
+
+def check_files(part: object, locate: Locate, student_path: str, student_file: StudentFile,
+                teacher_path: str, teacher_file: TeacherFile, student_unusable: bool
+                ) -> list[Problem]:
+    """The problems of one student's files with the curriculum ``part``, as
+    :func:`build_class` finds them (a missing file is the empty one; ``student_unusable``:
+    the student's file exists but could not be used)."""
+    assert isinstance(part, _Curriculum)
+    s = _Reporter(locate)
+    part.checks.student(s, student_path, student_file)
+    part.checks.teacher(s, teacher_path, teacher_file,
+                        None if student_unusable else student_file)
+    return s.problems
 
 
 def _grew_clean(before: StudentKey, key: StudentKey, growth: Growth | None,

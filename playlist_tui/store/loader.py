@@ -34,11 +34,19 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, ValidationError
 
 from playlist_tui.model import tomlparse
-from playlist_tui.model.check import CheckMemo, Growth, ParsedFiles, StudentKey, build_class
+from playlist_tui.model.check import (
+    CheckMemo,
+    Growth,
+    ParsedFiles,
+    StudentKey,
+    build_class,
+    check_files,
+    curriculum,
+)
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import ClassFile, Framework, Playlist, StudentFile, TeacherFile
 from playlist_tui.model.ids import id_error
-from playlist_tui.model.klass import ClassData, Lazy
+from playlist_tui.model.klass import EMPTY_STUDENT_FILE, EMPTY_TEACHER_FILE, ClassData, Lazy
 from playlist_tui.model.problems import Loc, Problem, Severity
 from playlist_tui.store import layout
 from playlist_tui.store.reading import (
@@ -829,13 +837,18 @@ class _Taken:
 
 def _assemble(root: Path, found: _Folder, entries: Mapping[str, Entry],
               texts: Mapping[str, str], memo: CheckMemo | None = None,
-              changed: set[str] | None = None, keep: list[_Taken] | None = None
+              changed: set[str] | None = None, keep: list[_Taken] | None = None,
+              checked: tuple[object, Mapping[str, list[Problem]]] | None = None
               ) -> LoadResult:
     """Put the files' results together (always in the same order) and check the class.
-    ``keep``: gets what the files gave (see :func:`_assemble_again`)."""
+    ``keep``: gets what the files gave (see :func:`_assemble_again`). ``checked``: the
+    curriculum checked from these entries and students' problems found with it (see
+    :func:`_load_pooled`)."""
     problems: list[Problem] = []
     by_path: dict[str, tuple[Problem, ...]] = {}
     files = ParsedFiles(class_path=layout.CLASS_FILE)
+    if checked is not None:
+        files.part, files.prechecked = checked
     get = entries.get
     if memo is not None:
         files.changed = changed
@@ -998,13 +1011,119 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
     root = Path(root)
     with _gc_paused():
         found = _scan(root)
+        rels = found.files()
+        workers = _workers()
+        if workers >= 2 and len(rels) >= POOL_MIN_FILES:
+            return _load_pooled(root, found, max_bytes, workers)
         entries: dict[str, Entry] = {}
-        for rel, _, result, _ in read_many(root, found.files(), max_bytes):
+        for rel, _, result, _ in read_many(root, rels, max_bytes):
             if result is not None:
                 entries[rel] = Entry(None, result)
         # (texts read again only for problems found across files: keeping every text
         # would double the memory a large class takes)
         return _assemble(root, found, entries, _DiskTexts(root, max_bytes))
+
+
+_PART: object | None = None
+"""The curriculum checked, while :func:`_load_pooled` runs: the pool's workers are forks
+that see it (a worker from a fork server does not, and checks nobody)."""
+
+
+def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFiles:
+    """The curriculum part of what :func:`_assemble` puts together (the same models)."""
+    files = ParsedFiles(class_path=layout.CLASS_FILE)
+    for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists):
+        entry = entries.get(rel)
+        if entry is None:
+            continue
+        model = entry.result.model
+        if model is None:
+            files.unusable.add(rel)
+            files.maybe_ids.update(entry.result.maybe_ids)
+        elif rel == layout.CLASS_FILE:
+            files.class_file = cast(ClassFile, model)
+        elif rel in found.frameworks:
+            files.frameworks.append((rel, cast(Framework, model)))
+        else:
+            files.playlists.append((rel, cast(Playlist, model)))
+    return files
+
+
+def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_bytes: int
+                   ) -> tuple[list[Read], dict[str, list[Problem]]]:
+    """In a worker process: read the files of a chunk of students (as :func:`_read_chunk`)
+    and, when the curriculum is known here (:data:`_PART`), check each student as
+    build_class would (the same function, the models just made; problems placed from the
+    files on disk, as the parent places them)."""
+    folder = Path(root)
+    with _gc_paused():
+        reads: list[Read] = []
+        checked: dict[str, list[Problem]] = {}
+        locate = _Locator(_DiskTexts(folder, max_bytes))
+        for sid, student_rel, teacher_rel in students:
+            student, teacher = (_read_one(folder, student_rel, max_bytes),
+                                _read_one(folder, teacher_rel, max_bytes))
+            if _PART is not None:
+                student_result, teacher_result = student[2], teacher[2]
+                student_file = (student_result.model if student_result is not None
+                                and student_result.model is not None else EMPTY_STUDENT_FILE)
+                teacher_file = (teacher_result.model if teacher_result is not None
+                                and teacher_result.model is not None else EMPTY_TEACHER_FILE)
+                checked[sid] = check_files(
+                    _PART, locate, student_rel, cast(StudentFile, student_file), teacher_rel,
+                    cast(TeacherFile, teacher_file),
+                    student_result is not None and student_result.model is None)
+            reads += (student, teacher)
+        return ([(rel, ident, _packed(result), digest) if result is not None else
+                 (rel, ident, result, digest) for rel, ident, result, digest in reads],
+                checked)
+
+
+def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> LoadResult:
+    """:func:`load_class` of many files: the curriculum read and checked here first, then
+    each student's files read, parsed and checked by a pool of processes (forks that see
+    the checked curriculum), so this process neither makes nor checks students' models.
+    The result is that of reading and checking every file here (the same functions run;
+    only where differs). Anything wrong with the pool (it cannot start, a worker dies)
+    and the students it did not give are read here, and checked by build_class."""
+    global _PART
+    entries: dict[str, Entry] = {}
+    for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists):
+        rel, _, result, _ = _read_one(root, rel, max_bytes)
+        if result is not None:
+            entries[rel] = Entry(None, result)
+    texts = _DiskTexts(root, max_bytes)
+    part = curriculum(_curriculum_files(entries, found), _Locator(texts))
+    students = found.student_paths()
+    size = max(1, _CHUNK_FILES // 2)  # (students a chunk)
+    chunks = [tuple(students[i:i + size]) for i in range(0, len(students), size)]
+    checked: dict[str, list[Problem]] = {}
+    done = 0
+    _PART = part
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = [pool.submit(_read_students, str(root), chunk, max_bytes)
+                       for chunk in chunks]
+            for future in futures:
+                reads, found_problems = future.result()
+                done += 1
+                checked.update(found_problems)
+                for rel, _, result, _ in reads:
+                    if result is not None:
+                        _intern_keys(result.model)
+                        entries[rel] = Entry(None, result)
+    except Exception:  # no pool here (or it broke): read the rest in this process
+        for chunk in chunks[done:]:
+            for _, student_rel, teacher_rel in chunk:
+                for rel in (student_rel, teacher_rel):
+                    rel, _, result, _ = _read_one(root, rel, max_bytes)
+                    if result is not None:
+                        entries[rel] = Entry(None, result)
+    finally:
+        _PART = None
+    return _assemble(root, found, entries, texts, checked=(part, checked))
 
 
 # --------------------------------------------------------------------------- incremental
