@@ -34,6 +34,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 
 
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+              trust_fresh: bool = True) -> Path:
+    """Give a test a cache folder of its own (returned; made on first use). With
+    ``trust_fresh``, files just written are trusted (RACY_NS 0: files made by a test are
+    all "just changed", which the cache and validate's kept answer rightly never trust)."""
+    from playlist_tui.store import loader, verdict
+
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv("PLAYLIST_TUI_CACHE_DIR", str(user))
+    monkeypatch.delenv("PLAYLIST_TUI_CACHE", raising=False)
+    monkeypatch.delenv("PLAYLIST_TUI_WORKERS", raising=False)
+    if trust_fresh:
+        monkeypatch.setattr(loader, "RACY_NS", 0)
+        monkeypatch.setattr(verdict, "RACY_NS", 0)
+    return user
+
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "playlists"
 SMALL = Path(__file__).resolve().parent / "data" / "small"

@@ -25,7 +25,7 @@ from playlist_tui.store.cache import Cache, cache_dir
 from playlist_tui.store.layout import MAX_FILE_BYTES
 from playlist_tui.store.loader import LoadResult, load_class
 from playlist_tui.store.store import ClassStore, wait_for_cache
-from tests.conftest import DEMO, SMALL
+from tests.conftest import DEMO, SMALL, own_cache
 from tests.test_bad_inputs import CASES, VALID, Case, Content, _Folder, write_class
 
 T0 = 1_700_000_000 * 10**9  # a moment long ago, in ns
@@ -33,11 +33,7 @@ T0 = 1_700_000_000 * 10**9  # a moment long ago, in ns
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    user = tmp_path / "user-cache"
-    monkeypatch.setenv("PLAYLIST_TUI_CACHE_DIR", str(user))
-    monkeypatch.delenv("PLAYLIST_TUI_CACHE", raising=False)
-    monkeypatch.setattr(loader, "RACY_NS", 0)
-    yield user
+    yield own_cache(tmp_path, monkeypatch)
 
 
 def same(result: LoadResult, cold: LoadResult) -> None:

@@ -25,6 +25,7 @@ from playlist_tui.model.klass import Lazy, Records
 from playlist_tui.store import layout, loader
 from playlist_tui.store.loader import LoadResult, load_class
 from playlist_tui.store.store import ClassStore
+from tests.conftest import own_cache
 from tests.test_bad_inputs import CASES, write_class
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -32,9 +33,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("PLAYLIST_TUI_CACHE_DIR", str(tmp_path / "user-cache"))
-    monkeypatch.delenv("PLAYLIST_TUI_CACHE", raising=False)
-    monkeypatch.delenv("PLAYLIST_TUI_WORKERS", raising=False)
+    own_cache(tmp_path, monkeypatch, trust_fresh=False)
     yield
 
 

@@ -17,19 +17,14 @@ import pytest
 from playlist_tui import cli
 from playlist_tui.store import cachefiles, loader, verdict
 from playlist_tui.store.store import ClassStore, wait_for_cache
-from tests.conftest import SMALL
+from tests.conftest import SMALL, own_cache
 
 T0 = 1_700_000_000 * 10**9  # a moment long ago, in ns
 
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    user = tmp_path / "user-cache"
-    monkeypatch.setenv("PLAYLIST_TUI_CACHE_DIR", str(user))
-    monkeypatch.delenv("PLAYLIST_TUI_CACHE", raising=False)
-    monkeypatch.setattr(loader, "RACY_NS", 0)
-    monkeypatch.setattr(verdict, "RACY_NS", 0)
-    yield user
+    yield own_cache(tmp_path, monkeypatch)
     wait_for_cache()
 
 
