@@ -489,18 +489,24 @@ def _remade(value: dict[str, Any], depth: int, limit: int,
                 raise _Deeper
             item = _remade_list(item, inner, limit, short)
         elif short is not None and kind is datetime:
-            if not item.second and not item.microsecond:
-                short.append(item)
-            if (zone := item.tzinfo) is not None:
-                try:  # (the same datetime from its pickled state, with tomllib's zone)
-                    same = _BY_SECONDS[zone.seconds()]
-                except Exception:  # an offset not seen yet (or not rtoml's zone)
-                    same = _learned(zone, item)
-                item = _from_state(item.__reduce__()[1][0], same)
+            item = _datetime(item, short)
         elif short is not None and kind is time and not item.second and not item.microsecond:
             short.append(item)
         out[_intern(key)] = item
     return out
+
+
+def _datetime(item: Any, short: list[datetime | time]) -> Any:
+    """rtoml's date-time as tomllib makes it (noted in ``short`` when it has no seconds)."""
+    if not item.second and not item.microsecond:
+        short.append(item)
+    if (zone := item.tzinfo) is not None:
+        try:  # (the same datetime from its pickled state, with tomllib's zone)
+            same = _BY_SECONDS[zone.seconds()]
+        except Exception:  # an offset not seen yet (or not rtoml's zone)
+            same = _learned(zone, item)
+        item = _from_state(item.__reduce__()[1][0], same)
+    return item
 
 
 def _remade_list(value: list[Any], depth: int, limit: int,
@@ -521,14 +527,7 @@ def _remade_list(value: list[Any], depth: int, limit: int,
                 raise _Deeper
             item = _remade_list(item, inner, limit, short)
         elif short is not None and kind is datetime:
-            if not item.second and not item.microsecond:
-                short.append(item)
-            if (zone := item.tzinfo) is not None:
-                try:  # (the same datetime from its pickled state, with tomllib's zone)
-                    same = _BY_SECONDS[zone.seconds()]
-                except Exception:  # an offset not seen yet (or not rtoml's zone)
-                    same = _learned(zone, item)
-                item = _from_state(item.__reduce__()[1][0], same)
+            item = _datetime(item, short)
         elif short is not None and kind is time and not item.second and not item.microsecond:
             short.append(item)
         out.append(item)
