@@ -32,6 +32,8 @@ from playlist_tui.session.runner import Later, Runner, ThreadRunner
 from playlist_tui.session.trace import mark
 
 if TYPE_CHECKING:
+    from playlist_tui.model.klass import ClassData
+    from playlist_tui.session.tallies import Tally
     from playlist_tui.store.gitrepo import GitRepo, GitStatus, SyncResult
     from playlist_tui.store.identity import Person
     from playlist_tui.store.loader import LoadResult
@@ -207,6 +209,20 @@ class ClassSession:
         self.counts["refresh"] += 1
         self.result = self.store.refresh(changed)
         return self.result
+
+    def pending_tally(self, data: ClassData) -> Tally | None:
+        """The numbers of requests waiting, kept per student from earlier runs, for the
+        class ``data`` if it is the one last loaded (see :mod:`playlist_tui.session.tallies`);
+        None when there is no such class (then everything is counted)."""
+        from playlist_tui.session.tallies import Tally
+
+        result = self.result
+        if result is None or result.data is not data:
+            return None
+        idents = self.store.identities_for(result)
+        if idents is None:
+            return None
+        return Tally(self.store.root, "pending", idents, sources=("engine/mastery.py",))
 
     def reload(self) -> None:
         """Read the whole class again (in the background) and publish it."""

@@ -167,6 +167,7 @@ class ClassStore:
         # to: a file whose text is exactly that one is not parsed again (the next tick).
         self._known: dict[str, tuple[str, dict[str, Any]]] = {}
         self._known_lock = threading.Lock()
+        self._last_result: LoadResult | None = None  # (see identities_for)
 
     def load(self) -> LoadResult:
         """The whole class, as :func:`playlist_tui.store.loader.load_class` gives it.
@@ -183,6 +184,15 @@ class ClassStore:
         (None: it cannot be trusted, the file was changing): see
         :mod:`playlist_tui.store.verdict`."""
         with self._lock:
+            return {rel: entry.ident for rel, entry in self._loader.entries.items()}
+
+    def identities_for(self, result: LoadResult) -> dict[str, tuple[int, ...] | None] | None:
+        """:meth:`identities` of the files ``result`` was made from; None when the store
+        has loaded or refreshed since (so that nothing is ever filed under the identities
+        of files newer than what it was worked out from)."""
+        with self._lock:
+            if result is not self._last_result:
+                return None
             return {rel: entry.ident for rel, entry in self._loader.entries.items()}
 
     def wait_for_cache(self, timeout: float | None = None) -> bool:
@@ -202,6 +212,7 @@ class ClassStore:
             result = self._loader.load(known, checks)
         else:
             result = self._loader.load()
+        self._last_result = result
         cache, entries = self._cache, dict(self._loader.entries)  # (refresh changes them)
         fresh, checks = self._loader.take_fresh(), self._loader.checks()
         self._writer.submit(lambda: cache.update(entries, fresh, checks))
@@ -220,6 +231,7 @@ class ClassStore:
             if self._loader.folder is None:
                 return self._load()
             result = self._loader.refresh(changed)
+            self._last_result = result
             cache, fresh = self._cache, list(self._loader.take_fresh().items())
             self._writer.submit(lambda: cache.write_new(fresh))
             return result

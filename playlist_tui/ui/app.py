@@ -302,7 +302,8 @@ class PlaylistApp(App[None]):
         else:
             from playlist_tui.ui.screens.dashboard import DashboardScreen
 
-            self.push_screen(DashboardScreen(data, problems, person.id, self.clock))
+            self.push_screen(DashboardScreen(data, problems, person.id, self.clock,
+                                             tally=self.session.pending_tally))
         if problems:
             errors = sum(1 for p in problems if p.severity == "error")
             from playlist_tui.engine.progress import counted

@@ -31,6 +31,7 @@ from playlist_tui.engine.progress import playlist_competencies, playlist_progres
 from playlist_tui.model.klass import ClassData, Records
 from playlist_tui.model.problems import Problem
 from playlist_tui.model.safetext import safe_line
+from playlist_tui.session.tallies import Tally
 from playlist_tui.session.views import PlaylistTally
 from playlist_tui.ui.grid import Column, Grid
 from playlist_tui.ui.screens.base import DataScreen
@@ -114,10 +115,15 @@ class DashboardScreen(DataScreen):
     """Up to this many students with changed files are counted again at once, here."""
 
     def __init__(self, data: ClassData, problems: list[Problem], teacher: str,
-                 clock: Clock) -> None:
+                 clock: Clock, tally: Callable[[ClassData], Tally | None] | None = None
+                 ) -> None:
         super().__init__(data, problems)
         self.teacher = teacher
         self.clock = clock
+        # The numbers of requests waiting kept from earlier runs, per student, for a
+        # version of the class (ClassSession.pending_tally): the whole class is counted
+        # without making every student's records while their files are the same.
+        self.tally = tally
         self.group: str | None = None
         self.playlist: str | None = None
         self.view = "grid"
@@ -364,6 +370,7 @@ class DashboardScreen(DataScreen):
         now = self.clock()
         cells = record_cells(data)
         before = self._pending
+        tally = self.tally(data) if self.tally is not None else None
         counted: dict[str, tuple[object, int]] = {}
         found: list[StuckReason] = []
         made = 0
@@ -382,6 +389,11 @@ class DashboardScreen(DataScreen):
                 counted[sid] = last  # this student's files did not change
                 summary.waiting += last[1]
                 continue
+            kept = tally.get(sid) if tally is not None and not playlists_here else None
+            if kept is not None:  # counted in an earlier run from the same files
+                counted[sid] = (cell, kept)
+                summary.waiting += kept
+                continue
             made += 1
             if made % self.YIELD_EVERY == 0:
                 time.sleep(0.001)  # let the UI thread answer keys while this counts
@@ -389,6 +401,8 @@ class DashboardScreen(DataScreen):
             pending = len(pending_requests(record))
             counted[sid] = (cell, pending)
             summary.waiting += pending
+            if tally is not None:
+                tally.put(sid, pending)
             if not playlists_here:
                 continue
             for playlist in passing.assigned_playlists(sid):
@@ -398,6 +412,8 @@ class DashboardScreen(DataScreen):
                 summary.playlists.setdefault(playlist.id, PlaylistTally(playlist.id)).add(
                     progress)
             found.extend(stuck(passing, now, students=[sid]))
+        if tally is not None:
+            tally.save()
         if with_playlists:  # (the pass goes in the store's order: back to the roster's)
             order = {sid: n for n, sid in enumerate(students)}
             summary.stuck = sorted(found, key=lambda reason: order.get(reason.student, 0))

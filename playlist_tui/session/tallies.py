@@ -1,0 +1,118 @@
+"""Per-student numbers kept from one run of the app to the next.
+
+The dashboard's "N checks waiting" counts the requests waiting in every student's files.
+At 5,000 students that means making 10,000 models from the cache (seconds), although the
+answer for a student can only change when one of their two files changes. So each
+student's count is kept with the identities (``lstat``: mode, size, times, inode) of the
+``student.toml`` and ``teacher.toml`` it was counted from, as the store read them for
+the very class it was counted in (:meth:`ClassStore.identities_for`), and given again
+while both files have exactly those identities. A file whose identity the store could
+not trust (it was changing when read) is counted again every time.
+
+The numbers live beside the class's cache (``tally-NAME`` in
+:func:`playlist_tui.store.cachefiles.cache_dir`), as JSON sealed with the cache's MAC,
+whose key also hashes the code that counts (so a new version counts again); a file that
+is not exactly what this user wrote is ignored. ``PLAYLIST_TUI_CACHE=off``: nothing kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from playlist_tui.store import cachefiles, layout
+
+VERSION = 1
+Idents = Mapping[str, tuple[int, ...] | None]
+
+_save_lock = threading.Lock()
+
+
+def _key(root: Path, name: str, sources: tuple[str, ...]) -> bytes | None:
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(b"tally %d %s\0" % (VERSION, name.encode()))
+    for source in (*sources, "session/tallies.py"):
+        with contextlib.suppress(OSError):
+            h.update((package / source).read_bytes())
+    return cachefiles.mac_key(root, layout.MAX_FILE_BYTES, h.digest())
+
+
+class Tally:
+    """One number per student (``name``: what is counted), for one version of the class.
+
+    ``get(sid)`` gives the number kept for the student if their files are the same ones;
+    ``put(sid, n)`` files a number worked out from this version; ``save()`` writes what
+    was learnt. Safe to use from one thread at a time (the dashboard's count)."""
+
+    def __init__(self, root: Path, name: str, idents: Idents,
+                 sources: tuple[str, ...]) -> None:
+        self.root = Path(root).resolve()
+        self.name = name
+        self._idents = idents
+        self._mac = _key(self.root, name, sources)
+        folder = cachefiles.cache_dir(self.root)
+        self._path = None if folder is None or self._mac is None else folder / f"tally-{name}"
+        self._kept: dict[str, tuple[str, int]] = self._read()
+        self._learnt = False
+
+    def _files_key(self, sid: str) -> str | None:
+        """What the student's number depends on, as text; None if it cannot be trusted."""
+        parts = []
+        for rel in (layout.student_file(sid), layout.teacher_file(sid)):
+            if rel not in self._idents:
+                parts.append("-")  # (not there)
+                continue
+            ident = self._idents[rel]
+            if ident is None:
+                return None
+            parts.append(",".join(map(str, ident)))
+        return "|".join(parts)
+
+    def get(self, sid: str) -> int | None:
+        kept = self._kept.get(sid)
+        if kept is None:
+            return None
+        key = self._files_key(sid)
+        return kept[1] if key is not None and kept[0] == key else None
+
+    def put(self, sid: str, value: int) -> None:
+        key = self._files_key(sid)
+        if key is None or self._kept.get(sid) == (key, value):
+            return
+        self._kept[sid] = (key, value)
+        self._learnt = True
+
+    def save(self) -> None:
+        """Write the numbers (of the students still in the class) if any was learnt."""
+        if not self._learnt or self._path is None or self._mac is None:
+            return
+        students = {rel.split("/")[1] for rel in self._idents
+                    if rel.startswith(f"{layout.STUDENTS_DIR}/")}
+        payload = json.dumps({
+            "version": VERSION,
+            "counts": {sid: [key, value] for sid, (key, value) in sorted(self._kept.items())
+                       if sid in students},
+        }, ensure_ascii=True, separators=(",", ":")).encode()
+        with _save_lock, contextlib.suppress(OSError):
+            cachefiles.write_sealed(self._path, self._mac, payload)
+        self._learnt = False
+
+    def _read(self) -> dict[str, tuple[str, int]]:
+        if self._path is None or self._mac is None:
+            return {}
+        try:
+            with open(self._path, "rb") as handle:
+                cachefiles.check_sealed(handle, self._mac)
+                handle.seek(cachefiles.HEADER)
+                content: Any = json.loads(handle.read())
+            if content.get("version") != VERSION:
+                return {}
+            return {str(sid): (str(key), int(value))
+                    for sid, (key, value) in content["counts"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
