@@ -131,6 +131,15 @@ def class_with_cross_file_problems(root: Path) -> Path:
     return root
 
 
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's workers are forks of this process even if other threads run here (as
+    they may, left by earlier tests of the same run): only forks see the curriculum read
+    here, and check students (from a fork server they check nobody: tested below)."""
+    import multiprocessing
+
+    monkeypatch.setattr(loader, "_pool_context", lambda: multiprocessing.get_context("fork"))
+
+
 def test_students_checked_in_the_workers_are_checked_as_here(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pooled load_class checks each student in the worker that read their files (the
@@ -153,6 +162,7 @@ def test_students_checked_in_the_workers_are_checked_as_here(
         return real(*args)
 
     monkeypatch.setattr(check, "check_files", counted)
+    forked(monkeypatch)
     same(load_class(root), alone)
     assert here == []
 
@@ -186,6 +196,7 @@ def test_a_worker_that_dies_leaves_its_students_to_this_process(
         return real_check(*args)
 
     monkeypatch.setattr(check, "check_files", counted)
+    forked(monkeypatch)
     same(load_class(root), alone)
     assert first_of_third in here and sids[0] not in here
 
