@@ -16,7 +16,7 @@ from playlist_tui.engine import mastery
 from playlist_tui.engine.mastery import pending_requests
 from playlist_tui.model.klass import ClassData
 from playlist_tui.session.tallies import Tally
-from playlist_tui.store import cachefiles
+from playlist_tui.store import cachefiles, ops
 from playlist_tui.store.store import ClassStore, wait_for_cache
 from playlist_tui.ui.app import PlaylistApp
 from playlist_tui.ui.screens import dashboard
@@ -63,6 +63,38 @@ def test_numbers_come_back_while_the_files_are_the_same(root: Path) -> None:
     assert changed.get("ben") is None
     assert {sid: changed.get(sid) for sid in ("ana", "cy")} == {"ana": 0, "cy": 0}
     assert counts(data)["ben"] == 0
+
+
+def test_new_ticks_keep_a_number_and_a_new_request_does_not(root: Path) -> None:
+    """A sync that brings a day's ticks: the student's file only grew by entries of a
+    table the number does not read, so the number kept is still theirs (the store read
+    the new lines only, and says so); a new request is counted again."""
+    first = ClassStore(root)
+    tally, data = tally_of(first)
+    for sid, n in counts(data).items():
+        tally.put(sid, n)
+    tally.save()
+    wait_for_cache()  # (the cache that tomorrow's load starts from)
+    when = datetime(2026, 11, 6, 10, tzinfo=UTC)
+    ClassStore(root).apply(ops.Tick("ben", "ratios", "rates", at=when))  # (elsewhere)
+    ClassStore(root).apply(ops.RequestCheck("cy", competency="RP.1", at=when))
+    store = ClassStore(root)
+    result = store.load()
+    grown = store.growths_for(result)
+    assert grown is not None and grown["students/ben/student.toml"][1] == "ticks"
+    assert grown["students/cy/student.toml"][1] == "requests"
+    idents = store.identities_for(result)
+    assert idents is not None
+    morning = Tally(root, "pending", idents, ("engine/mastery.py",), grown=grown,
+                    unaffected=frozenset({"ticks", "notes"}))
+    truth = counts(result.data)
+    assert truth == {"ana": 0, "ben": 1, "cy": 1}
+    assert morning.get("ben") == 1 and morning.get("ana") == 0
+    assert morning.get("cy") is None  # (counted again: 1)
+    morning.save()  # Ben's number filed under his grown file
+    wait_for_cache()
+    later, _ = tally_of(ClassStore(root))
+    assert later.get("ben") == 1
 
 
 def test_no_number_is_filed_under_files_newer_than_its_class(root: Path) -> None:
@@ -130,6 +162,10 @@ async def test_the_dashboard_counts_only_students_whose_files_changed(
     assert len(made) == 3
     made.clear()
     assert "1 check waiting" in await waiting_shown(root)  # the next morning
+    assert made == []
+    ClassStore(root).apply(ops.Tick("ben", "ratios", "rates",  # (a sync brings a tick)
+                                    at=datetime(2026, 11, 6, 10, tzinfo=UTC)))
+    assert "1 check waiting" in await waiting_shown(root)
     assert made == []
     (root / "students/ben/teacher.toml").write_text(DECISION, "utf-8")
     assert "0 checks waiting" in await waiting_shown(root)

@@ -220,9 +220,13 @@ class ClassSession:
         if result is None or result.data is not data:
             return None
         idents = self.store.identities_for(result)
-        if idents is None:
+        grown = self.store.growths_for(result)
+        if idents is None or grown is None:
             return None
-        return Tally(self.store.root, "pending", idents, sources=("engine/mastery.py",))
+        # (the requests waiting are read from the student's requests and the teacher's
+        # decisions: new ticks or notes change nothing of them)
+        return Tally(self.store.root, "pending", idents, sources=("engine/mastery.py",),
+                     grown=grown, unaffected=frozenset({"ticks", "notes"}))
 
     def reload(self) -> None:
         """Read the whole class again (in the background) and publish it."""

@@ -6,8 +6,11 @@ answer for a student can only change when one of their two files changes. So eac
 student's count is kept with the identities (``lstat``: mode, size, times, inode) of the
 ``student.toml`` and ``teacher.toml`` it was counted from, as the store read them for
 the very class it was counted in (:meth:`ClassStore.identities_for`), and given again
-while both files have exactly those identities. A file whose identity the store could
-not trust (it was changing when read) is counted again every time.
+while both files have exactly those identities, or while the teacher's file is the same
+and the student's only gained entries of tables the number does not read (a sync that
+brings a day's ticks: the store says what grew, ClassStore.growths_for). A file whose
+identity the store could not trust (it was changing when read) is counted again every
+time.
 
 The numbers live beside the class's cache (``tally-NAME`` in
 :func:`playlist_tui.store.cachefiles.cache_dir`), as JSON sealed with the cache's MAC,
@@ -29,6 +32,7 @@ from playlist_tui.store import cachefiles, layout
 
 VERSION = 1
 Idents = Mapping[str, tuple[int, ...] | None]
+Grown = Mapping[str, tuple[tuple[int, ...], str]]
 
 _save_lock = threading.Lock()
 
@@ -50,24 +54,38 @@ class Tally:
     was learnt. Safe to use from one thread at a time (the dashboard's count)."""
 
     def __init__(self, root: Path, name: str, idents: Idents,
-                 sources: tuple[str, ...]) -> None:
+                 sources: tuple[str, ...], grown: Grown | None = None,
+                 unaffected: frozenset[str] = frozenset()) -> None:
+        """``grown``: the files read by their new lines since a version before (path ->
+        that version's identity, the table that gained entries: ClassStore.growths_for);
+        a student file that only gained entries of an ``unaffected`` table keeps the
+        number counted from the version before."""
         self.root = Path(root).resolve()
         self.name = name
         self._idents = idents
+        self._grown = grown or {}
+        self._unaffected = unaffected
         self._mac = _key(self.root, name, sources)
         folder = cachefiles.cache_dir(self.root)
         self._path = None if folder is None or self._mac is None else folder / f"tally-{name}"
         self._kept: dict[str, tuple[str, int]] = self._read()
         self._learnt = False
 
-    def _files_key(self, sid: str) -> str | None:
-        """What the student's number depends on, as text; None if it cannot be trusted."""
+    def _files_key(self, sid: str, before: bool = False) -> str | None:
+        """What the student's number depends on, as text; None if it cannot be trusted.
+        ``before``: with the student's file as it was before it grew by entries of an
+        unaffected table (None if it did not)."""
         parts = []
         for rel in (layout.student_file(sid), layout.teacher_file(sid)):
             if rel not in self._idents:
                 parts.append("-")  # (not there)
                 continue
             ident = self._idents[rel]
+            if before and rel == layout.student_file(sid):
+                grown = self._grown.get(rel)
+                if grown is None or grown[1] not in self._unaffected:
+                    return None
+                ident = grown[0]
             if ident is None:
                 return None
             parts.append(",".join(map(str, ident)))
@@ -78,7 +96,12 @@ class Tally:
         if kept is None:
             return None
         key = self._files_key(sid)
-        return kept[1] if key is not None and kept[0] == key else None
+        if key is not None and kept[0] == key:
+            return kept[1]
+        if key is not None and kept[0] == self._files_key(sid, before=True):
+            self.put(sid, kept[1])  # (the same number, filed under the grown file)
+            return kept[1]
+        return None
 
     def put(self, sid: str, value: int) -> None:
         key = self._files_key(sid)

@@ -186,6 +186,22 @@ class ClassStore:
         with self._lock:
             return {rel: entry.ident for rel, entry in self._loader.entries.items()}
 
+    def growths_for(self, result: LoadResult
+                    ) -> dict[str, tuple[tuple[int, ...], str]] | None:
+        """For each file of ``result`` that was read by its new lines only (it gained
+        entries at the end of one table since the version before, see
+        :func:`playlist_tui.store.loader._grown`): the identity of that version and the
+        name of the table. None as :meth:`identities_for`."""
+        with self._lock:
+            if result is not self._last_result:
+                return None
+            out: dict[str, tuple[tuple[int, ...], str]] = {}
+            for rel, entry in self._loader.entries.items():
+                growth = entry.growth
+                if growth is not None and isinstance(growth[0], tuple):
+                    out[rel] = (growth[0], growth[1])
+            return out
+
     def identities_for(self, result: LoadResult) -> dict[str, tuple[int, ...] | None] | None:
         """:meth:`identities` of the files ``result`` was made from; None when the store
         has loaded or refreshed since (so that nothing is ever filed under the identities
