@@ -21,7 +21,6 @@ is not exactly what this user wrote is ignored. ``PLAYLIST_TUI_CACHE=off``: noth
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -38,12 +37,9 @@ _save_lock = threading.Lock()
 
 
 def _key(root: Path, name: str, sources: tuple[str, ...]) -> bytes | None:
-    package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(b"tally %d %s\0" % (VERSION, name.encode()))
-    for source in (*sources, "session/tallies.py"):
-        with contextlib.suppress(OSError):
-            h.update((package / source).read_bytes())
-    return cachefiles.mac_key(root, layout.MAX_FILE_BYTES, h.digest())
+    return cachefiles.key_over(root, layout.MAX_FILE_BYTES,
+                               b"tally %d %s" % (VERSION, name.encode()),
+                               (*sources, "session/tallies.py"))
 
 
 class Tally:
@@ -129,10 +125,7 @@ class Tally:
         if self._path is None or self._mac is None:
             return {}
         try:
-            with open(self._path, "rb") as handle:
-                cachefiles.check_sealed(handle, self._mac)
-                handle.seek(cachefiles.HEADER)
-                content: Any = json.loads(handle.read())
+            content: Any = json.loads(cachefiles.read_sealed(self._path, self._mac))
             if content.get("version") != VERSION:
                 return {}
             return {str(sid): (str(key), int(value))

@@ -46,7 +46,6 @@ import hashlib
 import io
 import os
 import pickle
-import secrets
 import shutil
 import threading
 import time
@@ -246,16 +245,7 @@ class Cache:
                 r.maybe_ids, entry.digest)
 
     def _write_plain(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        cachefiles.write_private(path, data)
 
     @staticmethod
     def _new_name(rel: str) -> str:

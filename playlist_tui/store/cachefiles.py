@@ -133,21 +133,45 @@ def mac_key(root: Path, max_bytes: int, *extra: bytes) -> bytes | None:
         hashlib.sha256).digest()
 
 
-def write_sealed(path: Path, key: bytes, payload: bytes) -> None:
-    """Write ``payload`` with its MAC, atomically, readable only by its owner."""
-    mac = hmac.new(key, payload, hashlib.sha256).digest()
+def key_over(root: Path, max_bytes: int, label: bytes, sources: tuple[str, ...]
+             ) -> bytes | None:
+    """:func:`mac_key` bound also to ``label`` and the source of the modules ``sources``
+    (paths in the package): a file sealed with it is stale once any of them changes."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(label + b"\0")
+    for name in sources:
+        with contextlib.suppress(OSError):
+            h.update((package / name).read_bytes())
+    return mac_key(root, max_bytes, h.digest())
+
+
+def write_private(path: Path, *parts: bytes) -> None:
+    """Write ``parts`` to ``path`` atomically (a temporary file renamed into place),
+    readable only by its owner."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(FORMAT)
-            handle.write(mac)
-            handle.write(payload)
+            for part in parts:
+                handle.write(part)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def write_sealed(path: Path, key: bytes, payload: bytes) -> None:
+    """Write ``payload`` with its MAC, atomically, readable only by its owner."""
+    write_private(path, FORMAT, hmac.new(key, payload, hashlib.sha256).digest(), payload)
+
+
+def read_sealed(path: Path, key: bytes) -> bytes:
+    """The payload of a sealed file; raises (OSError, ValueError) unless its MAC is right."""
+    with open(path, "rb") as handle:
+        check_sealed(handle, key)
+        handle.seek(HEADER)
+        return handle.read()
 
 
 def check_sealed(handle: BinaryIO, key: bytes) -> None:

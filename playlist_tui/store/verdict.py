@@ -30,7 +30,6 @@ neither read nor write it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -129,12 +128,7 @@ class Verdict:
 
 
 def _key(root: Path, max_bytes: int) -> bytes | None:
-    package = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256(b"verdict %d\0" % VERSION)
-    for name in _OWN_SOURCES:
-        with contextlib.suppress(OSError):
-            h.update((package / name).read_bytes())
-    return cachefiles.mac_key(root, max_bytes, h.digest())
+    return cachefiles.key_over(root, max_bytes, b"verdict %d" % VERSION, _OWN_SOURCES)
 
 
 def _path(root: Path) -> Path | None:
@@ -180,10 +174,7 @@ def read(root: Path, max_bytes: int = layout.MAX_FILE_BYTES) -> Verdict | None:
     if path is None or key is None:
         return None
     try:
-        with open(path, "rb") as handle:
-            cachefiles.check_sealed(handle, key)
-            handle.seek(cachefiles.HEADER)
-            content: Any = json.loads(handle.read())
+        content: Any = json.loads(cachefiles.read_sealed(path, key))
         if content.get("version") != VERSION:
             return None
         if content.get("stamp") != _digest(stamp(root)):
