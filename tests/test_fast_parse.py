@@ -372,6 +372,8 @@ def test_runs_of_stamps_read_apart_give_tomllibs_result(text: str, runs: bool) -
     are read without rtoml: only when that surely gives what tomllib gives."""
     assert_same(text)
     assert (tomlparse._with_runs(text, tomlparse.MAX_DEPTH) is not None) is runs
+    # (and without interning, as the pool's workers read: the same data, same way)
+    assert (tomlparse._with_runs(text, tomlparse.MAX_DEPTH, intern=False) is not None) is runs
     if runs:
         data = tomlparse.loads(text, intern=True)
         table = data["ticks" if "[ticks]" in text else "a"]

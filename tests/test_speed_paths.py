@@ -9,6 +9,7 @@ Behaviour only, never timing (bench/run.py measures the speed).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -201,6 +202,95 @@ def test_a_worker_that_dies_leaves_its_students_to_this_process(
     assert first_of_third in here and sids[0] not in here
 
 
+def test_students_are_checked_in_workers_from_a_fork_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load from a thread while another thread runs (as in the app) gets its workers
+    from a fork server, not forks: they are given the checked curriculum when they start
+    and check the students they read, so this process checks nobody; the same problems,
+    in the same order, as the one-process load."""
+    import multiprocessing
+
+    from playlist_tui.model import check
+
+    root = class_with_cross_file_problems(tmp_path / "class")
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    alone = load_class(root)
+    pooled(monkeypatch)
+    here: list[str] = []
+    real = check.check_files
+
+    def counted(*args: Any) -> list[Any]:
+        here.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(check, "check_files", counted)
+    contexts: list[str] = []
+    real_context = loader._pool_context
+
+    def context() -> Any:
+        made = real_context()
+        contexts.append(made.get_start_method())
+        return made
+
+    monkeypatch.setattr(loader, "_pool_context", context)
+    got: list[LoadResult] = []
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        loading = threading.Thread(target=lambda: got.append(load_class(root)))
+        loading.start()
+        loading.join()
+    finally:
+        stop.set()
+        other.join()
+    assert "fork" in multiprocessing.get_all_start_methods()
+    assert contexts == ["forkserver"]
+    same(got[0], alone)
+    assert here == []
+
+
+def test_ticks_packed_apart_make_the_same_model(tmp_path: Path) -> None:
+    """A student's ticks sent from a worker as numbers (every value a UTC date-time in
+    whole seconds) make the model read here: equal, the same zone object, keys interned
+    once they came (local times and dates are UTC in the model, so packed apart too);
+    ticks in other zones or with fractions are pickled with the model instead."""
+    from datetime import UTC, datetime
+
+    root = generated_class(tmp_path / "class")
+    rel = student_rels(root)[6]
+    texts = {
+        "plain": None,
+        "zones": '[ticks]\n"u/a" = 2026-01-01T10:00:00Z\n"u/b" = 2026-01-01T10:00:00+01:00\n',
+        "fraction": '[ticks]\n"u/a" = 2026-01-01T10:00:00.5Z\n',
+        "local": '[ticks]\n"u/a" = 2026-01-01T10:00:00\n"u/b" = 2026-01-01\n',
+        "old": '[ticks]\n"u/a" = 1901-12-13T20:45:52Z\n"u/b" = 9999-12-31T23:59:59Z\n',
+        "empty": "[ticks]\n",
+    }
+    for name, text in texts.items():
+        if text is not None:
+            (root / rel).write_text(text)
+        _, _, result, _ = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
+        _, _, there, _ = loader._read_one(root, rel, layout.MAX_FILE_BYTES, intern=False)
+        assert result is not None and there is not None and result.model is not None
+        keys = loader._Keys()
+        packed = loader._packed(there, keys).model
+        assert isinstance(packed, Lazy) and isinstance(packed._make, functools.partial)
+        apart = packed._make.args[2] is not None
+        assert apart == (name not in ("zones", "fraction", "empty")), name
+        keys.order[:] = [key + "" for key in keys.order]  # (as pickled: new strings)
+        loader._interned(keys.order)
+        quick, kept = packed.peek(quick=True), packed.get()
+        assert quick == kept == result.model, name
+        ticks = kept.__dict__["ticks"]
+        assert list(ticks.items()) == list(result.model.__dict__["ticks"].items()), name
+        assert all(key is sys.intern(key) for key in ticks), name
+        assert all(type(v) is datetime for v in ticks.values()), name
+        assert not apart or all(v.tzinfo is UTC for v in ticks.values()), name
+        assert [v.tzinfo for v in ticks.values()] == [
+            v.tzinfo for v in result.model.__dict__["ticks"].values()], name
+
+
 def test_a_worker_reads_every_bad_input_as_this_process_does(tmp_path: Path) -> None:
     """Each file of the bad-input catalogue, read by a worker process and sent back, gives
     the same model and problems as read here."""
@@ -214,7 +304,8 @@ def test_a_worker_reads_every_bad_input_as_this_process_does(tmp_path: Path) -> 
         futures = [pool.submit(loader._read_chunk, where, rels, layout.MAX_FILE_BYTES)
                    for where, rels in roots]
         for (where, rels), future in zip(roots, futures, strict=True):
-            there = future.result()
+            there, keys = future.result()
+            loader._interned(keys)
             here = [loader._read_one(Path(where), rel, layout.MAX_FILE_BYTES)
                     for rel in rels]
             assert [(rel, ident, digest) for rel, ident, _, digest in there] == [

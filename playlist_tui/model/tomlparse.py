@@ -558,8 +558,9 @@ def _runs(text: str) -> list[tuple[int, int, str]]:
     return runs
 
 
-def _with_runs(text: str, limit: int) -> dict[str, Any] | None:
-    """tomllib's data of ``text``, interned (see :func:`loads`), its runs of plain time
+def _with_runs(text: str, limit: int, intern: bool = True) -> dict[str, Any] | None:
+    """tomllib's data of ``text``, interned (see :func:`loads`; not with ``intern``
+    false, as in the pool's workers, whose strings are pickled anyway), its runs of plain time
     stamps read here and the rest by rtoml; None when that is not certain (then the
     whole text is read as usual). The text has no multi-line string and no value of the
     rest spans lines (so a run's header is a header); a run's table must be empty in
@@ -588,13 +589,19 @@ def _with_runs(text: str, limit: int) -> dict[str, Any] | None:
         return None
     short: list[datetime | time] = []
     try:
-        data = _remade(raw, 0, limit, short)
+        if intern:
+            data = _remade(raw, 0, limit, short)
+        else:
+            data = raw
+            if _as_tomllib(data, short) > limit:
+                return None
         if _short_times_in(rest, short):
             return None
         for start, end, name in runs:
             table = data.get(name)
             found = _RUN_ENTRY.findall(text, start, end)
-            entries = {_intern(key): _from_iso(stamp) for key, stamp in found}
+            entries = ({_intern(key): _from_iso(stamp) for key, stamp in found} if intern
+                       else {key: _from_iso(stamp) for key, stamp in found})
             if type(table) is not dict or table or len(entries) != len(found):
                 return None
             data[name] = entries
@@ -633,6 +640,10 @@ def loads(text: str, limit: int = MAX_DEPTH, *, intern: bool = False) -> dict[st
         if depth <= limit:
             return _remade(data, 0, limit, None)
     else:
+        if FAST and "Z\n" in text:
+            made = _with_runs(text, limit, intern=False)
+            if made is not None:
+                return made
         fast = _fast(text) if FAST else None
         if fast is not None:
             data, depth = fast

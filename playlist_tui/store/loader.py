@@ -19,6 +19,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import operator
 import os
 import pickle
 import re
@@ -26,10 +27,13 @@ import stat
 import sys
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -359,14 +363,15 @@ def _read_bytes(root: Path, rel: str, max_bytes: int
     return raw, ident, None
 
 
-def _read_raw(root: Path, rel: str, max_bytes: int
+def _read_raw(root: Path, rel: str, max_bytes: int, intern: bool = True
               ) -> tuple[Parsed | None, Ident | None, bytes | None]:
     raw, ident, parsed = _read_bytes(root, rel, max_bytes)
     if raw is None:
         return parsed, None, None
     # keys and short strings interned: the same activity reference in 5,000 student files
-    # is then one string in memory (and in the cache), not 5,000
-    return parse_bytes(rel, raw, max_bytes, intern=True), ident, raw
+    # is then one string in memory (and in the cache), not 5,000 (not in a pool's worker,
+    # whose models are pickled for the parent, which interns the keys: see _unpacked)
+    return parse_bytes(rel, raw, max_bytes, intern=intern), ident, raw
 
 
 def read_file(root: Path, rel: str, max_bytes: int = layout.MAX_FILE_BYTES) -> Parsed | None:
@@ -691,10 +696,10 @@ its result (None: the file does not exist) and, for a student's file without pro
 its digest (see Entry.digest)."""
 
 
-def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
+def _read_one(root: Path, rel: str, max_bytes: int, intern: bool = True) -> Read:
     model = model_for(rel)
     assert model is not None
-    parsed, ident, raw = _read_raw(root, rel, max_bytes)
+    parsed, ident, raw = _read_raw(root, rel, max_bytes, intern)
     if parsed is None:
         return rel, None, None, None
     locate = _Locator({rel: parsed.text} if parsed.text is not None else {})
@@ -709,40 +714,108 @@ def _read_one(root: Path, rel: str, max_bytes: int) -> Read:
     return rel, ident, result, digest
 
 
-def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int) -> list[Read]:
+def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int
+                ) -> tuple[list[Read], list[str]]:
     """In a worker process: read a chunk of files (what the parent would do itself). A
-    student's or teacher's model is sent packed (see :func:`_packed`)."""
+    student's or teacher's model is sent packed (see :func:`_packed`), with the keys of
+    the chunk's ticks (for the parent to intern: see :func:`_interned`)."""
     with _gc_paused():
-        reads = [_read_one(Path(root), rel, max_bytes) for rel in rels]
-        return [(rel, ident, _packed(result), digest) if result is not None else
-                (rel, ident, result, digest) for rel, ident, result, digest in reads]
+        reads = [_read_one(Path(root), rel, max_bytes, intern=False) for rel in rels]
+        keys = _Keys()
+        return ([(rel, ident, _packed(result, keys), digest) if result is not None else
+                 (rel, ident, result, digest) for rel, ident, result, digest in reads],
+                keys.order)
 
 
-def _packed(result: FileResult) -> FileResult:
+class _Keys(dict[str, int]):
+    """The keys of the ticks of a chunk of files, each with its number (see _packed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self.order)
+        self.order.append(key)
+        return number
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_tzinfo = operator.attrgetter("tzinfo")
+_microsecond = operator.attrgetter("microsecond")
+_fold = operator.attrgetter("fold")
+_days = operator.attrgetter("days")
+_seconds = operator.attrgetter("seconds")
+
+PackedTicks: TypeAlias = "tuple[list[str], array[int], array[int], array[int]]"
+"""A student's ticks as the numbers of their keys in a list of the chunk's keys, and
+their times as days and seconds since 1970 (UTC, whole seconds)."""
+
+
+def _ticks_packed(ticks: dict[str, Any], keys: _Keys) -> PackedTicks | None:
+    """A student's ticks packed (about 12 bytes a tick instead of a pickled datetime and
+    key, compressed), when every value is a UTC date-time in whole seconds (what a
+    tick's stamp is: ``2026-11-03T10:15:00Z``); None otherwise (the ticks are then
+    pickled with the rest of the model)."""
+    values = ticks.values()
+    if ({*map(type, values)} != {datetime} or {*map(_tzinfo, values)} != {UTC}
+            or any(map(_microsecond, values)) or any(map(_fold, values))):
+        return None
+    since = list(map(operator.sub, values, repeat(_EPOCH)))
+    return (keys.order, array("I", map(keys.__getitem__, ticks)),
+            array("i", map(_days, since)), array("i", map(_seconds, since)))
+
+
+def _packed(result: FileResult, keys: _Keys | None = None) -> FileResult:
     """A student's or teacher's file result whose model is a :class:`Lazy` made from the
     model pickled and compressed (about 10 kB a student instead of 60 kB of objects): the
     parent keeps every student's files of a large class in that form and makes a model
     when something needs it (the checks make each once, without keeping it), so loading
     5,000 students does not hold 5,000 students' models at once. Pickling is what
-    sending the model to the parent did anyway; here it happens in the worker."""
+    sending the model to the parent did anyway; here it happens in the worker. With
+    ``keys``, a student's ticks (nine entries in ten of a class) are packed apart as
+    numbers (see :func:`_ticks_packed`): a third of the cost of pickling them."""
     model = result.model
     if not isinstance(model, StudentFile | TeacherFile):
         return result
-    data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+    fields = model.__dict__
+    ticks = fields.get("ticks") if keys is not None and type(model) is StudentFile else None
+    packed = _ticks_packed(ticks, keys) if ticks and keys is not None else None
+    if packed is not None:
+        fields["ticks"] = {}  # (this worker's model, dropped once sent)
+        try:
+            data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+        finally:
+            fields["ticks"] = ticks
+    else:
+        data = zlib.compress(pickle.dumps(model, protocol=5), 1)
     # (a model only checked, not kept, needs no interned keys: a third of the making)
-    return FileResult(Lazy(make=functools.partial(_unpacked, data),
-                           quick=functools.partial(_unpacked, data, False)),
+    return FileResult(Lazy(make=functools.partial(_unpacked, data, True, packed),
+                           quick=functools.partial(_unpacked, data, False, packed)),
                       result.problems, result.maybe_ids)
 
 
-def _unpacked(data: bytes, intern: bool = True) -> BaseModel:
+def _unpacked(data: bytes, intern: bool = True, ticks: PackedTicks | None = None
+              ) -> BaseModel:
     with _gc_paused():
         model = pickle.loads(zlib.decompress(data))
-    if intern:
-        _intern_keys(model)
+        if intern:
+            _intern_keys(model)
+        if ticks is not None:  # (keys interned when they came: see _interned)
+            order, numbers, days, seconds = ticks
+            model.__dict__["ticks"] = dict(zip(
+                map(order.__getitem__, numbers),
+                map(operator.add, repeat(_EPOCH), map(timedelta, days, seconds)), strict=True))
     if not isinstance(model, BaseModel):  # pragma: no cover - made by _packed only
         raise TypeError("not a model")
     return model
+
+
+def _interned(keys: list[str]) -> None:
+    """Intern the keys of a chunk's ticks as they arrive here, in place (the packed
+    ticks of the chunk's students name them by number: see _ticks_packed), so the same
+    activity reference of every chunk is one string here."""
+    keys[:] = map(sys.intern, keys)
 
 
 def _workers() -> int:
@@ -811,8 +884,9 @@ def read_many(root: Path, rels: list[str], max_bytes: int,
             futures = [pool.submit(_read_chunk, str(root), chunk, max_bytes)
                        for chunk in chunks]
             for future in futures:
-                reads = future.result()
+                reads, keys = future.result()
                 done += 1
+                _interned(keys)
                 for read in reads:
                     if read[2] is not None:
                         _intern_keys(read[2].model)
@@ -1025,8 +1099,8 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
 
 
 _PART: object | None = None
-"""The curriculum checked, while :func:`_load_pooled` runs: the pool's workers are forks
-that see it (a worker from a fork server does not, and checks nobody)."""
+"""In a worker of :func:`_load_pooled`'s pool: the curriculum checked (see
+:func:`_worker_start`). Never set in the process that loads."""
 
 
 def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFiles:
@@ -1050,19 +1124,20 @@ def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFil
 
 
 def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_bytes: int
-                   ) -> tuple[list[Read], dict[str, list[Problem]]]:
+                   ) -> tuple[list[Read], dict[str, list[Problem]], list[str]]:
     """In a worker process: read the files of a chunk of students (as :func:`_read_chunk`)
-    and, when the curriculum is known here (:data:`_PART`), check each student as
-    build_class would (the same function, the models just made; problems placed from the
-    files on disk, as the parent places them)."""
+    and, when the curriculum is known here (:data:`_PART`, given to every worker when it
+    starts: see :func:`_worker_start`), check each student as build_class would (the
+    same function, the models just made; problems placed from the files on disk, as the
+    parent places them)."""
     folder = Path(root)
     with _gc_paused():
         reads: list[Read] = []
         checked: dict[str, list[Problem]] = {}
         locate = _Locator(_DiskTexts(folder, max_bytes))
         for sid, student_rel, teacher_rel in students:
-            student, teacher = (_read_one(folder, student_rel, max_bytes),
-                                _read_one(folder, teacher_rel, max_bytes))
+            student, teacher = (_read_one(folder, student_rel, max_bytes, intern=False),
+                                _read_one(folder, teacher_rel, max_bytes, intern=False))
             if _PART is not None:
                 student_result, teacher_result = student[2], teacher[2]
                 student_file = (student_result.model if student_result is not None
@@ -1074,9 +1149,19 @@ def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_by
                     cast(TeacherFile, teacher_file),
                     student_result is not None and student_result.model is None)
             reads += (student, teacher)
-        return ([(rel, ident, _packed(result), digest) if result is not None else
+        keys = _Keys()
+        return ([(rel, ident, _packed(result, keys), digest) if result is not None else
                  (rel, ident, result, digest) for rel, ident, result, digest in reads],
-                checked)
+                checked, keys.order)
+
+
+def _worker_start(part: object) -> None:
+    """Starts each worker of :func:`_load_pooled`'s pool: the checked curriculum, so the
+    worker checks the students it reads, whether it is a fork of this process (then
+    nothing is pickled: it sees ``part`` already) or comes from a fork server (``part``
+    pickled once for each worker)."""
+    global _PART
+    _PART = part
 
 
 def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> LoadResult:
@@ -1086,7 +1171,6 @@ def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> Lo
     The result is that of reading and checking every file here (the same functions run;
     only where differs). Anything wrong with the pool (it cannot start, a worker dies)
     and the students it did not give are read here, and checked by build_class."""
-    global _PART
     entries: dict[str, Entry] = {}
     for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists):
         rel, _, result, _ = _read_one(root, rel, max_bytes)
@@ -1099,16 +1183,17 @@ def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> Lo
     chunks = [tuple(students[i:i + size]) for i in range(0, len(students), size)]
     checked: dict[str, list[Problem]] = {}
     done = 0
-    _PART = part
     try:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                 initializer=_worker_start, initargs=(part,)) as pool:
             futures = [pool.submit(_read_students, str(root), chunk, max_bytes)
                        for chunk in chunks]
             for future in futures:
-                reads, found_problems = future.result()
+                reads, found_problems, keys = future.result()
                 done += 1
+                _interned(keys)
                 checked.update(found_problems)
                 for rel, _, result, _ in reads:
                     if result is not None:
@@ -1121,8 +1206,6 @@ def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> Lo
                     rel, _, result, _ = _read_one(root, rel, max_bytes)
                     if result is not None:
                         entries[rel] = Entry(None, result)
-    finally:
-        _PART = None
     return _assemble(root, found, entries, texts, checked=(part, checked))
 
 
