@@ -857,3 +857,57 @@ def test_a_packed_model_looked_at_quickly_is_the_same_model(tmp_path: Path) -> N
     assert quick == kept == result.model
     assert all(key is sys.intern(key) for key in kept.__dict__["ticks"])
     assert packed.peek(quick=True) is kept  # once kept, that one
+
+
+TICKS_CASES: dict[str, Any] = {
+    "valid": {"u-1/a": "2026-01-01T10:00:00+00:00", "u-1/b": "2026-01-02T10:00:00+02:00"},
+    "a bad reference": {"u-1/a": "2026-01-01T10:00:00+00:00", "no-slash": "2026-01-01"},
+    "a reference with ..": {"u-1/..": "2026-01-01T10:00:00+00:00"},
+    "a local time": {"u-1/a": "2026-01-01T10:00:00"},
+    "a date": {"u-1/a": "2026-01-01"},
+    "a string": {"u-1/a": "yesterday"},
+    "a number": {"u-1/a": 3},
+    "a table": {"u-1/a": {"at": 1}},
+    "empty": {},
+    "not a table": [1],
+}
+
+
+@pytest.mark.parametrize("name", list(TICKS_CASES))
+@pytest.mark.parametrize("known", [False, True])
+def test_ticks_checked_at_once_are_ticks_checked_one_by_one(name: str, known: bool) -> None:
+    """A student's ticks are checked as a whole when every key is a reference already
+    found valid and every value a date-time with a zone: the model, or the errors, are
+    exactly those of checking each entry (the field's type without that shortcut)."""
+    from datetime import date, datetime
+
+    from playlist_tui.model.files import StudentFile, Timestamp
+
+    def value(raw: Any) -> Any:
+        if isinstance(raw, str) and raw[:4].isdigit():
+            return (datetime.fromisoformat(raw) if "T" in raw else date.fromisoformat(raw))
+        return raw
+
+    ticks = TICKS_CASES[name]
+    data = {"ticks": {k: value(v) for k, v in ticks.items()} if isinstance(ticks, dict)
+            else ticks}
+    one_by_one = TypeAdapter(dict[ids.ActivityRef, Timestamp])
+    if known:  # every reference in the memo of valid ones first, when it is valid
+        for key in ticks if isinstance(ticks, dict) else ():
+            try:
+                one_by_one.validate_python({key: datetime(2026, 1, 1).astimezone()})
+            except ValidationError:
+                pass
+    else:
+        ids._VALID_REFS.clear()
+    try:
+        expected: Any = one_by_one.validate_python(data["ticks"])
+    except ValidationError as exc:
+        expected = [(e["loc"], e["msg"]) for e in exc.errors()]
+    try:
+        got = StudentFile.model_validate(data)
+    except ValidationError as exc:
+        assert [(e["loc"][1:], e["msg"]) for e in exc.errors()] == expected
+    else:
+        assert list(got.ticks.items()) == list(expected.items())
+        assert [v.tzinfo for v in got.ticks.values()] == [v.tzinfo for v in expected.values()]

@@ -20,9 +20,12 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     model_validator,
 )
 
+from playlist_tui.model import ids
 from playlist_tui.model.ids import ActivityRef, Id
 
 FORMAT_VERSION = 1
@@ -319,10 +322,29 @@ class Seen(_Model):
     feedback: Timestamp | None = None
 
 
+def _ticks_at_once(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A student's ticks (nine entries in ten of a class) checked as a whole when that
+    surely gives what checking each entry gives: every key a ``str`` already found to be
+    a valid activity reference, every value a ``datetime`` with a zone (then each entry
+    is kept as it is: the same keys and values, in order). Anything else is checked entry
+    by entry, with the same errors as always."""
+    if type(value) is dict and value:
+        values = value.values()
+        if ({*map(type, value)} == {str} and value.keys() <= ids._VALID_REFS
+                and {*map(type, values)} == {datetime}
+                and None not in {*map(_tzinfo, values)}):
+            return dict(value)
+    return handler(value)
+
+
+def _tzinfo(value: datetime) -> Any:
+    return value.tzinfo
+
+
 class StudentFile(_Model):
     """``students/ID/student.toml``: written only by that student (through the app)."""
 
-    ticks: dict[ActivityRef, Timestamp] = {}
+    ticks: Annotated[dict[ActivityRef, Timestamp], WrapValidator(_ticks_at_once)] = {}
     notes: dict[ActivityRef, Note] = {}
     requests: dict[Id, Request] = {}
     goals: dict[Id, Goal] = {}

@@ -448,12 +448,15 @@ class FileResult:
 
 
 def _result(parsed: Parsed, model: type[BaseModel],
-            locate: Callable[[str, Loc], tuple[int, int]]) -> FileResult:
+            locate: Callable[[str, Loc], tuple[int, int]], share: bool = True) -> FileResult:
+    """``share``: the model's fields sets shared (see _share_fields_sets; not in a pool's
+    worker, whose models are pickled: the parent shares them when it keeps one)."""
     instance, problems = validate_file(parsed, model, locate)
     if instance is None:
         return FileResult(None, tuple(problems),
                           frozenset(_ids_in(parsed.text or "", parsed.path)))
-    _share_fields_sets(instance)
+    if share:
+        _share_fields_sets(instance)
     return FileResult(instance, tuple(problems))
 
 
@@ -703,7 +706,7 @@ def _read_one(root: Path, rel: str, max_bytes: int, intern: bool = True) -> Read
     if parsed is None:
         return rel, None, None, None
     locate = _Locator({rel: parsed.text} if parsed.text is not None else {})
-    result = _result(parsed, model, locate)
+    result = _result(parsed, model, locate, share=intern)
     digest = None
     if (raw is not None and result.model is not None and not result.problems
             and model in (StudentFile, TeacherFile)):
@@ -799,8 +802,9 @@ def _unpacked(data: bytes, intern: bool = True, ticks: PackedTicks | None = None
               ) -> BaseModel:
     with _gc_paused():
         model = pickle.loads(zlib.decompress(data))
-        if intern:
+        if intern:  # (kept: its strings and fields sets shared, as read here)
             _intern_keys(model)
+            _share_fields_sets(model)
         if ticks is not None:  # (keys interned when they came: see _interned)
             order, numbers, days, seconds = ticks
             model.__dict__["ticks"] = dict(zip(
