@@ -108,6 +108,9 @@ def main(argv: list[str]) -> int:
                     out = child(bench, "load", source, "cold")
                     add(f"load, no cache (s), {side}", out["load"])
                     add(f"peak memory, load with no cache (MiB), {side}", out["maxrss"])
+                    if side == "after":  # the floor, in the same run (cold's target: 2x it)
+                        add("floor: rtoml parse of every file (s)",
+                            child(bench, "parse", source, "rtoml")["parse"])
                 if "validate" in what:
                     wall([*cli, "validate", source])  # the cache of this version
                     add(f"validate warm, whole process (s), {side}",

@@ -316,6 +316,12 @@ def curriculum(files: ParsedFiles, locate: Locate) -> object:
     return _build_curriculum(files, locate)
 
 
+def activity_refs(part: object) -> set[str]:
+    """Every "PLAYLIST/ACTIVITY" of the curriculum ``part`` that names an activity."""
+    assert isinstance(part, _Curriculum)
+    return part.checks.valid_refs
+
+
 def check_files(part: object, locate: Locate, student_path: str, student_file: StudentFile,
                 teacher_path: str, teacher_file: TeacherFile, student_unusable: bool
                 ) -> list[Problem]:

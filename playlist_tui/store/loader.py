@@ -43,6 +43,7 @@ from playlist_tui.model.check import (
     Growth,
     ParsedFiles,
     StudentKey,
+    activity_refs,
     build_class,
     check_files,
     curriculum,
@@ -717,30 +718,14 @@ def _read_one(root: Path, rel: str, max_bytes: int, intern: bool = True) -> Read
     return rel, ident, result, digest
 
 
-def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int
-                ) -> tuple[list[Read], list[str]]:
+def _read_chunk(root: str, rels: tuple[str, ...], max_bytes: int) -> list[Read]:
     """In a worker process: read a chunk of files (what the parent would do itself). A
-    student's or teacher's model is sent packed (see :func:`_packed`), with the keys of
-    the chunk's ticks (for the parent to intern: see :func:`_interned`)."""
+    student's or teacher's model is sent packed (see :func:`_packed`; the parent opens
+    it with :func:`_opened`)."""
     with _gc_paused():
         reads = [_read_one(Path(root), rel, max_bytes, intern=False) for rel in rels]
-        keys = _Keys()
-        return ([(rel, ident, _packed(result, keys), digest) if result is not None else
-                 (rel, ident, result, digest) for rel, ident, result, digest in reads],
-                keys.order)
-
-
-class _Keys(dict[str, int]):
-    """The keys of the ticks of a chunk of files, each with its number (see _packed)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.order: list[str] = []
-
-    def __missing__(self, key: str) -> int:
-        number = self[key] = len(self.order)
-        self.order.append(key)
-        return number
+        return [(rel, ident, _packed(result), digest) if result is not None else
+                (rel, ident, result, digest) for rel, ident, result, digest in reads]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -750,40 +735,58 @@ _fold = operator.attrgetter("fold")
 _days = operator.attrgetter("days")
 _seconds = operator.attrgetter("seconds")
 
-PackedTicks: TypeAlias = "tuple[list[str], array[int], array[int], array[int]]"
-"""A student's ticks as the numbers of their keys in a list of the chunk's keys, and
-their times as days and seconds since 1970 (UTC, whole seconds)."""
+PackedTicks: TypeAlias = "tuple[array[int], array[int], array[int]]"
+"""A student's ticks as the numbers of their keys in the curriculum's activity
+references (see :func:`_worker_start`) and their times as days and seconds since 1970
+(UTC, whole seconds)."""
 
 
-def _ticks_packed(ticks: dict[str, Any], keys: _Keys) -> PackedTicks | None:
+class _Pack:
+    """A student's or teacher's model as a worker sends it: pickled and compressed, and
+    maybe the student's ticks apart (see :func:`_ticks_packed`)."""
+
+    __slots__ = ("data", "ticks")
+
+    def __init__(self, data: bytes, ticks: PackedTicks | None) -> None:
+        self.data = data
+        self.ticks = ticks
+
+    def __reduce__(self) -> tuple[type[_Pack], tuple[bytes, PackedTicks | None]]:
+        return _Pack, (self.data, self.ticks)
+
+
+def _ticks_packed(ticks: dict[str, Any], numbers: Mapping[str, int]) -> PackedTicks | None:
     """A student's ticks packed (about 12 bytes a tick instead of a pickled datetime and
-    key, compressed), when every value is a UTC date-time in whole seconds (what a
-    tick's stamp is: ``2026-11-03T10:15:00Z``); None otherwise (the ticks are then
-    pickled with the rest of the model)."""
+    key, compressed), when every key is one of the curriculum's activity references
+    (``numbers``) and every value a UTC date-time in whole seconds (what a tick's stamp
+    is: ``2026-11-03T10:15:00Z``); None otherwise (the ticks are then pickled with the
+    rest of the model)."""
     values = ticks.values()
-    if ({*map(type, values)} != {datetime} or {*map(_tzinfo, values)} != {UTC}
-            or any(map(_microsecond, values)) or any(map(_fold, values))):
+    if (not ticks.keys() <= numbers.keys() or {*map(type, values)} != {datetime}
+            or {*map(_tzinfo, values)} != {UTC} or any(map(_microsecond, values))
+            or any(map(_fold, values))):
         return None
     since = list(map(operator.sub, values, repeat(_EPOCH)))
-    return (keys.order, array("I", map(keys.__getitem__, ticks)),
+    return (array("I", map(numbers.__getitem__, ticks)),
             array("i", map(_days, since)), array("i", map(_seconds, since)))
 
 
-def _packed(result: FileResult, keys: _Keys | None = None) -> FileResult:
-    """A student's or teacher's file result whose model is a :class:`Lazy` made from the
-    model pickled and compressed (about 10 kB a student instead of 60 kB of objects): the
-    parent keeps every student's files of a large class in that form and makes a model
-    when something needs it (the checks make each once, without keeping it), so loading
-    5,000 students does not hold 5,000 students' models at once. Pickling is what
-    sending the model to the parent did anyway; here it happens in the worker. With
-    ``keys``, a student's ticks (nine entries in ten of a class) are packed apart as
+def _packed(result: FileResult, numbers: Mapping[str, int] | None = None) -> FileResult:
+    """In a worker: a student's or teacher's file result whose model is packed for the
+    parent (a :class:`_Pack`: the model pickled and compressed, about 10 kB a student
+    instead of 60 kB of objects). The parent keeps every student's files of a large
+    class in that form and makes a model when something needs it (the checks make each
+    once, without keeping it), so loading 5,000 students does not hold 5,000 students'
+    models at once. Pickling is what sending the model to the parent did anyway; here it
+    happens in the worker. With ``numbers`` (the curriculum's activity references,
+    numbered), a student's ticks (nine entries in ten of a class) are packed apart as
     numbers (see :func:`_ticks_packed`): a third of the cost of pickling them."""
     model = result.model
     if not isinstance(model, StudentFile | TeacherFile):
         return result
     fields = model.__dict__
-    ticks = fields.get("ticks") if keys is not None and type(model) is StudentFile else None
-    packed = _ticks_packed(ticks, keys) if ticks and keys is not None else None
+    ticks = fields.get("ticks") if numbers and type(model) is StudentFile else None
+    packed = _ticks_packed(ticks, numbers) if ticks and numbers else None
     if packed is not None:
         fields["ticks"] = {}  # (this worker's model, dropped once sent)
         try:
@@ -792,34 +795,38 @@ def _packed(result: FileResult, keys: _Keys | None = None) -> FileResult:
             fields["ticks"] = ticks
     else:
         data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+    return FileResult(cast(Any, _Pack(data, packed)), result.problems, result.maybe_ids)
+
+
+def _opened(result: FileResult, refs: tuple[str, ...] | None = None) -> FileResult:
+    """In the parent: a result from a worker, its packed model (if any) made a
+    :class:`Lazy` that unpacks it when something needs it. ``refs``: the references the
+    worker numbered the ticks' keys by (see :func:`_worker_start`)."""
+    pack = result.model
+    if not isinstance(pack, _Pack):
+        return result
     # (a model only checked, not kept, needs no interned keys: a third of the making)
-    return FileResult(Lazy(make=functools.partial(_unpacked, data, True, packed),
-                           quick=functools.partial(_unpacked, data, False, packed)),
+    return FileResult(Lazy(make=functools.partial(_unpacked, pack.data, True, pack.ticks, refs),
+                           quick=functools.partial(_unpacked, pack.data, False, pack.ticks,
+                                                   refs)),
                       result.problems, result.maybe_ids)
 
 
-def _unpacked(data: bytes, intern: bool = True, ticks: PackedTicks | None = None
-              ) -> BaseModel:
+def _unpacked(data: bytes, intern: bool = True, ticks: PackedTicks | None = None,
+              refs: tuple[str, ...] | None = None) -> BaseModel:
     with _gc_paused():
         model = pickle.loads(zlib.decompress(data))
         if intern:  # (kept: its strings and fields sets shared, as read here)
             _intern_keys(model)
             _share_fields_sets(model)
-        if ticks is not None:  # (keys interned when they came: see _interned)
-            order, numbers, days, seconds = ticks
+        if ticks is not None and refs is not None:  # (refs are interned)
+            numbers, days, seconds = ticks
             model.__dict__["ticks"] = dict(zip(
-                map(order.__getitem__, numbers),
+                map(refs.__getitem__, numbers),
                 map(operator.add, repeat(_EPOCH), map(timedelta, days, seconds)), strict=True))
     if not isinstance(model, BaseModel):  # pragma: no cover - made by _packed only
         raise TypeError("not a model")
     return model
-
-
-def _interned(keys: list[str]) -> None:
-    """Intern the keys of a chunk's ticks as they arrive here, in place (the packed
-    ticks of the chunk's students name them by number: see _ticks_packed), so the same
-    activity reference of every chunk is one string here."""
-    keys[:] = map(sys.intern, keys)
 
 
 def _workers() -> int:
@@ -888,13 +895,10 @@ def read_many(root: Path, rels: list[str], max_bytes: int,
             futures = [pool.submit(_read_chunk, str(root), chunk, max_bytes)
                        for chunk in chunks]
             for future in futures:
-                reads, keys = future.result()
+                reads = future.result()
                 done += 1
-                _interned(keys)
-                for read in reads:
-                    if read[2] is not None:
-                        _intern_keys(read[2].model)
-                yield from reads
+                for rel, ident, result, digest in reads:
+                    yield rel, ident, None if result is None else _opened(result), digest
     except Exception:  # no pool here (or it broke): read the rest in this process
         for chunk in chunks[done:]:
             for rel in chunk:
@@ -1105,6 +1109,9 @@ def load_class(root: Path | str, max_bytes: int = layout.MAX_FILE_BYTES) -> Load
 _PART: object | None = None
 """In a worker of :func:`_load_pooled`'s pool: the curriculum checked (see
 :func:`_worker_start`). Never set in the process that loads."""
+_NUMBERS: dict[str, int] | None = None
+"""In a worker of :func:`_load_pooled`'s pool: the curriculum's activity references,
+numbered (see :func:`_worker_start`)."""
 
 
 def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFiles:
@@ -1128,7 +1135,7 @@ def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFil
 
 
 def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_bytes: int
-                   ) -> tuple[list[Read], dict[str, list[Problem]], list[str]]:
+                   ) -> tuple[list[Read], dict[str, list[Problem]]]:
     """In a worker process: read the files of a chunk of students (as :func:`_read_chunk`)
     and, when the curriculum is known here (:data:`_PART`, given to every worker when it
     starts: see :func:`_worker_start`), check each student as build_class would (the
@@ -1153,19 +1160,20 @@ def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_by
                     cast(TeacherFile, teacher_file),
                     student_result is not None and student_result.model is None)
             reads += (student, teacher)
-        keys = _Keys()
-        return ([(rel, ident, _packed(result, keys), digest) if result is not None else
+        return ([(rel, ident, _packed(result, _NUMBERS), digest) if result is not None else
                  (rel, ident, result, digest) for rel, ident, result, digest in reads],
-                checked, keys.order)
+                checked)
 
 
-def _worker_start(part: object) -> None:
+def _worker_start(part: object, refs: tuple[str, ...]) -> None:
     """Starts each worker of :func:`_load_pooled`'s pool: the checked curriculum, so the
-    worker checks the students it reads, whether it is a fork of this process (then
-    nothing is pickled: it sees ``part`` already) or comes from a fork server (``part``
-    pickled once for each worker)."""
-    global _PART
+    worker checks the students it reads, and its activity references in the parent's
+    order, by which the worker numbers the ticks' keys (see :func:`_ticks_packed`);
+    whether the worker is a fork of this process (then nothing is pickled) or comes
+    from a fork server (both pickled once for each worker)."""
+    global _PART, _NUMBERS
     _PART = part
+    _NUMBERS = {ref: number for number, ref in enumerate(refs)}
 
 
 def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> LoadResult:
@@ -1187,22 +1195,22 @@ def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> Lo
     chunks = [tuple(students[i:i + size]) for i in range(0, len(students), size)]
     checked: dict[str, list[Problem]] = {}
     done = 0
+    # (interned: a tick's key is made one of these strings here, see _unpacked)
+    refs = tuple(sorted(map(sys.intern, activity_refs(part))))
     try:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                 initializer=_worker_start, initargs=(part,)) as pool:
+                                 initializer=_worker_start, initargs=(part, refs)) as pool:
             futures = [pool.submit(_read_students, str(root), chunk, max_bytes)
                        for chunk in chunks]
             for future in futures:
-                reads, found_problems, keys = future.result()
+                reads, found_problems = future.result()
                 done += 1
-                _interned(keys)
                 checked.update(found_problems)
                 for rel, _, result, _ in reads:
                     if result is not None:
-                        _intern_keys(result.model)
-                        entries[rel] = Entry(None, result)
+                        entries[rel] = Entry(None, _opened(result, refs))
     except Exception:  # no pool here (or it broke): read the rest in this process
         for chunk in chunks[done:]:
             for _, student_rel, teacher_rel in chunk:
