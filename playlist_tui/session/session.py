@@ -228,6 +228,50 @@ class ClassSession:
         return Tally(self.store.root, "pending", idents, sources=("engine/mastery.py",),
                      grown=grown, unaffected=frozenset({"ticks", "notes"}))
 
+    # ------------------------------------------------------------------ the opening
+    def opening(self, role: str | None, person: str | None) -> tuple[str, dict[str, Any]] | None:
+        """The home screen kept from the last run for this person (given, or found by the
+        git email when ``role`` is None), if the class folder is exactly as it was then
+        (see :mod:`playlist_tui.session.opening`): (whom, picture). Reads no model."""
+        from playlist_tui.session import opening
+
+        email = None
+        if role is None and not self.acting:
+            from playlist_tui.store import identity
+
+            email = identity.git_email(self.folder)
+        whom = opening.who(role, person, email)
+        picture = opening.read(self.folder, whom)
+        return None if whom is None or picture is None else (whom, picture)
+
+    def whom(self, role: str | None, person: str | None) -> str | None:
+        """Whom an opening kept now is for: the person given, or the one the git email
+        found (None if the person was picked by hand: the next run asks again)."""
+        from playlist_tui.session import opening
+        from playlist_tui.store import identity
+
+        user, result = self.user, self.result
+        if user is None or result is None or self.read_only:
+            return None
+        if role is not None:
+            return opening.who(role, person, None) if person == user.id else None
+        if self.acting or identity.match_email(result.data, self.email) != user:
+            return None
+        return opening.who(None, None, self.email)
+
+    def keep_opening(self, whom: str, data: ClassData, picture: dict[str, Any]) -> bool:
+        """Keep ``picture`` (what the home screen shows of ``data``) for the next run, if
+        ``data`` is the class last read and no file changed since (blocking)."""
+        from playlist_tui.session import opening
+
+        result = self.result
+        if result is None or result.data is not data:
+            return False
+        used = self.store.identities_for(result)
+        if used is None:
+            return False
+        return opening.keep(self.store.root, whom, picture, used)
+
     def reload(self) -> None:
         """Read the whole class again (in the background) and publish it."""
         self._spawn(lambda: self._publish(Changed(self._load_all(), "reload")), "reload")

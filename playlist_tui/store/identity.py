@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from playlist_tui.model.klass import ClassData
+if TYPE_CHECKING:  # (read before the app's first paint: no model imported)
+    from playlist_tui.model.klass import ClassData
 
 Role = Literal["student", "teacher"]
 

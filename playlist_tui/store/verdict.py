@@ -106,14 +106,14 @@ def stamp(root: Path) -> Stamp:
     return out
 
 
-def _digest(taken: Stamp) -> str:
+def digest(taken: Stamp) -> str:
     h = hashlib.sha256()
     h.update("\n".join(f"{rel}\0{ident}" for rel, ident in sorted(taken.items())).encode(
         "utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
-def _settled(taken: Stamp, taken_at_ns: int) -> bool:
+def settled(taken: Stamp, taken_at_ns: int) -> bool:
     """Nothing in the stamp changed within RACY_NS of when it was taken."""
     return all(ident is None or taken_at_ns - max(ident[2], ident[3]) >= RACY_NS
                for ident in taken.values())
@@ -143,7 +143,7 @@ def keep(root: Path, taken: Stamp, taken_at_ns: int, used: Mapping[str, tuple[in
     stamp taken (at ``taken_at_ns``) before the load, ``used`` the identity of each file
     the load used (None: it could not be trusted). True if it was kept."""
     root = Path(root).resolve()
-    if not _settled(taken, taken_at_ns):
+    if not settled(taken, taken_at_ns):
         return False
     for rel, ident in used.items():
         # (None: a file the load refused to read, a link, a pipe or one too large, or
@@ -156,7 +156,7 @@ def keep(root: Path, taken: Stamp, taken_at_ns: int, used: Mapping[str, tuple[in
         return False
     payload = json.dumps({
         "version": VERSION,
-        "stamp": _digest(taken),
+        "stamp": digest(taken),
         "problems": [p.as_dict() for p in problems],
         "counts": dict(counts),
     }, ensure_ascii=True, separators=(",", ":")).encode()
@@ -177,7 +177,7 @@ def read(root: Path, max_bytes: int = layout.MAX_FILE_BYTES) -> Verdict | None:
         content: Any = json.loads(cachefiles.read_sealed(path, key))
         if content.get("version") != VERSION:
             return None
-        if content.get("stamp") != _digest(stamp(root)):
+        if content.get("stamp") != digest(stamp(root)):
             return None
         problems = tuple(Problem(str(p["path"]), int(p["line"]), int(p["col"]),
                                  str(p["message"]), str(p["hint"]),

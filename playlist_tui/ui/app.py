@@ -34,7 +34,14 @@ from playlist_tui.session.runner import Later
 from playlist_tui.session.session import ClassSession
 from playlist_tui.session.trace import enabled, mark
 from playlist_tui.ui.commands import BindingsProvider
-from playlist_tui.ui.messages import ApplyOperation, OpenPlaylist, RunOnUI, SettleConflict
+from playlist_tui.ui.messages import (
+    ApplyOperation,
+    KeepOpening,
+    OpeningResumed,
+    OpenPlaylist,
+    RunOnUI,
+    SettleConflict,
+)
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.theme import DEFAULT_THEME, HIGH_CONTRAST
 from playlist_tui.ui.widgets import ControlFilter, ProblemsPanel
@@ -44,6 +51,9 @@ from playlist_tui.ui.widgets import ControlFilter, ProblemsPanel
 # module imports only Textual and the few light widgets of the loading screen. A test
 # (tests/test_layers.py) keeps it that way.
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from playlist_tui.model.klass import ClassData
     from playlist_tui.store import identity
     from playlist_tui.store.gitrepo import GitRepo
     from playlist_tui.store.loader import LoadResult
@@ -114,6 +124,8 @@ class PlaylistApp(App[None]):
         self.role = role
         self.person = person
         self.watch_disk = watch
+        self._open_later: identity.Person | None = None
+        self._leaving: tuple[str, ClassData, dict[str, Any]] | tuple[()] | None = None
 
     # The session's state, as the screens and tests know it.
     @property
@@ -149,6 +161,21 @@ class PlaylistApp(App[None]):
         self.sub_title = self.folder.resolve().name
         self.session.commit_after = self.COMMIT_AFTER
         self.session.sync_every = self.SYNC_EVERY
+        self.show_opening()
+
+    def show_opening(self) -> None:
+        """The home screen as the last run left it, while the class folder is exactly as
+        it was then (session/opening.py): shown at once, usable, until the real screen
+        takes its place (ui/screens/opening.py)."""
+        kept = self.session.opening(self.role, self.person)
+        if kept is None:
+            return
+        from playlist_tui.ui.screens.opening import opening_screen
+
+        screen = opening_screen(kept[1])
+        if screen is not None:
+            mark("start: opening")
+            self.push_screen(screen)
 
     def on_ready(self) -> None:
         # Start loading once the loading screen is on the terminal (Textual sends Ready
@@ -173,8 +200,9 @@ class PlaylistApp(App[None]):
         mark("start: on the UI thread")
         from playlist_tui.store import identity
 
-        self.query_one("#loading").display = False
-        self.query_one(ProblemsPanel).show(result.problems)
+        bottom = self.screen_stack[0]  # (an opening may be on top of it)
+        bottom.query_one("#loading").display = False
+        bottom.query_one(ProblemsPanel).show(result.problems)
         self.title = safe_line(result.data.info.name)
         if self.role is not None:
             found = identity.find(result.data, "student" if self.role == "student"
@@ -293,17 +321,35 @@ class PlaylistApp(App[None]):
     def open_for(self, person: identity.Person | None) -> None:
         if person is None or self.result is None:
             return
+        from playlist_tui.ui.screens.opening import Opening
+
+        openings = [s for s in self.screen_stack if isinstance(s, Opening)]
+        if openings and self.screen is not openings[-1]:
+            # (help or the palette is open over the opening: the real screen takes its
+            # place when it is on top again, see OpeningResumed)
+            self._open_later = person
+            return
         self.session.user = person
         data, problems = self.result.data, self.result.problems
+        screen: DataScreen
         if person.role == "student":
             from playlist_tui.ui.screens.student_home import StudentHome
 
-            self.push_screen(StudentHome(data, problems, person.id))
+            screen = StudentHome(data, problems, person.id)
         else:
             from playlist_tui.ui.screens.dashboard import DashboardScreen
 
-            self.push_screen(DashboardScreen(data, problems, person.id, self.clock,
-                                             tally=self.session.pending_tally))
+            screen = DashboardScreen(data, problems, person.id, self.clock,
+                                     tally=self.session.pending_tally)
+        if openings and isinstance(self.screen, Opening):
+            opening = self.screen
+            cursor, action = opening.cursor(), opening.action
+            take_over = getattr(screen, "take_over", None)
+            self.switch_screen(screen)
+            if take_over is not None:
+                self.call_after_refresh(take_over, cursor, action)
+        else:
+            self.push_screen(screen)
         if problems:
             errors = sum(1 for p in problems if p.severity == "error")
             from playlist_tui.engine.progress import counted
@@ -318,7 +364,49 @@ class PlaylistApp(App[None]):
             if renderable is not None:
                 mark("frame")
 
+    @on(OpeningResumed)
+    def _opening_resumed(self, message: OpeningResumed) -> None:
+        message.stop()
+        person, self._open_later = self._open_later, None
+        if person is not None:
+            self.open_for(person)
+
+    @on(KeepOpening)
+    def _keep_opening_later(self, message: KeepOpening) -> None:
+        """The home screen has counted the whole class: keep what it shows now, in the
+        background, so that even a run that is killed leaves its opening."""
+        message.stop()
+        kept = self._opening_picture()
+        if kept is not None:
+            self.run_worker(lambda: self.session.keep_opening(*kept), thread=True,
+                            group="opening", exclusive=True)
+
+    def _opening_picture(self) -> tuple[str, ClassData, dict[str, Any]] | None:
+        """For whom, from which class, and what the home screen at the bottom shows."""
+        whom = self.session.whom(self.role, self.person)
+        homes = [s for s in self.screen_stack if isinstance(s, DataScreen) and s.home]
+        if whom is None or not homes:
+            return None
+        opening = getattr(homes[0], "opening", None)
+        picture = opening() if opening is not None else None
+        if picture is None:
+            return None
+        # (the git line's words are read again at each start: the opening says so, in
+        # the same place, so that nothing moves when they come)
+        picture["git_line"] = bool(self.git_words)
+        return (whom, homes[0].data, picture)
+
+    def exit(self, result: None = None, return_code: int = 0,
+             message: RenderableType | None = None) -> None:
+        # What the home screen shows, taken before Textual closes the screens; kept in
+        # on_unmount (where the app no longer draws).
+        if self._leaving is None:
+            self._leaving = self._opening_picture() or ()
+        super().exit(result, return_code, message)
+
     def on_unmount(self) -> None:
+        if self._leaving:
+            self.session.keep_opening(*self._leaving)
         self.session.close()
 
     @on(ApplyOperation)

@@ -43,3 +43,13 @@ class SettleConflict(Message):
 
     record: dict[str, Any]
     side: Literal["ours", "theirs"]
+
+
+class KeepOpening(Message):
+    """The home screen shows the whole class counted: keep it for the next run's start
+    (session/opening.py)."""
+
+
+class OpeningResumed(Message):
+    """The opening is on top again (after help or the palette): the real screen may take
+    its place now."""

@@ -20,7 +20,7 @@ from typing import ClassVar, overload
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
@@ -34,6 +34,8 @@ from playlist_tui.model.safetext import safe_line
 from playlist_tui.session.tallies import Tally
 from playlist_tui.session.views import PlaylistTally
 from playlist_tui.ui.grid import Column, Grid
+from playlist_tui.ui.messages import KeepOpening
+from playlist_tui.ui.screens import homekeys
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.screens.queue import Clock
 
@@ -75,6 +77,74 @@ class Row(Sequence[str]):
         return text
 
 
+def students_of(data: ClassData, group: str | None, playlist: str | None) -> list[str]:
+    """The students the grid shows with these filters, in the roster's order."""
+    ids = [s.id for s in data.info.students]
+    if group is not None and group in data.groups:
+        members = set(data.groups[group].members)
+        ids = [s for s in ids if s in members]
+    if playlist is not None:
+        assigned = set(data.assignees(playlist))
+        ids = [s for s in ids if s in assigned]
+    return ids
+
+
+def competencies_of(data: ClassData, playlist: str | None) -> list[str]:
+    """The grid's competencies: those of the playlist chosen (or of every playlist)."""
+    chosen = data.playlists.get(playlist or "")
+    playlists = [chosen] if chosen is not None else list(data.playlists.values())
+    out: dict[str, None] = {}
+    for found in playlists:
+        for competency in playlist_competencies(found):
+            if competency in data.competencies:
+                out.setdefault(competency)
+    return list(out)
+
+
+def columns_of(competencies: list[str]) -> list[Column]:
+    columns = []
+    for competency in competencies:
+        short = competency.rsplit(".", 2)
+        label = ".".join(short[-2:]) if len(short) > 1 else competency
+        columns.append(Column(competency, label, max(4, len(label))))
+    return columns
+
+
+def filters_words(data: ClassData, group: str | None, playlist: str | None,
+                  view: str) -> str:
+    found_group = data.groups.get(group or "")
+    group_name = found_group.name if found_group is not None else "everyone"
+    chosen = data.playlists.get(playlist or "")
+    title = chosen.title if chosen is not None else "all playlists"
+    shown = "competencies" if view == "grid" else "playlists"
+    return safe_line(f"Group: {group_name} (g) · Playlist: {title} (f) · View: {shown} (v)")
+
+
+def waiting_words(data: ClassData, teacher: str, summary: Summary | None) -> str:
+    """The dashboard's sub-title: the teacher and the checks waiting in the class."""
+    found = data.teachers.get(teacher)
+    name = found.name if found else teacher
+    if summary is None:
+        return f"{name} · counting checks waiting (w)"
+    waiting = summary.waiting
+    return f"{name} · {waiting} check{'s' if waiting != 1 else ''} waiting (w)"
+
+
+def cursor_words(data: ClassData, sid: str | None, competency: str | None,
+                 any_rows: bool) -> str:
+    """The cell under the cursor in words (the grid itself is symbols)."""
+    if sid is None:
+        return "No student here." if not any_rows else ""
+    if competency is None:
+        return "These playlists name no competency."
+    status = statuses(data, sid, [competency])[competency]
+    found = data.competencies.get(competency)
+    name = data.students[sid].name if sid in data.students else sid
+    return f"{name} · {competency}: {WORD[status.state]}" + \
+        (f" ({status.level_name})" if status.level_name else "") + \
+        (f" · {found.label}" if found else "")
+
+
 def record_cells(data: ClassData) -> Mapping[str, object]:
     """Each student's record cell: the same object as long as their files are unchanged
     (empty if the class was not loaded through the store)."""
@@ -96,17 +166,7 @@ class Summary:
 
 class DashboardScreen(DataScreen):
     home = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "queue", "Checks", id="dashboard.queue"),
-        Binding("enter", "student", "Student", show=False, id="dashboard.student"),
-        Binding("g", "next_group", "Group", id="dashboard.group"),
-        Binding("f", "next_playlist", "Playlist", id="dashboard.playlist"),
-        Binding("v", "switch_view", "View", id="dashboard.view"),
-        Binding("s", "groups", "Groups", id="dashboard.groups"),
-        Binding("a", "curriculum", "Curriculum", show=False, id="dashboard.curriculum"),
-        Binding("n", "assign", "Assign playlist", show=False, id="dashboard.assign"),
-        Binding("R", "roster", "Roster", show=False, id="dashboard.roster"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = homekeys.DASHBOARD
     YIELD_EVERY = 25
     """Students counted between two pauses that let the screen answer keys at once."""
     AHEAD = 60
@@ -147,26 +207,10 @@ class DashboardScreen(DataScreen):
 
     # ------------------------------------------------------------------ data
     def students(self) -> list[str]:
-        data = self.data
-        ids = [s.id for s in data.info.students]
-        if self.group is not None and self.group in data.groups:
-            members = set(data.groups[self.group].members)
-            ids = [s for s in ids if s in members]
-        if self.playlist is not None:
-            assigned = set(data.assignees(self.playlist))
-            ids = [s for s in ids if s in assigned]
-        return ids
+        return students_of(self.data, self.group, self.playlist)
 
     def competencies(self) -> list[str]:
-        data = self.data
-        chosen = data.playlists.get(self.playlist or "")
-        playlists = [chosen] if chosen is not None else list(data.playlists.values())
-        out: dict[str, None] = {}
-        for playlist in playlists:
-            for competency in playlist_competencies(playlist):
-                if competency in data.competencies:
-                    out.setdefault(competency)
-        return list(out)
+        return competencies_of(self.data, self.playlist)
 
     def summary_key(self) -> tuple[object, ...]:
         """What the counts depend on: the data, and the filters in the playlists view (the
@@ -178,13 +222,8 @@ class DashboardScreen(DataScreen):
     def refresh_view(self) -> None:
         data = self.data
         self.title = data.info.name
-        found_group = data.groups.get(self.group or "")
-        group = found_group.name if found_group is not None else "everyone"
-        chosen = data.playlists.get(self.playlist or "")
-        playlist = chosen.title if chosen is not None else "all playlists"
-        view = "competencies" if self.view == "grid" else "playlists"
-        self.query_one("#filters", Static).update(safe_line(
-            f"Group: {group} (g) · Playlist: {playlist} (f) · View: {view} (v)"), layout=False)
+        self.query_one("#filters", Static).update(
+            filters_words(data, self.group, self.playlist, self.view), layout=False)
         stale = self.summary is None or self.summary.key != self.summary_key()
         if stale and not self.recount_changed():
             self.summary = None
@@ -198,13 +237,7 @@ class DashboardScreen(DataScreen):
             self.fill_playlists()
 
     def show_waiting(self) -> None:
-        teacher = self.data.teachers.get(self.teacher)
-        name = teacher.name if teacher else self.teacher
-        if self.summary is None:
-            self.sub_title = f"{name} · counting checks waiting (w)"
-            return
-        waiting = self.summary.waiting
-        self.sub_title = f"{name} · {waiting} check{'s' if waiting != 1 else ''} waiting (w)"
+        self.sub_title = waiting_words(self.data, self.teacher, self.summary)
 
     def grid_layout(self) -> tuple[list[str], list[Column], list[tuple[str, str]]]:
         """The grid's competencies, columns and rows (kept while the roster, the curriculum
@@ -218,11 +251,7 @@ class DashboardScreen(DataScreen):
                 for a, b in zip(memo[0], key, strict=True)):
             return memo[1]
         competencies = self.competencies()
-        columns = []
-        for competency in competencies:
-            short = competency.rsplit(".", 2)
-            label = ".".join(short[-2:]) if len(short) > 1 else competency
-            columns.append(Column(competency, label, max(4, len(label))))
+        columns = columns_of(competencies)
         names = data.students
         rows = [(sid, names[sid].name if sid in names else sid) for sid in self.students()]
         self._layout = (key, (competencies, columns, rows))
@@ -292,18 +321,7 @@ class DashboardScreen(DataScreen):
             return
         grid = self.query_one(Grid)
         sid, competency = grid.cursor_key
-        data = self.data
-        if sid is None:
-            words = "No student here." if not grid.row_count else ""
-        elif competency is None:
-            words = "These playlists name no competency."
-        else:
-            status = statuses(data, sid, [competency])[competency]
-            found = data.competencies.get(competency)
-            name = data.students[sid].name if sid in data.students else sid
-            words = f"{name} · {competency}: {WORD[status.state]}" + \
-                (f" ({status.level_name})" if status.level_name else "") + \
-                (f" · {found.label}" if found else "")
+        words = cursor_words(self.data, sid, competency, bool(grid.row_count))
         # one line, cut to the width: no new layout at every keypress
         self.query_one("#cursor-words", Static).update(safe_line(words), layout=False)
 
@@ -311,8 +329,49 @@ class DashboardScreen(DataScreen):
         event.stop()
         self.describe_cursor()
 
+    # ------------------------------------------------------------------ the opening
+    OPENING_ROWS = 60
+    """Rows whose cells the kept opening holds (more than a tall terminal shows)."""
+    OPENING_COLUMNS = 60
+
+    def opening(self) -> dict[str, object] | None:
+        """What this screen shows when it opens (everyone, all playlists, the grid, the
+        cursor on the first cell), for the next run to show before the class is loaded
+        (session/opening.py); None until the whole class is counted."""
+        data, summary = self.data, self.summary
+        if summary is None or summary.key[0] != id(data):
+            return None
+        competencies = competencies_of(data, None)
+        names = data.students
+        rows = [(sid, names[sid].name if sid in names else sid)
+                for sid in students_of(data, None, None)]
+        shown = competencies[:self.OPENING_COLUMNS]
+        cells = [list(Row(state_of(data, sid), shown)) for sid, _ in rows[:self.OPENING_ROWS]]
+        first = rows[0][0] if rows else None
+        return {
+            "screen": "dashboard",
+            "title": data.info.name,
+            "sub_title": waiting_words(data, self.teacher, summary),
+            "filters": filters_words(data, None, None, "grid"),
+            "columns": [[c.key, c.label, c.width] for c in columns_of(competencies)],
+            "rows": [list(row) for row in rows],
+            "cells": cells,
+            "cursor_words": safe_line(cursor_words(
+                data, first, competencies[0] if competencies else None, bool(rows))),
+            "legend": LEGEND,
+        }
+
+    def take_over(self, cursor: tuple[int, int], action: str | None) -> None:
+        """Go on from the opening shown before (ui/screens/opening.py): the cursor where
+        it was moved to, then the key pressed there that needed the class."""
+        if self.view == "grid":
+            self.query_one(Grid).move_to(*cursor)
+        if action is not None:
+            self.call_later(self.run_action, action)
+
     # ------------------------------------------------------------------ counting
     _drawn = False
+    _kept_opening = False
 
     def after_first_frame(self, start: Callable[..., object], *args: object) -> None:
         """Start a worker now, or after the screen's first frame while it has none: the
@@ -423,10 +482,14 @@ class DashboardScreen(DataScreen):
         self._pending = counted
         if summary.key != self.summary_key():
             return  # the data or the filters changed meanwhile: a new count is under way
+        first = self.summary is None and not self._kept_opening
         self.summary = summary
         self.show_waiting()
         if self.view == "playlists":
             self.fill_playlists()
+        if first:  # the whole class counted: the next run may open on this
+            self._kept_opening = True
+            self.post_message(KeepOpening())
 
     # ------------------------------------------------------------------ actions
     def next_group(self) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -17,7 +18,8 @@ from playlist_tui.model.klass import EMPTY_STUDENT_FILE, ClassData
 from playlist_tui.model.problems import Problem, Severity
 from playlist_tui.model.safetext import safe_line
 from playlist_tui.ui.format import bar, block, day, line, progress_words
-from playlist_tui.ui.messages import OpenPlaylist
+from playlist_tui.ui.messages import KeepOpening, OpenPlaylist
+from playlist_tui.ui.screens import homekeys
 from playlist_tui.ui.screens.base import DataScreen
 from playlist_tui.ui.widgets import set_options, set_text
 
@@ -70,16 +72,12 @@ def file_trouble(data: ClassData, problems: list[Problem], student: str
 
 class StudentHome(DataScreen):
     home = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_playlist", "Open playlist", show=True, priority=True,
-                id="home.open-playlist"),
-        Binding("c", "competencies", "My competencies", id="home.competencies"),
-        Binding("g", "goals", "Goals", id="home.goals"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = homekeys.HOME
 
     def __init__(self, data: ClassData, problems: list[Problem], student: str) -> None:
         super().__init__(data, problems)
         self.student = student
+        self._shown_data: ClassData | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,6 +140,42 @@ class StudentHome(DataScreen):
             f"New feedback ({len(fresh)})\n"
             + ("\n".join(f"  ★ {safe_line(w)}" for _, w in fresh[:5]) if fresh else "  nothing new")
             + ("\n  (press c to read it all)" if fresh else "")))
+        if self._shown_data is None:  # drawn the first time: the next run may open on this
+            self.post_message(KeepOpening())
+        self._shown_data = data
+
+    def opening(self) -> dict[str, object] | None:
+        """What this screen shows (for the next run to show before the class is loaded,
+        session/opening.py); None if it has not drawn its data."""
+        if self._shown_data is not self.data or not self.is_mounted:
+            return None
+        options = self.query_one("#playlists", OptionList).options
+        broken = self.query_one("#broken", Static)
+
+        def plain(static: Static) -> str:
+            content = static.content
+            return content.plain if isinstance(content, Text) else str(content)
+
+        return {
+            "screen": "home",
+            "title": self.title or "",
+            "sub_title": self.sub_title or "",
+            "broken": plain(broken) if broken.display else None,
+            "options": [[o.id, o.prompt.plain if isinstance(o.prompt, Text) else str(o.prompt),
+                         o.disabled] for o in options],
+            "next": plain(self.query_one("#next", Static)),
+            "waiting": plain(self.query_one("#waiting", Static)),
+            "feedback": plain(self.query_one("#feedback", Static)),
+        }
+
+    def take_over(self, cursor: tuple[int, int], action: str | None) -> None:
+        """Go on from the opening shown before (ui/screens/opening.py): the same playlist
+        highlighted, then the key pressed there that needed the class."""
+        options = self.query_one("#playlists", OptionList)
+        if options.option_count:
+            options.highlighted = max(0, min(cursor[0], options.option_count - 1))
+        if action is not None:
+            self.call_later(self.run_action, action)
 
     def on_screen_resume(self) -> None:
         # Back from a playlist (or any screen): the keys move in the list again (Textual
