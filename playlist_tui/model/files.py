@@ -8,6 +8,7 @@ parsed TOML to these models.
 
 from __future__ import annotations
 
+import operator
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -337,8 +338,7 @@ def _ticks_at_once(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     return handler(value)
 
 
-def _tzinfo(value: datetime) -> Any:
-    return value.tzinfo
+_tzinfo = operator.attrgetter("tzinfo")
 
 
 class StudentFile(_Model):
