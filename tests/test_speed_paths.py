@@ -235,21 +235,68 @@ def test_students_are_checked_in_workers_from_a_fork_server(
         return made
 
     monkeypatch.setattr(loader, "_pool_context", context)
+    got = in_a_thread_beside_another(lambda: load_class(root))
+    assert "fork" in multiprocessing.get_all_start_methods()
+    assert contexts == ["forkserver"]
+    same(got, alone)
+    assert here == []
+
+
+def in_a_thread_beside_another(load: Any) -> LoadResult:
+    """``load()`` run from a thread while another thread runs (as in the app: the pool's
+    workers then come from a fork server)."""
     got: list[LoadResult] = []
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        loading = threading.Thread(target=lambda: got.append(load_class(root)))
+        loading = threading.Thread(target=lambda: got.append(load()))
         loading.start()
         loading.join()
     finally:
         stop.set()
         other.join()
-    assert "fork" in multiprocessing.get_all_start_methods()
-    assert contexts == ["forkserver"]
-    same(got[0], alone)
+    return got[0]
+
+
+def test_the_stores_load_checks_students_in_the_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store's load of many files it has no result for (no cache, or every file
+    changed) reads and checks each student in the pool's workers, from the app's thread
+    too: this process checks nobody, and the result is the one-process load's, problems
+    in order. Again when the curriculum is the one the store checked last time."""
+    from playlist_tui.model import check
+
+    root = class_with_cross_file_problems(tmp_path / "class")
+    # (files just written trusted, whatever this machine's clocks say of their times)
+    monkeypatch.setattr(loader, "RACY_NS", -(10**18))
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    alone = load_class(root)
+    pooled(monkeypatch)
+    here: list[str] = []
+    real = check.check_files
+
+    def counted(*args: Any) -> list[Any]:
+        here.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(check, "check_files", counted)
+    store = ClassStore(root)
+    same(in_a_thread_beside_another(store.load), alone)
     assert here == []
+    for folder in sorted((root / "students").iterdir()):  # every file changed (not grown)
+        for path in folder.glob("*.toml"):
+            path.write_bytes(b"# changed\n" + path.read_bytes())
+    monkeypatch.setattr(check, "check_files", real)
+    monkeypatch.setenv("PLAYLIST_TUI_WORKERS", "1")
+    changed = load_class(root)
+    pooled(monkeypatch)
+    monkeypatch.setattr(check, "check_files", counted)
+    part = store._loader.memo.part
+    same(in_a_thread_beside_another(store.load), changed)
+    assert store._loader.memo.part is part  # (the same curriculum: its checks kept)
+    assert here == []
+    store.close()
 
 
 def test_ticks_packed_apart_make_the_same_model(tmp_path: Path) -> None:

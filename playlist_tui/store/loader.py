@@ -1178,11 +1178,10 @@ def _worker_start(part: object, refs: tuple[str, ...]) -> None:
 
 def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> LoadResult:
     """:func:`load_class` of many files: the curriculum read and checked here first, then
-    each student's files read, parsed and checked by a pool of processes (forks that see
-    the checked curriculum), so this process neither makes nor checks students' models.
-    The result is that of reading and checking every file here (the same functions run;
-    only where differs). Anything wrong with the pool (it cannot start, a worker dies)
-    and the students it did not give are read here, and checked by build_class."""
+    each student's files read, parsed and checked by a pool of processes (given the
+    checked curriculum: see :func:`read_checked`), so this process neither makes nor
+    checks students' models. The result is that of reading and checking every file here
+    (the same functions run; only where differs)."""
     entries: dict[str, Entry] = {}
     for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists):
         rel, _, result, _ = _read_one(root, rel, max_bytes)
@@ -1190,10 +1189,25 @@ def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> Lo
             entries[rel] = Entry(None, result)
     texts = _DiskTexts(root, max_bytes)
     part = curriculum(_curriculum_files(entries, found), _Locator(texts))
-    students = found.student_paths()
+    reads, checked = read_checked(root, found.student_paths(), max_bytes, workers, part)
+    for rel, _, result, _ in reads:
+        if result is not None:
+            entries[rel] = Entry(None, result)
+    return _assemble(root, found, entries, texts, checked=(part, checked))
+
+
+def read_checked(root: Path, students: list[tuple[str, str, str]], max_bytes: int,
+                 workers: int, part: object) -> tuple[list[Read], dict[str, list[Problem]]]:
+    """Read each of these students' two files (id, student.toml, teacher.toml) in a pool
+    of processes, and check them there with the checked curriculum ``part`` (each worker
+    gets it when it starts, whatever the start method: see :func:`_worker_start`), as
+    build_class would: the reads, and each student's problems by id. Anything wrong
+    with the pool (it cannot start, a worker dies) and the students it did not give are
+    read here and not checked (build_class checks them)."""
     size = max(1, _CHUNK_FILES // 2)  # (students a chunk)
     chunks = [tuple(students[i:i + size]) for i in range(0, len(students), size)]
     checked: dict[str, list[Problem]] = {}
+    out: list[Read] = []
     done = 0
     # (interned: a tick's key is made one of these strings here, see _unpacked)
     refs = tuple(sorted(map(sys.intern, activity_refs(part))))
@@ -1208,17 +1222,14 @@ def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> Lo
                 reads, found_problems = future.result()
                 done += 1
                 checked.update(found_problems)
-                for rel, _, result, _ in reads:
-                    if result is not None:
-                        entries[rel] = Entry(None, _opened(result, refs))
+                out += [(rel, ident, None if result is None else _opened(result, refs), digest)
+                        for rel, ident, result, digest in reads]
     except Exception:  # no pool here (or it broke): read the rest in this process
         for chunk in chunks[done:]:
             for _, student_rel, teacher_rel in chunk:
-                for rel in (student_rel, teacher_rel):
-                    rel, _, result, _ = _read_one(root, rel, max_bytes)
-                    if result is not None:
-                        entries[rel] = Entry(None, result)
-    return _assemble(root, found, entries, texts, checked=(part, checked))
+                out += (_read_one(root, student_rel, max_bytes),
+                        _read_one(root, teacher_rel, max_bytes))
+    return out, checked
 
 
 # --------------------------------------------------------------------------- incremental
@@ -1322,10 +1333,12 @@ class FolderLoader:
             return _ident(st) == previous.ident
         return False
 
-    def _assemble(self, changed: set[str] | None = None, students_only: bool = False
+    def _assemble(self, changed: set[str] | None = None, students_only: bool = False,
+                  checked: tuple[object, Mapping[str, list[Problem]]] | None = None
                   ) -> LoadResult:
         """``students_only``: only the students' files in ``changed`` changed (not the
-        curriculum, the lists of files or the set of student folders)."""
+        curriculum, the lists of files or the set of student folders). ``checked``: see
+        :func:`_assemble`."""
         assert self.folder is not None
         texts = _DiskTexts(self.root, self.max_bytes)
         keep: list[_Taken] = []
@@ -1337,7 +1350,7 @@ class FolderLoader:
         if result is None:
             keep.clear()
             result = _assemble(self.root, self.folder, self.entries, texts, self.memo,
-                               changed, keep)
+                               changed, keep, checked)
         self._taken = keep[0] if keep else None
         return result
 
@@ -1364,14 +1377,65 @@ class FolderLoader:
                     misses.append(rel)
                     if previous is not None:
                         stale[rel] = previous
-            read = self._read_entries(misses, stale)
+            read, checked = self._read_missed(folder, kept, misses, stale)
             entries: dict[str, Entry] = {}
             for rel in files:  # in the folder's order, as before
                 entry = kept.get(rel) or read.get(rel)
                 if entry is not None:
                     entries[rel] = entry
             self.folder, self.entries = folder, entries
-            return self._assemble()
+            return self._assemble(checked=checked)
+
+    def _read_missed(self, folder: _Folder, kept: Mapping[str, Entry], misses: list[str],
+                     stale: Mapping[str, Entry]
+                     ) -> tuple[dict[str, Entry], tuple[object, dict[str, list[Problem]]] | None]:
+        """:meth:`_read_entries` of ``misses``; when they are many, the students both of
+        whose files are to be read whole (not grown: see :func:`_grown`) are read and
+        checked in a pool (see :func:`read_checked`: the curriculum is read and checked
+        here first), so that this process does not check them again: then also the
+        curriculum checked and those students' problems, for build_class."""
+        workers = _workers()
+        if workers < 2 or len(misses) < POOL_MIN_FILES:
+            return self._read_entries(misses, stale), None
+        top = (layout.CLASS_FILE, *folder.frameworks, *folder.playlists)
+        missed = set(misses)
+        read: dict[str, Entry] = {}
+        for rel in top:  # (a few files: read here)
+            if rel in missed:
+                rel, ident, result, digest = _read_one(self.root, rel, self.max_bytes)
+                if result is not None:
+                    read[rel] = self.fresh[rel] = Entry(ident, result, digest=digest)
+        for rel in misses:  # the grown files first, as _read_entries reads them
+            before = stale.get(rel)
+            if before is not None and before.digest is not None and rel not in read:
+                grown = _grown(self.root, rel, before, self.max_bytes)
+                if grown is not None:
+                    read[rel] = self.fresh[rel] = grown
+        students = [paths for paths in folder.student_paths()
+                    if {paths[1], paths[2]} <= missed and not read.keys() & paths[1:]]
+        if 2 * len(students) < POOL_MIN_FILES:
+            read.update(self._read_entries([rel for rel in misses if rel not in read]))
+            return read, None
+        at_hand = {rel: entry for rel in top
+                   if (entry := kept.get(rel) or read.get(rel)) is not None}
+        tokens = tuple((rel, entry.token if (entry := at_hand.get(rel)) is not None else None)
+                       for rel in top)  # (as _assemble tells build_class: files.curriculum)
+        memo = self.memo
+        part: object
+        if memo.part is not None and memo.curriculum == tokens:
+            part = memo.part  # (the one build_class will use: then it takes the checks)
+        else:
+            part = curriculum(_curriculum_files(at_hand, folder),
+                              _Locator(_DiskTexts(self.root, self.max_bytes)))
+        pooled = {rel for _, student_rel, teacher_rel in students
+                  for rel in (student_rel, teacher_rel)}
+        read.update(self._read_entries(
+            [rel for rel in misses if rel not in read and rel not in pooled]))
+        reads, checked = read_checked(self.root, students, self.max_bytes, workers, part)
+        for rel, ident, result, digest in reads:
+            if result is not None:
+                read[rel] = self.fresh[rel] = Entry(ident, result, digest=digest)
+        return read, (part, checked)
 
     def refresh(self, changed: Iterable[str | os.PathLike[str]]) -> LoadResult:
         if self.folder is None:
