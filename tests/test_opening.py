@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 
 from playlist_tui.session import opening
 from playlist_tui.session.session import ClassSession
-from playlist_tui.store import cachefiles
+from playlist_tui.store import cachefiles, loader
 from playlist_tui.store.store import wait_for_cache
 from playlist_tui.ui.app import PlaylistApp
 from playlist_tui.ui.screens.dashboard import DashboardScreen
@@ -242,6 +242,31 @@ async def test_a_change_while_the_app_runs_is_not_kept_as_the_opening(
 
     await first_run(root, then=change)
     assert opening.read(root, opening.who("teacher", "lee", None)) is None
+
+
+async def test_a_file_read_while_it_was_changing_is_read_again_on_the_way_out(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file saved or changed during the run was read while it was changing: its
+    identity cannot be trusted, so the class shown cannot be kept as it is; quitting
+    reads it again (settled by then) and keeps the opening."""
+    app = app_for(root)
+    whom = opening.who("teacher", "lee", None)
+    async with app.run_test(size=SIZE) as pilot:
+        await eventually(pilot, lambda: counted(app))
+        monkeypatch.setattr(loader, "RACY_NS", 10**18)  # what is read now is "changing"
+        change_a_tick(root)
+        app.session.disk_changed({"students/ben/student.toml"})  # (as the watcher does)
+        await eventually(pilot, lambda: counted(app))
+        session = app.session
+        assert session.result is not None
+        idents = session.store.identities_for(session.result)
+        assert idents is not None and idents["students/ben/student.toml"] is None
+        kept = app._opening_picture()
+        assert kept is not None and not session.keep_opening(*kept)
+        monkeypatch.setattr(loader, "RACY_NS", 0)  # (settled now)
+        app.exit()
+        await pilot.pause()
+    assert opening.read(root, whom) is not None
 
 
 async def test_nothing_is_kept_with_the_cache_off(

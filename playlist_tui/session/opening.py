@@ -105,10 +105,23 @@ def _same_files(taken: verdict.Stamp, taken_at: int,
     if not verdict.settled(taken, taken_at):
         return False
     for rel, ident in used.items():
-        if ident is None or taken.get(rel) != tuple(ident):
+        now = taken.get(rel)
+        if ident is None:
+            # a file the store refused to read (a link, a pipe, one too large), whose
+            # identity in the stamp covers it; anything else was changing when read
+            if refused(now):
+                continue
+            return False
+        if now != tuple(ident):
             return False
     return all(rel in used for rel, ident in taken.items()
                if ident is not None and not stat.S_ISDIR(ident[0]))
+
+
+def refused(ident: tuple[int, ...] | None) -> bool:
+    """A file the store does not read (not a plain file, or larger than it reads)."""
+    return ident is not None and (not stat.S_ISREG(ident[0])
+                                  or ident[1] > layout.MAX_FILE_BYTES)
 
 
 def read(root: Path, whom: str | None) -> dict[str, Any] | None:

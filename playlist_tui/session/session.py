@@ -259,6 +259,31 @@ class ClassSession:
             return None
         return opening.who(None, None, self.email)
 
+    SETTLE_AT_MOST = 20
+    """Files read while they were changing that :meth:`settle` reads again, at most."""
+
+    def settle(self) -> LoadResult | None:
+        """Read again the files of the class last read whose identity the store could not
+        trust (they were changing when read: a save, a change that came in just then),
+        so that the class shown can be kept as the next run's opening: the class as it
+        is now, or None when there is nothing to read again (or too much: more than
+        SETTLE_AT_MOST files). Blocking; a file still changing stays untrusted."""
+        from playlist_tui.session import opening
+        from playlist_tui.store import verdict
+
+        result = self.result
+        idents = self.store.identities_for(result) if result is not None else None
+        if idents is None:
+            return None
+        root = self.store.root
+        racy = set()
+        for rel, ident in idents.items():
+            if ident is None and not opening.refused(verdict.identity_of(os.path.join(root, rel))):
+                racy.add(rel)
+        if not racy or len(racy) > self.SETTLE_AT_MOST:
+            return None
+        return self._refresh(racy)
+
     def keep_opening(self, whom: str, data: ClassData, picture: dict[str, Any]) -> bool:
         """Keep ``picture`` (what the home screen shows of ``data``) for the next run, if
         ``data`` is the class last read and no file changed since (blocking)."""

@@ -54,7 +54,8 @@ Stamp = dict[str, Ident | None]  # class-folder path -> identity (None: not ther
 _OWN_SOURCES = ("store/store.py", "store/verdict.py")
 
 
-def _ident(path: str, folder: int | None = None) -> Ident | None:
+def identity_of(path: str, folder: int | None = None) -> Ident | None:
+    """The identity of ``path`` (not following a link); None if there is nothing."""
     try:
         st = os.stat(path, dir_fd=folder, follow_symlinks=False)
     except (FileNotFoundError, NotADirectoryError):
@@ -72,10 +73,10 @@ def _names(folder: str) -> list[str]:
 def stamp(root: Path) -> Stamp:
     """The identity of everything a load of ``root`` looks at (see the module's text)."""
     base = os.fspath(root)
-    out: Stamp = {".": _ident(base)}
+    out: Stamp = {".": identity_of(base)}
 
     def add(rel: str) -> Ident | None:
-        ident = out[rel] = _ident(os.path.join(base, rel))
+        ident = out[rel] = identity_of(os.path.join(base, rel))
         return ident
 
     add(layout.CLASS_FILE)
@@ -97,10 +98,10 @@ def stamp(root: Path) -> Stamp:
     try:
         for name in _names(students):
             rel = f"{layout.STUDENTS_DIR}/{name}"
-            ident = out[rel] = _ident(name, folder)
+            ident = out[rel] = identity_of(name, folder)
             if ident is not None and stat.S_ISDIR(ident[0]):
                 for file in (layout.STUDENT_FILE, layout.TEACHER_FILE):
-                    out[f"{rel}/{file}"] = _ident(f"{name}/{file}", folder)
+                    out[f"{rel}/{file}"] = identity_of(f"{name}/{file}", folder)
     finally:
         os.close(folder)
     return out

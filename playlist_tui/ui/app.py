@@ -125,6 +125,7 @@ class PlaylistApp(App[None]):
         self.person = person
         self.watch_disk = watch
         self._open_later: identity.Person | None = None
+        self._kept: tuple[str, dict[str, Any]] | None = None
         self._leaving: tuple[str, ClassData, dict[str, Any]] | tuple[()] | None = None
 
     # The session's state, as the screens and tests know it.
@@ -150,10 +151,15 @@ class PlaylistApp(App[None]):
 
     # ------------------------------------------------------------------ start
     def compose(self) -> ComposeResult:
-        yield Header()
+        # The home screen kept from the last run goes on top at once (see show_opening):
+        # then this screen is never seen, and only its two parts the app uses are made.
+        self._kept = self.session.opening(self.role, self.person)
+        if self._kept is None:
+            yield Header()
         yield Static("Loading the class…", id="loading")
         yield ProblemsPanel(id="problems")
-        yield Footer(compact=True)
+        if self._kept is None:
+            yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
@@ -167,7 +173,7 @@ class PlaylistApp(App[None]):
         """The home screen as the last run left it, while the class folder is exactly as
         it was then (session/opening.py): shown at once, usable, until the real screen
         takes its place (ui/screens/opening.py)."""
-        kept = self.session.opening(self.role, self.person)
+        kept = self._kept
         if kept is None:
             return
         from playlist_tui.ui.screens.opening import opening_screen
@@ -401,6 +407,11 @@ class PlaylistApp(App[None]):
         # What the home screen shows, taken before Textual closes the screens; kept in
         # on_unmount (where the app no longer draws).
         if self._leaving is None:
+            # (files saved or changed a while ago were read while they were changing:
+            # read again now, the class shown can be kept)
+            settled = self.session.settle() if self.session.result is not None else None
+            if settled is not None:
+                self.show_result(settled)
             self._leaving = self._opening_picture() or ()
         super().exit(result, return_code, message)
 
