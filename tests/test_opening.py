@@ -293,3 +293,19 @@ def test_reading_the_opening_imports_no_model(root: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**os.environ})
     assert out.stdout.strip() == ""
+
+
+def test_the_opening_stamp_follows_no_link_and_sees_each_students_files(
+        root: Path, tmp_path: Path) -> None:
+    from playlist_tui.store import verdict
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "student.toml").write_text("", "utf-8")
+    (root / "students" / "evil").symlink_to(outside)
+    light = verdict.stamp(root, student_folders=False)
+    assert "students/evil" in light and "students/evil/student.toml" not in light
+    assert light["students/ben/student.toml"] == verdict.stamp(root)["students/ben/student.toml"]
+    before = verdict.digest(light)
+    (root / "students" / "cy" / "teacher.toml").write_text("", "utf-8")
+    assert verdict.digest(verdict.stamp(root, student_folders=False)) != before

@@ -80,7 +80,7 @@ def keep(root: Path, whom: str, picture: Mapping[str, Any],
     files the class shown was read from. True if it was kept."""
     root = Path(root).resolve()
     taken_at = verdict.now_ns()
-    taken = verdict.stamp(root)
+    taken = verdict.stamp(root, student_folders=False)
     if not _same_files(taken, taken_at, used):
         return False
     path, key = _path(root, whom), _key(root)
@@ -145,7 +145,7 @@ def read(root: Path, whom: str | None) -> dict[str, Any] | None:
         picture = content["picture"]
         if not isinstance(picture, dict):
             return None
-        if content.get("stamp") != verdict.digest(verdict.stamp(root)):
+        if content.get("stamp") != verdict.digest(verdict.stamp(root, student_folders=False)):
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

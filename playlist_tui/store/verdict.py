@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import stat
 import time
@@ -70,8 +71,11 @@ def _names(folder: str) -> list[str]:
         return []
 
 
-def stamp(root: Path) -> Stamp:
-    """The identity of everything a load of ``root`` looks at (see the module's text)."""
+def stamp(root: Path, student_folders: bool = True) -> Stamp:
+    """The identity of everything a load of ``root`` looks at (see the module's text).
+    Without ``student_folders``, not the identity of each student's folder itself (what
+    is in it besides the two files: the files a load warns about), only its two files:
+    a third fewer look-ups, for what depends on the files' contents only."""
     base = os.fspath(root)
     out: Stamp = {".": identity_of(base)}
 
@@ -96,22 +100,31 @@ def stamp(root: Path) -> Stamp:
         out[layout.STUDENTS_DIR] = None  # (never equal to a stamp of a listed folder)
         return out
     try:
-        for name in _names(students):
-            rel = f"{layout.STUDENTS_DIR}/{name}"
-            ident = out[rel] = identity_of(name, folder)
-            if ident is not None and stat.S_ISDIR(ident[0]):
-                for file in (layout.STUDENT_FILE, layout.TEACHER_FILE):
-                    out[f"{rel}/{file}"] = identity_of(f"{name}/{file}", folder)
+        if student_folders:
+            for name in _names(students):
+                rel = f"{layout.STUDENTS_DIR}/{name}"
+                ident = out[rel] = identity_of(name, folder)
+                if ident is not None and stat.S_ISDIR(ident[0]):
+                    for file in (layout.STUDENT_FILE, layout.TEACHER_FILE):
+                        out[f"{rel}/{file}"] = identity_of(f"{name}/{file}", folder)
+        else:
+            with os.scandir(folder) as entries:  # (the kind of each from the listing)
+                for entry in entries:
+                    rel = f"{layout.STUDENTS_DIR}/{entry.name}"
+                    if not entry.is_dir(follow_symlinks=False):  # (a link is not followed)
+                        out[rel] = identity_of(entry.name, folder)
+                        continue
+                    for file in (layout.STUDENT_FILE, layout.TEACHER_FILE):
+                        out[f"{rel}/{file}"] = identity_of(f"{entry.name}/{file}", folder)
     finally:
         os.close(folder)
     return out
 
 
 def digest(taken: Stamp) -> str:
-    h = hashlib.sha256()
-    h.update("\n".join(f"{rel}\0{ident}" for rel, ident in sorted(taken.items())).encode(
-        "utf-8", "surrogateescape"))
-    return h.hexdigest()
+    """A hash of a stamp (marshal: a fast exact encoding of the names and integers, the
+    same for the same Python, which the seal's key names)."""
+    return hashlib.sha256(marshal.dumps(sorted(taken.items()))).hexdigest()
 
 
 def settled(taken: Stamp, taken_at_ns: int) -> bool:

@@ -84,10 +84,11 @@ class OpeningDashboard(Opening):
 
     def __init__(self, picture: dict[str, Any]) -> None:
         super().__init__(picture)
-        self.columns = [Column(safe_line(key), safe_line(label), max(1, min(int(width), 200)))
+        # (texts, not markup; the grid shows control characters in them as escapes)
+        self.columns = [Column(str(key), str(label), max(1, min(int(width), 200)))
                         for key, label, width in picture["columns"]]
-        self.rows = [(safe_line(key), safe_line(label)) for key, label in picture["rows"]]
-        self.kept = [[safe_line(text) for text in row] for row in picture["cells"]]
+        self.rows = [(str(key), str(label)) for key, label in picture["rows"]]
+        self.kept = [[str(text) for text in row] for row in picture["cells"]]
         self.title = safe_line(picture["title"])
         self.sub_title = safe_line(picture["sub_title"])
         self.filters = safe_line(picture["filters"])
