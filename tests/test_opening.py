@@ -309,3 +309,26 @@ def test_the_opening_stamp_follows_no_link_and_sees_each_students_files(
     before = verdict.digest(light)
     (root / "students" / "cy" / "teacher.toml").write_text("", "utf-8")
     assert verdict.digest(verdict.stamp(root, student_folders=False)) != before
+
+
+def test_an_opening_kept_by_one_process_is_read_by_the_next(root: Path) -> None:
+    """What one run keeps, the next run (another process) reads: nothing in the seal or
+    the stamp's digest may depend on the process (marshal's bytes, for one, depend on
+    reference counts)."""
+    code = (
+        "import sys\n"
+        "from playlist_tui.session import opening\n"
+        "from playlist_tui.session.session import ClassSession\n"
+        "from playlist_tui.store import loader, verdict\n"
+        "loader.RACY_NS = verdict.RACY_NS = 0\n"
+        "session = ClassSession(sys.argv[1])\n"
+        "result = session.load()\n"
+        "whom = opening.who('teacher', sys.argv[2], None)\n"
+        "print(session.keep_opening(whom, result.data, {'screen': 'test'}))\n"
+    )
+    whom = opening.who("teacher", "lee", None)
+    assert whom is not None
+    out = subprocess.run([sys.executable, "-c", code, str(root), "lee"], capture_output=True,
+                         text=True, check=True, env={**os.environ})
+    assert out.stdout.strip() == "True"
+    assert opening.read(root, whom) == {"screen": "test"}

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import os
 import stat
 import time
@@ -122,9 +121,11 @@ def stamp(root: Path, student_folders: bool = True) -> Stamp:
 
 
 def digest(taken: Stamp) -> str:
-    """A hash of a stamp (marshal: a fast exact encoding of the names and integers, the
-    same for the same Python, which the seal's key names)."""
-    return hashlib.sha256(marshal.dumps(sorted(taken.items()))).hexdigest()
+    """A hash of a stamp (text: the same in every process; marshal's bytes are not)."""
+    h = hashlib.sha256()
+    h.update("\n".join(f"{rel}\0{ident}" for rel, ident in sorted(taken.items())).encode(
+        "utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def settled(taken: Stamp, taken_at_ns: int) -> bool:
