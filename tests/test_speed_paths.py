@@ -136,8 +136,8 @@ def class_with_cross_file_problems(root: Path) -> Path:
 
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pool's workers are forks of this process even if other threads run here (as
-    they may, left by earlier tests of the same run): only forks see the curriculum read
-    here, and check students (from a fork server they check nobody: tested below)."""
+    they may, left by earlier tests of the same run), so that they see what a test
+    changed in this process (workers from a fork server are tested apart)."""
     import multiprocessing
 
     monkeypatch.setattr(loader, "_pool_context", lambda: multiprocessing.get_context("fork"))
@@ -146,7 +146,7 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_students_checked_in_the_workers_are_checked_as_here(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pooled load_class checks each student in the worker that read their files (the
-    curriculum is read and checked first, the workers are forks that see it): the same
+    curriculum is read and checked first, and given to each worker): the same
     problems, in the same order, as the one-process load; this process checks nobody."""
     from playlist_tui.model import check
 
