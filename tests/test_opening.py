@@ -332,3 +332,26 @@ def test_an_opening_kept_by_one_process_is_read_by_the_next(root: Path) -> None:
                          text=True, check=True, env={**os.environ})
     assert out.stdout.strip() == "True"
     assert opening.read(root, whom) == {"screen": "test"}
+
+
+async def test_a_students_opening_looks_at_their_own_files_only(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A student's home shows nothing of another student's files: a change there keeps
+    the opening (and at 5,000 students it is read without looking at 10,000 files); a
+    change to their own file, or to the curriculum, does not."""
+    await first_run(root, "student", "ben")
+    whom = opening.who("student", "ben", None)
+    assert opening.read(root, whom) is not None
+    other = root / "students" / "cy" / "student.toml"
+    other.write_text(other.read_text("utf-8") + "\n", "utf-8")
+    assert opening.read(root, whom) is not None
+    held = HeldLoad(monkeypatch)
+    app = app_for(root, "student", "ben")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OpeningHome)
+        held.release()
+        await eventually(pilot, lambda: isinstance(app.screen, StudentHome))
+    playlist = sorted((root / "playlists").glob("*.toml"))[0]
+    playlist.write_text(playlist.read_text("utf-8") + "\n", "utf-8")
+    assert opening.read(root, whom) is None

@@ -74,20 +74,24 @@ def _path(root: Path, whom: str) -> Path | None:
 
 
 def keep(root: Path, whom: str, picture: Mapping[str, Any],
-         used: Mapping[str, tuple[int, ...] | None]) -> bool:
+         used: Mapping[str, tuple[int, ...] | None], only: str | None = None) -> bool:
     """Keep ``picture`` (what the home screen shows, JSON-able) for ``whom``, if it is
     certainly what a load of the folder gives now: ``used`` are the identities of the
-    files the class shown was read from. True if it was kept."""
+    files the class shown was read from; ``only``: the picture shows of the students'
+    files only this student's (a student's home), so only theirs are looked at, now and
+    when it is read. True if it was kept."""
     root = Path(root).resolve()
     taken_at = verdict.now_ns()
-    taken = verdict.stamp(root, student_folders=False)
+    taken = verdict.stamp(root, student_folders=False, only=only)
+    if only is not None:
+        used = {rel: ident for rel, ident in used.items() if _in_scope(rel, only)}
     if not _same_files(taken, taken_at, used):
         return False
     path, key = _path(root, whom), _key(root)
     if path is None or key is None:
         return False
     payload = json.dumps({"version": VERSION, "stamp": verdict.digest(taken),
-                          "who": whom, "picture": dict(picture)},
+                          "only": only, "who": whom, "picture": dict(picture)},
                          ensure_ascii=True, separators=(",", ":")).encode()
     if len(payload) > MAX_BYTES:
         return False
@@ -118,6 +122,12 @@ def _same_files(taken: verdict.Stamp, taken_at: int,
                if ident is not None and not stat.S_ISDIR(ident[0]))
 
 
+def _in_scope(rel: str, only: str) -> bool:
+    """A class-folder path a picture of one student's screens depends on."""
+    parts = rel.split("/")
+    return parts[0] != layout.STUDENTS_DIR or len(parts) == 1 or parts[1] == only
+
+
 def refused(ident: tuple[int, ...] | None) -> bool:
     """A file the store does not read (not a plain file, or larger than it reads)."""
     return ident is not None and (not stat.S_ISREG(ident[0])
@@ -145,7 +155,11 @@ def read(root: Path, whom: str | None) -> dict[str, Any] | None:
         picture = content["picture"]
         if not isinstance(picture, dict):
             return None
-        if content.get("stamp") != verdict.digest(verdict.stamp(root, student_folders=False)):
+        only = content.get("only")
+        if only is not None and not isinstance(only, str):
+            return None
+        if content.get("stamp") != verdict.digest(
+                verdict.stamp(root, student_folders=False, only=only)):
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -284,9 +284,11 @@ class ClassSession:
             return None
         return self._refresh(racy)
 
-    def keep_opening(self, whom: str, data: ClassData, picture: dict[str, Any]) -> bool:
-        """Keep ``picture`` (what the home screen shows of ``data``) for the next run, if
-        ``data`` is the class last read and no file changed since (blocking)."""
+    def keep_opening(self, whom: str, data: ClassData, picture: dict[str, Any],
+                     only: str | None = None) -> bool:
+        """Keep ``picture`` (what the home screen shows of ``data``; of the students'
+        files, only student ``only``'s if given) for the next run, if ``data`` is the
+        class last read and no file changed since (blocking)."""
         from playlist_tui.session import opening
 
         result = self.result
@@ -295,7 +297,7 @@ class ClassSession:
         used = self.store.identities_for(result)
         if used is None:
             return False
-        return opening.keep(self.store.root, whom, picture, used)
+        return opening.keep(self.store.root, whom, picture, used, only)
 
     def reload(self) -> None:
         """Read the whole class again (in the background) and publish it."""

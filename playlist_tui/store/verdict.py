@@ -71,11 +71,12 @@ def _names(folder: str) -> list[str]:
         return []
 
 
-def stamp(root: Path, student_folders: bool = True) -> Stamp:
+def stamp(root: Path, student_folders: bool = True, only: str | None = None) -> Stamp:
     """The identity of everything a load of ``root`` looks at (see the module's text).
     Without ``student_folders``, not the identity of each student's folder itself (what
     is in it besides the two files: the files a load warns about), only its two files:
-    a third fewer look-ups, for what depends on the files' contents only."""
+    a third fewer look-ups, for what depends on the files' contents only. With ``only``
+    too, of the students' files only that student's (what one student's screens show)."""
     base = os.fspath(root)
     out: Stamp = {".": identity_of(base)}
 
@@ -108,13 +109,13 @@ def stamp(root: Path, student_folders: bool = True) -> Stamp:
                     for file in (layout.STUDENT_FILE, layout.TEACHER_FILE):
                         out[f"{rel}/{file}"] = identity_of(f"{name}/{file}", folder)
         else:
-            _files_of_students(folder, out)
+            _files_of_students(folder, out, only)
     finally:
         os.close(folder)
     return out
 
 
-def _files_of_students(folder: int, out: Stamp) -> None:
+def _files_of_students(folder: int, out: Stamp, only: str | None = None) -> None:
     """Each student's two files, by their folder's name in ``folder`` (open): the kind of
     each name from the listing, so a link is never followed (one tight loop: at 5,000
     students these 10,000 look-ups are most of a stamp)."""
@@ -124,6 +125,10 @@ def _files_of_students(folder: int, out: Stamp) -> None:
     prefix = f"{layout.STUDENTS_DIR}/"
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda entry: entry.name)  # (a stamp's order is fixed)
+        if only is not None:
+            entries = [entry for entry in entries if entry.name == only]
+            if not entries:
+                out[prefix + only] = None
         for entry in entries:
             name = entry.name
             if not entry.is_dir(follow_symlinks=False):

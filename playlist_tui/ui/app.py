@@ -126,7 +126,8 @@ class PlaylistApp(App[None]):
         self.watch_disk = watch
         self._open_later: identity.Person | None = None
         self._kept: tuple[str, dict[str, Any]] | None = None
-        self._leaving: tuple[str, ClassData, dict[str, Any]] | tuple[()] | None = None
+        self._leaving: tuple[str, ClassData, dict[str, Any], str | None] | tuple[()] | None \
+            = None
 
     # The session's state, as the screens and tests know it.
     @property
@@ -387,7 +388,7 @@ class PlaylistApp(App[None]):
             self.run_worker(lambda: self.session.keep_opening(*kept), thread=True,
                             group="opening", exclusive=True)
 
-    def _opening_picture(self) -> tuple[str, ClassData, dict[str, Any]] | None:
+    def _opening_picture(self) -> tuple[str, ClassData, dict[str, Any], str | None] | None:
         """For whom, from which class, and what the home screen at the bottom shows."""
         whom = self.session.whom(self.role, self.person)
         homes = [s for s in self.screen_stack if isinstance(s, DataScreen) and s.home]
@@ -400,7 +401,10 @@ class PlaylistApp(App[None]):
         # (the git line's words are read again at each start: the opening says so, in
         # the same place, so that nothing moves when they come)
         picture["git_line"] = bool(self.git_words)
-        return (whom, homes[0].data, picture)
+        # (a student's home shows of the students' files only their own two)
+        only = self.session.user.id if self.session.user is not None and \
+            self.session.user.role == "student" else None
+        return (whom, homes[0].data, picture, only)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:
