@@ -355,3 +355,27 @@ async def test_a_students_opening_looks_at_their_own_files_only(
     playlist = sorted((root / "playlists").glob("*.toml"))[0]
     playlist.write_text(playlist.read_text("utf-8") + "\n", "utf-8")
     assert opening.read(root, whom) is None
+
+
+async def test_help_open_over_the_opening_stays_until_closed(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The class read while help is open over the opening: help stays; the real screen
+    takes the opening's place when help is closed."""
+    from playlist_tui.ui.screens.help import HelpScreen
+
+    await first_run(root)
+    held = HeldLoad(monkeypatch)
+    app = app_for(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OpeningDashboard)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        held.release()
+        await eventually(pilot, lambda: app.result is not None)
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await eventually(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert not any(isinstance(s, Opening) for s in app.screen_stack)
