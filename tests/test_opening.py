@@ -124,7 +124,7 @@ async def test_the_dashboard_opens_as_it_was_left_and_the_real_one_looks_the_sam
         await eventually(pilot, lambda: counted(app))
         await pilot.pause()
         assert screen_lines(app) == real  # (its git line too, now)
-        assert not any(isinstance(s, Opening) for s in app.screen_stack)
+        assert all(s.done for s in app.screen_stack if isinstance(s, Opening))
 
 
 async def test_the_cursor_moves_on_the_opening_and_a_key_is_done_once_the_class_is_read(
@@ -378,4 +378,4 @@ async def test_help_open_over_the_opening_stays_until_closed(
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await eventually(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        assert not any(isinstance(s, Opening) for s in app.screen_stack)
+        assert all(s.done for s in app.screen_stack if isinstance(s, Opening))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from playlist_tui.model.safetext import safe_line, safe_text
@@ -151,16 +152,28 @@ class PlaylistApp(App[None]):
         return self.session.read_only
 
     # ------------------------------------------------------------------ start
+    def get_default_screen(self) -> Screen[Any]:
+        """The home screen as the last run left it, while the class folder is exactly as
+        it was then (session/opening.py): the first screen, usable at once, until the
+        real screen takes its place (ui/screens/opening.py); else the loading screen."""
+        kept = self.session.opening(self.role, self.person)
+        if kept is not None:
+            from playlist_tui.ui.screens.opening import opening_screen
+
+            screen = opening_screen(kept[1])
+            if screen is not None:
+                mark("start: opening")
+                self._kept = kept
+                return screen
+        return super().get_default_screen()
+
     def compose(self) -> ComposeResult:
-        # The home screen kept from the last run goes on top at once (see show_opening):
-        # then this screen is never seen, and only its two parts the app uses are made.
-        self._kept = self.session.opening(self.role, self.person)
-        if self._kept is None:
-            yield Header()
+        if self._kept is not None:  # (the opening composes itself)
+            return
+        yield Header()
         yield Static("Loading the class…", id="loading")
         yield ProblemsPanel(id="problems")
-        if self._kept is None:
-            yield Footer(compact=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
@@ -168,21 +181,6 @@ class PlaylistApp(App[None]):
         self.sub_title = self.folder.resolve().name
         self.session.commit_after = self.COMMIT_AFTER
         self.session.sync_every = self.SYNC_EVERY
-        self.show_opening()
-
-    def show_opening(self) -> None:
-        """The home screen as the last run left it, while the class folder is exactly as
-        it was then (session/opening.py): shown at once, usable, until the real screen
-        takes its place (ui/screens/opening.py)."""
-        kept = self._kept
-        if kept is None:
-            return
-        from playlist_tui.ui.screens.opening import opening_screen
-
-        screen = opening_screen(kept[1])
-        if screen is not None:
-            mark("start: opening")
-            self.push_screen(screen)
 
     def on_ready(self) -> None:
         # Start loading once the loading screen is on the terminal (Textual sends Ready
@@ -207,9 +205,11 @@ class PlaylistApp(App[None]):
         mark("start: on the UI thread")
         from playlist_tui.store import identity
 
-        bottom = self.screen_stack[0]  # (an opening may be on top of it)
-        bottom.query_one("#loading").display = False
-        bottom.query_one(ProblemsPanel).show(result.problems)
+        bottom = self.screen_stack[0]  # (the loading screen, or the opening)
+        for loading in bottom.query("#loading"):
+            loading.display = False
+        for panel in bottom.query(ProblemsPanel):
+            panel.show(result.problems)
         self.title = safe_line(result.data.info.name)
         if self.role is not None:
             found = identity.find(result.data, "student" if self.role == "student"
@@ -299,7 +299,8 @@ class PlaylistApp(App[None]):
     def show_result(self, result: LoadResult) -> None:
         """The new class to every screen: drawn by the top one (the one on view, maybe
         under a dialog), by the others when they are shown again."""
-        self.query_one(ProblemsPanel).show(result.problems)
+        for panel in self.query(ProblemsPanel):
+            panel.show(result.problems)
         screens = [s for s in self.screen_stack if isinstance(s, DataScreen)]
         for screen in screens:
             screen.update_data(result.data, result.problems, shown=screen is screens[-1])
@@ -330,7 +331,7 @@ class PlaylistApp(App[None]):
             return
         from playlist_tui.ui.screens.opening import Opening
 
-        openings = [s for s in self.screen_stack if isinstance(s, Opening)]
+        openings = [s for s in self.screen_stack if isinstance(s, Opening) and not s.done]
         if openings and self.screen is not openings[-1]:
             # (help or the palette is open over the opening: the real screen takes its
             # place when it is on top again, see OpeningResumed)
@@ -348,15 +349,15 @@ class PlaylistApp(App[None]):
 
             screen = DashboardScreen(data, problems, person.id, self.clock,
                                      tally=self.session.pending_tally)
-        if openings and isinstance(self.screen, Opening):
-            opening = self.screen
-            cursor, action = opening.cursor(), opening.action
+        # Over the opening (the first screen: it stays below, never seen again), the
+        # cursor where it was moved to, then the key pressed there that needed the class.
+        self.push_screen(screen)
+        if openings:
+            opening = openings[-1]
+            opening.done = True
             take_over = getattr(screen, "take_over", None)
-            self.switch_screen(screen)
             if take_over is not None:
-                self.call_after_refresh(take_over, cursor, action)
-        else:
-            self.push_screen(screen)
+                self.call_after_refresh(take_over, opening.cursor(), opening.action)
         if problems:
             errors = sum(1 for p in problems if p.severity == "error")
             from playlist_tui.engine.progress import counted
@@ -477,7 +478,8 @@ class PlaylistApp(App[None]):
         if isinstance(self.screen, DataScreen):
             self.screen.toggle_problems()
         else:
-            self.query_one(ProblemsPanel).toggle()
+            for panel in self.query(ProblemsPanel):
+                panel.toggle()
 
     def action_toggle_contrast(self) -> None:
         self.theme = DEFAULT_THEME if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name

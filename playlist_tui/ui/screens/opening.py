@@ -48,6 +48,8 @@ class Opening(Screen[None]):
         super().__init__()
         self.action: str | None = None
         """The last key pressed that needs the class (an action of the real screen)."""
+        self.done = False
+        """The real screen has taken over (it is on top of this one)."""
         self.git_line = bool(picture.get("git_line"))
 
     async def on_mount(self) -> None:
@@ -63,7 +65,8 @@ class Opening(Screen[None]):
         """Show what was kept (the parts made in ``compose`` hold most of it)."""
 
     def on_screen_resume(self) -> None:
-        self.post_message(OpeningResumed())
+        if not self.done:
+            self.post_message(OpeningResumed())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action != "back"  # (a home screen: no Back, as on the real one)
