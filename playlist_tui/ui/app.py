@@ -412,17 +412,24 @@ class PlaylistApp(App[None]):
         # What the home screen shows, taken before Textual closes the screens; kept in
         # on_unmount (where the app no longer draws).
         if self._leaving is None:
-            # (files saved or changed a while ago were read while they were changing:
-            # read again now, the class shown can be kept)
-            settled = self.session.settle() if self.session.result is not None else None
-            if settled is not None:
-                self.show_result(settled)
-            self._leaving = self._opening_picture() or ()
+            self._leaving = ()
+            if self._thread_id == threading.get_ident():  # (the screens are this thread's)
+                try:
+                    # (files saved or changed a while ago were read while they were
+                    # changing: read again now, the class shown can be kept)
+                    settled = self.session.settle() if self.session.result is not None \
+                        else None
+                    if settled is not None:
+                        self.show_result(settled)
+                    self._leaving = self._opening_picture() or ()
+                except Exception:  # (keeping the opening never stops quitting)
+                    self._leaving = ()
         super().exit(result, return_code, message)
 
     def on_unmount(self) -> None:
         if self._leaving:
-            self.session.keep_opening(*self._leaving)
+            with contextlib.suppress(Exception):  # (the next start reads the class)
+                self.session.keep_opening(*self._leaving)
         self.session.close()
 
     @on(ApplyOperation)
