@@ -379,3 +379,37 @@ async def test_help_open_over_the_opening_stays_until_closed(
         await pilot.press("escape")
         await eventually(pilot, lambda: isinstance(app.screen, DashboardScreen))
         assert all(s.done for s in app.screen_stack if isinstance(s, Opening))
+
+
+def test_every_key_of_the_home_screens_is_offered_and_remembered_on_their_openings() -> None:
+    """The openings offer the real screens' keys (the same bindings, in the footer and the
+    palette) and remember each one that needs the class for the real screen to do."""
+    from playlist_tui.ui.screens import homekeys
+
+    for opening_class, real, bindings in ((OpeningDashboard, DashboardScreen,
+                                           homekeys.DASHBOARD),
+                                          (OpeningHome, StudentHome, homekeys.HOME)):
+        assert real.BINDINGS is bindings
+        for binding in bindings:
+            assert not isinstance(binding, tuple) and binding in opening_class.BINDINGS
+            action = f"action_{binding.action}"
+            assert callable(getattr(real, action)), action
+            screen = object.__new__(opening_class)
+            remembered: list[str] = []
+            screen.later = remembered.append  # type: ignore[method-assign,assignment]
+            getattr(screen, action)()
+            assert remembered == [binding.action]
+
+
+async def test_a_filter_key_on_the_opening_is_done_by_the_dashboard(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    await first_run(root)
+    held = HeldLoad(monkeypatch)
+    app = app_for(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, OpeningDashboard)
+        await pilot.press("v")  # the playlists view
+        held.release()
+        await eventually(pilot, lambda: isinstance(app.screen, DashboardScreen)
+                         and app.screen.view == "playlists")

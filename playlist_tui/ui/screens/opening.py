@@ -16,12 +16,12 @@ where the cursor was left (:meth:`take_over`). This module imports no model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
@@ -135,33 +135,6 @@ class OpeningDashboard(Opening):
         grid = self.query_one(Grid)
         return (grid.cursor_row, grid.cursor_column)
 
-    def action_queue(self) -> None:
-        self.later("queue")
-
-    def action_student(self) -> None:
-        self.later("student")
-
-    def action_next_group(self) -> None:
-        self.later("next_group")
-
-    def action_next_playlist(self) -> None:
-        self.later("next_playlist")
-
-    def action_switch_view(self) -> None:
-        self.later("switch_view")
-
-    def action_groups(self) -> None:
-        self.later("groups")
-
-    def action_curriculum(self) -> None:
-        self.later("curriculum")
-
-    def action_assign(self) -> None:
-        self.later("assign")
-
-    def action_roster(self) -> None:
-        self.later("roster")
-
 
 class OpeningHome(Opening):
     """A student's home as kept (see ui/screens/student_home.py)."""
@@ -200,14 +173,22 @@ class OpeningHome(Opening):
         event.stop()
         self.later("open_playlist")
 
-    def action_open_playlist(self) -> None:
-        self.later("open_playlist")
 
-    def action_competencies(self) -> None:
-        self.later("competencies")
+def _remembered(action: str) -> Callable[[Opening], None]:
+    def remember(self: Opening) -> None:
+        self.later(action)
 
-    def action_goals(self) -> None:
-        self.later("goals")
+    remember.__name__ = f"action_{action}"
+    return remember
+
+
+# Every key of the real screen that needs the class is remembered on its opening (the
+# bindings are declared once, in homekeys: a new one is remembered too).
+for _screen, _bindings in ((OpeningDashboard, homekeys.DASHBOARD),
+                           (OpeningHome, homekeys.HOME)):
+    for _binding in _bindings:
+        if isinstance(_binding, Binding):
+            setattr(_screen, f"action_{_binding.action}", _remembered(_binding.action))
 
 
 def opening_screen(picture: dict[str, Any]) -> Opening | None:
