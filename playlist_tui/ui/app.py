@@ -384,10 +384,22 @@ class PlaylistApp(App[None]):
         """The home screen has counted the whole class: keep what it shows now, in the
         background, so that even a run that is killed leaves its opening."""
         message.stop()
-        kept = self._opening_picture()
-        if kept is not None:
-            self.run_worker(lambda: self.session.keep_opening(*kept), thread=True,
-                            group="opening", exclusive=True)
+        homes = [s for s in self.screen_stack if isinstance(s, DataScreen) and s.home]
+        # (a picture made from the data alone is made in the worker too: the dashboard's
+        # first rows at 5,000 students are records to make; a student's home is read
+        # from its widgets, here)
+        anywhere = bool(homes) and getattr(homes[0], "opening_anywhere", False)
+        kept = None if anywhere else self._opening_picture()
+        if not anywhere and kept is None:
+            return
+
+        def keep() -> None:
+            with contextlib.suppress(Exception):  # (only an optimisation of the next start)
+                found = kept or self._opening_picture()
+                if found is not None:
+                    self.session.keep_opening(*found)
+
+        self.run_worker(keep, thread=True, group="opening", exclusive=True)
 
     def _opening_picture(self) -> tuple[str, ClassData, dict[str, Any], str | None] | None:
         """For whom, from which class, and what the home screen at the bottom shows."""

@@ -330,6 +330,8 @@ class DashboardScreen(DataScreen):
         self.describe_cursor()
 
     # ------------------------------------------------------------------ the opening
+    opening_anywhere = True
+    """:meth:`opening` reads the data only (never a widget): it may run in a worker."""
     OPENING_ROWS = 60
     """Rows whose cells the kept opening holds (more than a tall terminal shows)."""
     OPENING_COLUMNS = 60
