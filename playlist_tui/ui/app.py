@@ -407,8 +407,10 @@ class PlaylistApp(App[None]):
         homes = [s for s in self.screen_stack if isinstance(s, DataScreen) and s.home]
         if whom is None or not homes:
             return None
+        # (the data first: the picture is made from exactly this data, or not at all)
+        data = homes[0].data
         opening = getattr(homes[0], "opening", None)
-        picture = opening() if opening is not None else None
+        picture = opening(data) if opening is not None else None
         if picture is None:
             return None
         # (the git line's words are read again at each start: the opening says so, in
@@ -417,7 +419,7 @@ class PlaylistApp(App[None]):
         # (a student's home shows of the students' files only their own two)
         only = self.session.user.id if self.session.user is not None and \
             self.session.user.role == "student" else None
-        return (whom, homes[0].data, picture, only)
+        return (whom, data, picture, only)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:

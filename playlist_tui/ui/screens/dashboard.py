@@ -162,6 +162,8 @@ class Summary:
     """playlist id -> how its assignees are doing (session.views)"""
     stuck: list[StuckReason] = field(default_factory=list)
     with_playlists: bool = False
+    data: ClassData | None = None
+    """The class counted (the key holds its id only)."""
 
 
 class DashboardScreen(DataScreen):
@@ -336,12 +338,12 @@ class DashboardScreen(DataScreen):
     """Rows whose cells the kept opening holds (more than a tall terminal shows)."""
     OPENING_COLUMNS = 60
 
-    def opening(self) -> dict[str, object] | None:
-        """What this screen shows when it opens (everyone, all playlists, the grid, the
-        cursor on the first cell), for the next run to show before the class is loaded
-        (session/opening.py); None until the whole class is counted."""
-        data, summary = self.data, self.summary
-        if summary is None or summary.key[0] != id(data):
+    def opening(self, data: ClassData) -> dict[str, object] | None:
+        """What this screen shows of ``data`` when it opens (everyone, all playlists, the
+        grid, the cursor on the first cell), for the next run to show before the class is
+        loaded (session/opening.py); None until the whole class of ``data`` is counted."""
+        summary = self.summary
+        if summary is None or summary.data is not data:
             return None
         competencies = competencies_of(data, None)
         names = data.students
@@ -413,7 +415,7 @@ class DashboardScreen(DataScreen):
             waiting += count - (pending[sid][1] if sid in pending else 0)
             pending[sid] = (cells[sid], count)
         self._pending = pending
-        self.summary = Summary(key, waiting=waiting)
+        self.summary = Summary(key, waiting=waiting, data=self.data)
         return True
 
     # (a description, or Textual would describe the worker with repr() of the whole class)
@@ -426,7 +428,7 @@ class DashboardScreen(DataScreen):
         data.assignees("")
         passing = data.in_passing()
         wanted = set(students)
-        summary = Summary(key, with_playlists=with_playlists)
+        summary = Summary(key, with_playlists=with_playlists, data=data)
         only = key[3]
         now = self.clock()
         cells = record_cells(data)

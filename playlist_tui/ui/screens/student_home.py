@@ -144,10 +144,10 @@ class StudentHome(DataScreen):
             self.post_message(KeepOpening())
         self._shown_data = data
 
-    def opening(self) -> dict[str, object] | None:
-        """What this screen shows (for the next run to show before the class is loaded,
-        session/opening.py); None if it has not drawn its data."""
-        if self._shown_data is not self.data or not self.is_mounted:
+    def opening(self, data: ClassData) -> dict[str, object] | None:
+        """What this screen shows of ``data`` (for the next run to show before the class
+        is loaded, session/opening.py); None if it does not show that data drawn."""
+        if self._shown_data is not data or not self.is_mounted:
             return None
         options = self.query_one("#playlists", OptionList).options
         broken = self.query_one("#broken", Static)
