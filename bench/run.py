@@ -977,10 +977,15 @@ def main(argv: list[str]) -> int:
                 paint.values.append(out["paint"])
                 if "dashboard" in out:
                     figure_loaded.values.append(out["dashboard"])
-                    figure_home.values.append(out.get("opening", out["dashboard"]))
-                    openings += "opening" in out
-                figure_home.note = (f"{openings} of {len(figure_home.values)} runs opened "
-                                    "on the screen kept from the run before")
+                    if "opening" in out:
+                        openings += 1
+                        figure_home.values.append(out["opening"])
+                figure_home.note = (
+                    f"{openings} of {len(figure_loaded.values)} runs opened on the screen "
+                    "kept from the run before (the first run of each person cannot): the "
+                    "figure is theirs; the others are in 'with the class loaded'")
+            if not openings:  # (then the usable screen is the one loaded)
+                figure_home.values = list(figure_loaded.values)
                 if "counted" in out:
                     counted.values.append(out["counted"])
                 if out.get("keys"):
