@@ -403,3 +403,120 @@ AROUND = st.sampled_from(["", "[t]\n", "[ticks]\n", "[[ticks]]\n", "ticks = {}\n
                 max_size=6).map("".join))
 def test_random_runs_of_stamps_give_the_same_result(text: str) -> None:
     assert_same(text)
+
+
+# ------------------------------------------------------- runs of stamps as numbers (workers)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def stamped_outcome(text: str) -> Any:
+    """What ``loads_stamped`` gives, made data again (each run's stamps as the
+    ``datetime`` its days and seconds name, in the run's table), in the shape of
+    :func:`outcome`; None when it gives None."""
+    made = tomlparse.loads_stamped(text)
+    if made is None:
+        return None
+    data, rest, runs = made
+    for name, (keys, days, seconds) in runs.items():
+        assert data[name] == {}, name
+        assert len(keys) == len(days) == len(seconds)
+        assert all(0 <= s < 86400 for s in seconds)
+        data[name] = {key: EPOCH + timedelta(d, s)
+                      for key, d, s in zip(keys, days, seconds, strict=True)}
+    assert len(rest) < len(text)
+    return ("data", shape(data))
+
+
+def assert_stamped_same(text: str) -> Any:
+    """``loads_stamped`` gives tomllib's data or None: never other data, never data for a
+    text tomllib refuses."""
+    made = stamped_outcome(text)
+    if made is not None:
+        assert made == outcome(text, fast=False), repr(text)
+        assert made == outcome(text, fast=True), repr(text)
+    return made
+
+
+@needs_rtoml
+@pytest.mark.parametrize(("text", "runs"), RUNS.values(), ids=list(RUNS))
+def test_runs_of_stamps_as_numbers_give_tomllibs_data(text: str, runs: bool) -> None:
+    """The same runs as the datetimes' way takes, on the same conditions."""
+    assert (assert_stamped_same(text) is not None) is runs
+
+
+ODD_STAMPS = {
+    # (stamp, valid as tomllib reads it)
+    "2000-02-29T12:00:00Z": True,  # a leap day
+    "1900-02-29T12:00:00Z": False,  # not one (a century)
+    "2026-02-29T12:00:00Z": False,
+    "2026-04-31T12:00:00Z": False,
+    "2026-13-01T12:00:00Z": False,
+    "2026-00-10T12:00:00Z": False,
+    "2026-01-00T12:00:00Z": False,
+    "0000-01-01T00:00:00Z": False,  # year 0
+    "0001-01-01T00:00:00Z": True,  # the first day a datetime has
+    "9999-12-31T23:59:59Z": True,  # and the last second
+    "1969-12-31T23:59:59Z": True,  # before 1970: days below 0
+    "1970-01-01T00:00:00Z": True,
+    "2026-06-30T23:59:60Z": False,  # a leap second, as written
+    "2026-06-30T24:00:00Z": False,
+    "2026-06-30T23:60:00Z": False,
+    "2026-06-30T23:59:59Z": True,
+    "2026-0\u0669-01T12:00:00Z": False,  # an Arabic-Indic digit (\d takes it)
+    "\uff12026-09-01T12:00:00Z": False,  # a fullwidth digit
+    "2026-09-01T1\u0662:00:00Z": False,
+}
+
+
+@needs_rtoml
+@pytest.mark.parametrize("stamp", list(ODD_STAMPS))
+def test_odd_stamps_in_a_run_give_tomllibs_data_or_error(stamp: str) -> None:
+    """A run with a far date, a leap day, a leap second, a day that does not exist, digits
+    that are not ASCII: numbers only when tomllib reads the same date-time, else the
+    usual way gives tomllib's error."""
+    for at in (0, 9, 20):
+        lines = RUN.splitlines(keepends=True)
+        lines.insert(at, f'"odd/one" = {stamp}\n')
+        text = "[ticks]\n" + "".join(lines) + '[seen]\nfeedback = 2026-09-13T15:54:30Z\n'
+        assert_same(text)
+        made = assert_stamped_same(text)
+        assert (made is not None) is ODD_STAMPS[stamp], (stamp, at)
+        if not ODD_STAMPS[stamp]:
+            assert outcome(text, fast=False)[0] == "error"
+
+
+@needs_rtoml
+def test_stamps_learnt_once_are_read_the_same_next_time() -> None:
+    """The dates and times learnt (each checked once) give the same numbers again, and a
+    bad one is never learnt."""
+    text = "[ticks]\n" + RUN
+    first = tomlparse.loads_stamped(text)
+    again = tomlparse.loads_stamped(text)
+    assert first is not None and again is not None
+    assert first[2] == again[2]
+    bad = "[ticks]\n" + RUN.replace("2026-09-01", "2026-02-30")
+    assert tomlparse.loads_stamped(bad) is None
+    assert tomlparse.loads_stamped(bad) is None
+    assert "2026-02-30" not in tomlparse._DAYS
+
+
+ODD_STAMP = st.builds("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}{}".format,
+                      st.sampled_from([0, 1, 1900, 1969, 1970, 2000, 2026, 9999]),
+                      st.integers(0, 13), st.integers(0, 32), st.integers(0, 24),
+                      st.integers(0, 60), st.integers(0, 60),
+                      st.sampled_from(["", "", "", ".5", ".000001"]),
+                      st.sampled_from(["Z", "Z", "Z", "z", "+01:00", "-00:30", ""]))
+ODD_TICK = st.builds('"{}/{}" = {}\n'.format, st.sampled_from(["u", "v.w", "x-1"]),
+                     st.integers(0, 40), ODD_STAMP)
+
+
+@needs_rtoml
+@SETTINGS
+@given(st.lists(st.one_of(AROUND, st.lists(st.one_of(TICK, ODD_TICK), min_size=14,
+                                           max_size=40).map("".join)),
+                max_size=6).map("".join))
+def test_random_runs_of_stamps_as_numbers_give_tomllibs_data(text: str) -> None:
+    """Random runs of random stamps (far dates, bad days, hour 24, second 60, fractions,
+    offsets, local times) among random headers: numbers only for tomllib's data."""
+    assert_stamped_same(text)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from playlist_tui.model import ids
 from playlist_tui.model.klass import Lazy, Records
@@ -963,3 +963,133 @@ def test_ticks_checked_at_once_are_ticks_checked_one_by_one(name: str, known: bo
     else:
         assert list(got.ticks.items()) == list(expected.items())
         assert [v.tzinfo for v in got.ticks.values()] == [v.tzinfo for v in expected.values()]
+
+
+def _run(n: int, playlist: str = "u") -> str:
+    return "".join(f'"{playlist}/a{k:02d}" = 2026-{1 + k % 12:02d}-{1 + k % 28:02d}T'
+                   f'{k % 24:02d}:{k % 60:02d}:{(k * 7) % 60:02d}Z\n' for k in range(n))
+
+
+REST = ('\n[notes]\n"u/a01" = { reflection = "r" }\n\n[requests]\n'
+        'rq-1 = { competency = "c-1", at = 2026-01-02T10:00:00Z }\n'
+        '\n[seen]\nfeedback = 2026-09-13T15:54:30Z\n')
+APART_CASES = {
+    # (a student's file, whose ticks a worker takes apart: packed without datetimes)
+    "plain": ("# Ann's record\n\n[ticks]\n" + _run(20) + REST, True),
+    "a byte order mark": ("\ufeff[ticks]\n" + _run(20) + REST, True),
+    "far dates": ("[ticks]\n" + _run(18) + '"u/x1" = 0001-01-01T00:00:00Z\n'
+                  '"u/x2" = 9999-12-31T23:59:59Z\n"u/x3" = 1969-12-31T23:59:59Z\n', True),
+    "an unknown activity": ("[ticks]\n" + _run(18) + '"zz/nope" = 2026-01-01T10:00:00Z\n',
+                            False),
+    "a reference that is not one": ("[ticks]\n" + _run(18) + '"u/b/c" = 2026-01-01T10:00:00Z\n',
+                                    False),
+    "a conflict marker": ("[ticks]\n" + _run(20) + "<<<<<<< HEAD\n" + REST, False),
+    "a conflict marker at the end": ("[ticks]\n" + _run(20) + "=======", False),
+    "a request of the wrong type": ("[ticks]\n" + _run(20) + "[requests]\nrq-1 = 3\n", False),
+    "an unknown table": ("surprise = 1\n[ticks]\n" + _run(20), False),
+    "30 February": ("[ticks]\n" + _run(20) + '"u/x" = 2026-02-30T12:00:00Z\n' + _run(16, "v"),
+                    False),
+    "second 60": ("[ticks]\n" + _run(20).replace(":07Z", ":60Z"), False),
+    "a fraction after the run": ("[ticks]\n" + _run(20) + '"u/x" = 2026-01-01T10:00:00.5Z\n',
+                                 False),
+    "a short run": ("[ticks]\n" + _run(5) + REST, False),
+    "two runs": ("[ticks]\n" + _run(20) + "[more]\n" + _run(20), False),
+    "not UTF-8": ("[ticks]\n" + _run(20) + '"u/x" = "\udcff"\n', False),
+}
+
+
+@pytest.mark.parametrize("name", list(APART_CASES))
+def test_ticks_taken_apart_in_a_worker_make_the_same_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """A worker reads a student's plain ticks (a run of UTC stamps of the curriculum's
+    activities) straight to numbers, no datetime made, the model made without them: what
+    the parent then makes is the model read here, with the same problems, identity and
+    digest; anything else (a tick of no activity, a reference that is not one, a
+    conflict marker, another problem, a bad date) is read the usual way, with the same
+    result."""
+    text, apart = APART_CASES[name]
+    root = tmp_path / "class"
+    (root / "students" / "ann").mkdir(parents=True)
+    rel = "students/ann/student.toml"
+    (root / rel).write_bytes(text.encode("utf-8", errors="surrogateescape"))
+    os.utime(root / rel, ns=(10**18, 10**18))
+    refs = tuple(sorted({f"u/a{k:02d}" for k in range(20)} | {"u/x1", "u/x2", "u/x3", "u/b/c",
+                                                              *(f"v/a{k:02d}" for k in range(16))}))
+    monkeypatch.setattr(loader, "_PART", None)
+    monkeypatch.setattr(loader, "_NUMBERS", None)
+    monkeypatch.setattr(loader, "_TICKABLE", None)
+    loader._worker_start(None, refs)
+    assert loader._TICKABLE is not None and "u/b/c" not in loader._TICKABLE
+    read, ticks = loader._read_ticks_apart(root, rel, layout.MAX_FILE_BYTES, loader._TICKABLE)
+    assert (ticks is not None) is apart
+    here = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
+    usual = loader._read_one(root, rel, layout.MAX_FILE_BYTES, intern=False)
+    assert read[:2] == here[:2] == usual[:2] and read[3] == here[3] == usual[3]
+    there = read[2]
+    assert there is not None and here[2] is not None
+    if not apart:
+        assert usual[2] is not None
+        assert there.problems == usual[2].problems and there.model == usual[2].model
+    sent = pickle.loads(pickle.dumps(loader._packed(there, loader._NUMBERS, ticks)))
+    opened = loader._opened(sent, refs)
+    assert opened.problems == here[2].problems
+    assert opened.maybe_ids == here[2].maybe_ids
+    model = opened.model.get() if isinstance(opened.model, Lazy) else opened.model
+    assert model == here[2].model
+    if isinstance(model, BaseModel) and isinstance(here[2].model, BaseModel):
+        expected = here[2].model.__dict__["ticks"]
+        got = model.__dict__["ticks"]
+        assert list(got.items()) == list(expected.items())
+        assert [v.tzinfo for v in got.values()] == [v.tzinfo for v in expected.values()]
+        assert model.__pydantic_fields_set__ == here[2].model.__pydantic_fields_set__
+
+
+def test_a_workers_students_have_their_ticks_taken_apart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read as a worker reads them (the curriculum given), the generated class's student
+    files (the broken ones aside) have their ticks taken apart, and every student gives
+    what this process reads and checks."""
+    from playlist_tui.model import check
+    from playlist_tui.model.files import StudentFile, TeacherFile
+    from playlist_tui.model.klass import EMPTY_STUDENT_FILE, EMPTY_TEACHER_FILE
+    root = class_with_cross_file_problems(tmp_path / "class")
+    found = loader._scan(root)
+    entries: dict[str, loader.Entry] = {}
+    for rel in (layout.CLASS_FILE, *found.frameworks, *found.playlists):
+        rel, _, result, _ = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
+        if result is not None:
+            entries[rel] = loader.Entry(None, result)
+    part = check.curriculum(loader._curriculum_files(entries, found),
+                            loader._Locator(loader._DiskTexts(root, layout.MAX_FILE_BYTES)))
+    refs = tuple(sorted(map(sys.intern, check.activity_refs(part))))
+    for name in ("_PART", "_NUMBERS", "_TICKABLE"):
+        monkeypatch.setattr(loader, name, None)
+    loader._worker_start(part, refs)
+    students = tuple(found.student_paths())
+    reads, checked = loader._read_students(str(root), students, layout.MAX_FILE_BYTES)
+    apart = [rel for rel, _, result, _ in reads
+             if result is not None and isinstance(result.model, loader._Pack)
+             and result.model.ticks is not None]
+    assert len(students) > 20 and len(apart) >= len(students) - 6
+    locate = loader._Locator(loader._DiskTexts(root, layout.MAX_FILE_BYTES))
+    for sid, student_rel, teacher_rel in students:  # (as build_class checks them here)
+        student, teacher = (loader._read_one(root, student_rel, layout.MAX_FILE_BYTES)[2],
+                            loader._read_one(root, teacher_rel, layout.MAX_FILE_BYTES)[2])
+        student_file = student.model if student is not None else None
+        teacher_file = teacher.model if teacher is not None else None
+        assert checked[sid] == check.check_files(
+            part, locate, student_rel,
+            student_file if isinstance(student_file, StudentFile) else EMPTY_STUDENT_FILE,
+            teacher_rel,
+            teacher_file if isinstance(teacher_file, TeacherFile) else EMPTY_TEACHER_FILE,
+            student is not None and student.model is None), sid
+    for rel, ident, result, digest in reads:
+        here = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
+        assert (ident, digest) == (here[1], here[3]), rel
+        assert (result is None) == (here[2] is None), rel
+        if result is None or here[2] is None:
+            continue
+        opened = loader._opened(pickle.loads(pickle.dumps(result)), refs)
+        assert opened.problems == here[2].problems, rel
+        model = opened.model.get() if isinstance(opened.model, Lazy) else opened.model
+        assert model == here[2].model, rel

@@ -9,6 +9,7 @@ separators, empty ids and hidden files.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -82,6 +83,17 @@ def _check_activity_ref(value: str) -> str:
 
 ActivityRef = Annotated[str, AfterValidator(_check_activity_ref)]
 """``"playlist-id/activity-id"``: how a student's file names an activity."""
+
+
+def valid_refs(refs: Iterable[str]) -> bool:
+    """Whether each of ``refs`` is a valid activity reference (as :data:`ActivityRef`
+    checks it; those not found valid before are checked and remembered)."""
+    for ref in {*refs}.difference(_VALID_REFS):
+        try:
+            _check_activity_ref(ref)
+        except ValueError:
+            return False
+    return True
 
 
 def split_ref(ref: str) -> tuple[str, str]:

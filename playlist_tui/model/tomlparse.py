@@ -47,10 +47,11 @@ import os
 import re
 import sys
 import tomllib
+from array import array
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 try:  # optional: a faster parser, used only where it gives exactly what tomllib gives
     import rtoml as _rtoml
@@ -62,7 +63,7 @@ except ImportError:  # pragma: no cover - depends on the installation
 MAX_DEPTH = 64
 
 __all__ = ["MAX_DEPTH", "TOMLDecodeError", "TooDeep", "data_depth", "lines_stand_alone",
-           "loads", "nesting_depth"]
+           "loads", "loads_stamped", "nesting_depth"]
 
 TOMLDecodeError = tomllib.TOMLDecodeError
 
@@ -558,22 +559,15 @@ def _runs(text: str) -> list[tuple[int, int, str]]:
     return runs
 
 
-def _with_runs(text: str, limit: int, intern: bool = True) -> dict[str, Any] | None:
-    """tomllib's data of ``text``, interned (see :func:`loads`; not with ``intern``
-    false, as in the pool's workers, whose strings are pickled anyway), its runs of plain time
-    stamps read here and the rest by rtoml; None when that is not certain (then the
-    whole text is read as usual). The text has no multi-line string and no value of the
-    rest spans lines (so a run's header is a header); a run's table must be empty in
-    the rest (no other key of it anywhere), its keys each once; every stamp is a valid
-    UTC date-time (each is made by ``datetime.fromisoformat``, which refuses what
-    tomllib refuses: a 30 February, hour 24, second 60). The lines of a run hold
-    nothing the TOML 1.0 checks look for (no brace, quote run, backslash, CR or time
-    without seconds), so the rest passes them exactly when the whole text does."""
-    global _last_bare
+def _split(text: str, limit: int, intern: bool
+           ) -> tuple[dict[str, Any], str, list[tuple[int, int, str]]] | None:
+    """tomllib's data of ``text`` without its runs of plain time stamps (each run's
+    table is empty in it), the rest of the text (the text without the runs) and where
+    the runs are; None when that is not certain (see :func:`_with_runs`)."""
     if '"""' in text or "'''" in text:
         return None  # (a run could be inside a multi-line string)
     runs = _runs(text)
-    if not runs:
+    if not runs or len({name for _, _, name in runs}) != len(runs):
         return None
     pieces, at = [], 0
     for start, end, _ in runs:
@@ -597,18 +591,114 @@ def _with_runs(text: str, limit: int, intern: bool = True) -> dict[str, Any] | N
                 return None
         if _short_times_in(rest, short):
             return None
+    except Exception:  # too deep, a surprise: the usual way decides
+        return None
+    for _, _, name in runs:
+        table = data.get(name)
+        if type(table) is not dict or table:
+            return None
+    return data, rest, runs
+
+
+def _with_runs(text: str, limit: int, intern: bool = True) -> dict[str, Any] | None:
+    """tomllib's data of ``text``, interned (see :func:`loads`; not with ``intern``
+    false, as in the pool's workers, whose strings are pickled anyway), its runs of plain time
+    stamps read here and the rest by rtoml; None when that is not certain (then the
+    whole text is read as usual). The text has no multi-line string and no value of the
+    rest spans lines (so a run's header is a header); a run's table must be empty in
+    the rest (no other key of it anywhere), its keys each once; every stamp is a valid
+    UTC date-time (each is made by ``datetime.fromisoformat``, which refuses what
+    tomllib refuses: a 30 February, hour 24, second 60). The lines of a run hold
+    nothing the TOML 1.0 checks look for (no brace, quote run, backslash, CR or time
+    without seconds), so the rest passes them exactly when the whole text does."""
+    global _last_bare
+    split = _split(text, limit, intern)
+    if split is None:
+        return None
+    data, _, runs = split
+    try:
         for start, end, name in runs:
-            table = data.get(name)
             found = _RUN_ENTRY.findall(text, start, end)
             entries = ({_intern(key): _from_iso(stamp) for key, stamp in found} if intern
                        else {key: _from_iso(stamp) for key, stamp in found})
-            if type(table) is not dict or table or len(entries) != len(found):
+            if len(entries) != len(found):
                 return None
             data[name] = entries
-    except Exception:  # too deep, an invalid date, a surprise: the usual way decides
+    except Exception:  # an invalid date, a surprise: the usual way decides
         return None
     _last_bare = (text, None, True)  # (the lines of a run stand alone too)
     return data
+
+
+# A run's line in parts: the key, the date and the time (the run's pattern took the line:
+# these are its parts, their digits maybe not ASCII, which fromisoformat refuses).
+_RUN_PARTS = re.compile(r'"([^"]*)" = ([^T]*)T([^Z]*)Z\n')
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_DAYS: dict[str, int] = {}
+"""Days since 1970 of each ``YYYY-MM-DD`` seen in a run (learnt by ``date.fromisoformat``,
+which refuses what tomllib refuses: 30 February, day 0, year 0). Bounded: emptied when
+full."""
+_SECONDS: dict[str, int] = {}
+"""Seconds since midnight of each ``HH:MM:SS`` seen in a run (learnt by
+``time.fromisoformat``, which refuses hour 24, minute 60 and second 60, as tomllib does;
+at most 86,400)."""
+_DAYS_MAX = 1 << 16
+
+Stamps: TypeAlias = "tuple[tuple[str, ...], array[int], array[int]]"
+"""A run of stamps as :func:`loads_stamped` gives it: its keys in order, and each
+stamp's days since 1970 and seconds since midnight (UTC)."""
+
+
+def _days_of(dates: tuple[str, ...]) -> array[int]:
+    try:
+        return array("i", map(_DAYS.__getitem__, dates))
+    except KeyError:
+        if len(_DAYS) >= _DAYS_MAX:
+            _DAYS.clear()
+        for day in {*dates}.difference(_DAYS):
+            _DAYS[day] = date.fromisoformat(day).toordinal() - _EPOCH_DAY  # (or ValueError)
+        return array("i", map(_DAYS.__getitem__, dates))
+
+
+def _seconds_of(times: tuple[str, ...]) -> array[int]:
+    try:
+        return array("i", map(_SECONDS.__getitem__, times))
+    except KeyError:
+        for moment in {*times}.difference(_SECONDS):
+            made = time.fromisoformat(moment)  # (or ValueError)
+            _SECONDS[moment] = made.hour * 3600 + made.minute * 60 + made.second
+        return array("i", map(_SECONDS.__getitem__, times))
+
+
+def loads_stamped(text: str, limit: int = MAX_DEPTH
+                  ) -> tuple[dict[str, Any], str, dict[str, Stamps]] | None:
+    """For a pool's worker, which sends a student's ticks as numbers: :func:`loads`'s
+    data of ``text`` (not interned), but each run of plain UTC time stamps (see
+    :func:`_with_runs`: the same runs, on the same conditions) left out of it (its table
+    empty) and given apart, by its table's name, as its keys and each stamp's days since
+    1970 and seconds since midnight, no ``datetime`` made; and the rest of the text (the
+    text without the runs). None when :func:`_with_runs` would give None, or a stamp is
+    not a valid date-time (then :func:`loads` decides: the data or tomllib's error).
+    ``datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days, seconds)`` is the stamp's
+    ``datetime`` as :func:`loads` gives it."""
+    global _last_bare
+    if not FAST or "Z\n" not in text or _bracket_bound(text) > limit:
+        return None
+    split = _split(text, limit, False)
+    if split is None:
+        return None
+    data, rest, runs = split
+    stamps: dict[str, Stamps] = {}
+    try:
+        for start, end, name in runs:
+            keys, dates, times = zip(*_RUN_PARTS.findall(text, start, end), strict=True)
+            if len({*keys}) != len(keys):
+                return None
+            stamps[name] = (keys, _days_of(dates), _seconds_of(times))
+    except ValueError:  # an invalid date or time: the usual way gives tomllib's error
+        return None
+    _last_bare = (text, None, True)  # (the lines of a run stand alone too)
+    return data, rest, stamps
 
 
 def loads(text: str, limit: int = MAX_DEPTH, *, intern: bool = False) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from playlist_tui.model.check import (
 )
 from playlist_tui.model.errors import validate_lenient
 from playlist_tui.model.files import ClassFile, Framework, Playlist, StudentFile, TeacherFile
-from playlist_tui.model.ids import id_error
+from playlist_tui.model.ids import id_error, valid_refs
 from playlist_tui.model.klass import EMPTY_STUDENT_FILE, EMPTY_TEACHER_FILE, ClassData, Lazy
 from playlist_tui.model.problems import Loc, Problem, Severity
 from playlist_tui.store import layout
@@ -58,6 +58,7 @@ from playlist_tui.store.reading import (
     FOLDER_LINK_HINT,
     Parsed,
     conflict_problem,
+    decode,
     kind_of,
     parse_bytes,
     read_problem,
@@ -701,9 +702,14 @@ its digest (see Entry.digest)."""
 
 
 def _read_one(root: Path, rel: str, max_bytes: int, intern: bool = True) -> Read:
+    return _made(rel, *_read_raw(root, rel, max_bytes, intern), intern)
+
+
+def _made(rel: str, parsed: Parsed | None, ident: Ident | None, raw: bytes | None,
+          intern: bool) -> Read:
+    """:func:`_read_one` of a file read and parsed."""
     model = model_for(rel)
     assert model is not None
-    parsed, ident, raw = _read_raw(root, rel, max_bytes, intern)
     if parsed is None:
         return rel, None, None, None
     locate = _Locator({rel: parsed.text} if parsed.text is not None else {})
@@ -771,7 +777,8 @@ def _ticks_packed(ticks: dict[str, Any], numbers: Mapping[str, int]) -> PackedTi
             array("i", map(_days, since)), array("i", map(_seconds, since)))
 
 
-def _packed(result: FileResult, numbers: Mapping[str, int] | None = None) -> FileResult:
+def _packed(result: FileResult, numbers: Mapping[str, int] | None = None,
+            apart: PackedTicks | None = None) -> FileResult:
     """In a worker: a student's or teacher's file result whose model is packed for the
     parent (a :class:`_Pack`: the model pickled and compressed, about 10 kB a student
     instead of 60 kB of objects). The parent keeps every student's files of a large
@@ -780,10 +787,15 @@ def _packed(result: FileResult, numbers: Mapping[str, int] | None = None) -> Fil
     models at once. Pickling is what sending the model to the parent did anyway; here it
     happens in the worker. With ``numbers`` (the curriculum's activity references,
     numbered), a student's ticks (nine entries in ten of a class) are packed apart as
-    numbers (see :func:`_ticks_packed`): a third of the cost of pickling them."""
+    numbers (see :func:`_ticks_packed`): a third of the cost of pickling them.
+    ``apart``: the ticks already packed, the model made without them (see
+    :func:`_read_ticks_apart`)."""
     model = result.model
     if not isinstance(model, StudentFile | TeacherFile):
         return result
+    if apart is not None:
+        data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+        return FileResult(cast(Any, _Pack(data, apart)), result.problems, result.maybe_ids)
     fields = model.__dict__
     ticks = fields.get("ticks") if numbers and type(model) is StudentFile else None
     packed = _ticks_packed(ticks, numbers) if ticks and numbers else None
@@ -1112,6 +1124,10 @@ _PART: object | None = None
 _NUMBERS: dict[str, int] | None = None
 """In a worker of :func:`_load_pooled`'s pool: the curriculum's activity references,
 numbered (see :func:`_worker_start`)."""
+_TICKABLE: dict[str, int] | None = None
+"""Those of :data:`_NUMBERS` that are valid activity references (as a tick's key is
+checked: all of them, unless a curriculum could name an activity otherwise): a tick's
+key found here needs no check (see :func:`_stamped`)."""
 
 
 def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFiles:
@@ -1134,6 +1150,57 @@ def _curriculum_files(entries: Mapping[str, Entry], found: _Folder) -> ParsedFil
     return files
 
 
+def _read_ticks_apart(root: Path, rel: str, max_bytes: int, numbers: Mapping[str, int]
+                      ) -> tuple[Read, PackedTicks | None]:
+    """In a worker: :func:`_read_one` of a student's file (not interned), and when its
+    ticks are a run of plain UTC time stamps (see ``tomlparse.loads_stamped``) of the
+    curriculum's activities (``numbers``), its model made without them and the ticks
+    packed apart, no ``datetime`` made: what :func:`_ticks_packed` gives of the ticks
+    of the model :func:`_read_one` makes, and that model without its ticks. None
+    instead of the ticks: the read is :func:`_read_one`'s."""
+    raw, ident, parsed = _read_bytes(root, rel, max_bytes)
+    if raw is None:
+        return _made(rel, parsed, None, None, False), None
+    stamped = _stamped(rel, raw, max_bytes, numbers)
+    if stamped is None:
+        return _made(rel, parse_bytes(rel, raw, max_bytes), ident, raw, False), None
+    text, model, ticks = stamped
+    digest = (len(raw), _hash(raw), tomlparse.lines_stand_alone(text))
+    return (rel, ident, FileResult(model, ()), digest), ticks
+
+
+def _stamped(rel: str, raw: bytes, max_bytes: int, numbers: Mapping[str, int]
+             ) -> tuple[str, StudentFile, PackedTicks] | None:
+    """A student's file's text, model without its ticks, and ticks packed (see
+    :func:`_read_ticks_apart`); None when any of it is not certain to be what the usual
+    read gives: the only run is the ticks, every key is one of ``numbers`` (the
+    curriculum's activity references that are valid ones, see :data:`_TICKABLE`: so the
+    model's ticks would be kept as they are, and the checks find nothing in them), no
+    conflict marker (none in the rest of the text: a run's lines cannot hold one, so the
+    text has one exactly when the rest has; with one, the usual read reports it), and
+    the rest of the model valid as it is."""
+    text, _ = decode(rel, raw, max_bytes)
+    if text is None:
+        return None
+    made = tomlparse.loads_stamped(text)
+    if made is None:
+        return None
+    data, rest, runs = made
+    stamps = runs.get("ticks")
+    if stamps is None or len(runs) != 1 or conflict_problem(rel, rest) is not None:
+        return None
+    keys, days, seconds = stamps
+    try:
+        numbered = array("I", map(numbers.__getitem__, keys))
+    except KeyError:  # (not an activity of the curriculum: the checks may warn)
+        return None
+    try:
+        model = StudentFile.model_validate(data)
+    except ValidationError:  # (the usual read reports it, placed in the file)
+        return None
+    return text, model, (numbered, days, seconds)
+
+
 def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_bytes: int
                    ) -> tuple[list[Read], dict[str, list[Problem]]]:
     """In a worker process: read the files of a chunk of students (as :func:`_read_chunk`)
@@ -1146,9 +1213,15 @@ def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_by
         reads: list[Read] = []
         checked: dict[str, list[Problem]] = {}
         locate = _Locator(_DiskTexts(folder, max_bytes))
+        packs: dict[str, PackedTicks] = {}
         for sid, student_rel, teacher_rel in students:
-            student, teacher = (_read_one(folder, student_rel, max_bytes, intern=False),
-                                _read_one(folder, teacher_rel, max_bytes, intern=False))
+            if _TICKABLE is not None:
+                student, ticks = _read_ticks_apart(folder, student_rel, max_bytes, _TICKABLE)
+                if ticks is not None:
+                    packs[student_rel] = ticks
+            else:
+                student = _read_one(folder, student_rel, max_bytes, intern=False)
+            teacher = _read_one(folder, teacher_rel, max_bytes, intern=False)
             if _PART is not None:
                 student_result, teacher_result = student[2], teacher[2]
                 student_file = (student_result.model if student_result is not None
@@ -1160,9 +1233,9 @@ def _read_students(root: str, students: tuple[tuple[str, str, str], ...], max_by
                     cast(TeacherFile, teacher_file),
                     student_result is not None and student_result.model is None)
             reads += (student, teacher)
-        return ([(rel, ident, _packed(result, _NUMBERS), digest) if result is not None else
-                 (rel, ident, result, digest) for rel, ident, result, digest in reads],
-                checked)
+        return ([(rel, ident, _packed(result, _NUMBERS, packs.get(rel)), digest)
+                 if result is not None else (rel, ident, result, digest)
+                 for rel, ident, result, digest in reads], checked)
 
 
 def _worker_start(part: object, refs: tuple[str, ...]) -> None:
@@ -1171,9 +1244,10 @@ def _worker_start(part: object, refs: tuple[str, ...]) -> None:
     order, by which the worker numbers the ticks' keys (see :func:`_ticks_packed`);
     whether the worker is a fork of this process (then nothing is pickled) or comes
     from a fork server (both pickled once for each worker)."""
-    global _PART, _NUMBERS
+    global _PART, _NUMBERS, _TICKABLE
     _PART = part
     _NUMBERS = {ref: number for number, ref in enumerate(refs)}
+    _TICKABLE = {ref: number for ref, number in _NUMBERS.items() if valid_refs((ref,))}
 
 
 def _load_pooled(root: Path, found: _Folder, max_bytes: int, workers: int) -> LoadResult:
