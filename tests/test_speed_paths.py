@@ -1093,3 +1093,22 @@ def test_a_workers_students_have_their_ticks_taken_apart(
         assert opened.problems == here[2].problems, rel
         model = opened.model.get() if isinstance(opened.model, Lazy) else opened.model
         assert model == here[2].model, rel
+
+
+def test_a_pack_is_compressed_only_when_large(tmp_path: Path) -> None:
+    """A model pickled large (ticks that cannot go apart: in another zone) is compressed
+    in its pack, a small one is not; both make the model read here."""
+    root = tmp_path / "class"
+    (root / "students" / "ann").mkdir(parents=True)
+    rel = "students/ann/student.toml"
+    for text, compressed in (
+            ("[ticks]\n" + _run(300).replace("Z\n", "+01:00\n"), True),
+            ("[ticks]\n" + _run(3) + REST, False)):
+        (root / rel).write_text(text)
+        _, _, result, _ = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
+        assert result is not None
+        pack = loader._packed(result, {})
+        assert isinstance(pack.model, loader._Pack)
+        assert (pack.model.data[:1] != b"\x80") is compressed
+        model = loader._opened(pickle.loads(pickle.dumps(pack))).model
+        assert isinstance(model, Lazy) and model.get() == result.model

@@ -747,9 +747,24 @@ references (see :func:`_worker_start`) and their times as days and seconds since
 (UTC, whole seconds)."""
 
 
+_COMPRESS_OVER = 16 * 1024
+"""A model pickled to more bytes than this is compressed (zlib, level 1) in its pack: a
+student's ticks pickled with the model (about 60 kB; 10 kB compressed). A model whose
+ticks are packed apart (7 kB a student at L) or a teacher's (4.5 kB) is not: compressing
+them was a tenth of a worker's time, for about 40 MB less in the parent at L."""
+
+
+def _pickled(model: BaseModel) -> bytes:
+    """A model as a :class:`_Pack` holds it: pickled, and compressed when large (see
+    :data:`_COMPRESS_OVER`; a pickle starts with its protocol's byte 0x80, a zlib stream
+    never does)."""
+    data = pickle.dumps(model, protocol=5)
+    return zlib.compress(data, 1) if len(data) > _COMPRESS_OVER else data
+
+
 class _Pack:
-    """A student's or teacher's model as a worker sends it: pickled and compressed, and
-    maybe the student's ticks apart (see :func:`_ticks_packed`)."""
+    """A student's or teacher's model as a worker sends it: pickled (see
+    :func:`_pickled`), and maybe the student's ticks apart (see :func:`_ticks_packed`)."""
 
     __slots__ = ("data", "ticks")
 
@@ -780,8 +795,8 @@ def _ticks_packed(ticks: dict[str, Any], numbers: Mapping[str, int]) -> PackedTi
 def _packed(result: FileResult, numbers: Mapping[str, int] | None = None,
             apart: PackedTicks | None = None) -> FileResult:
     """In a worker: a student's or teacher's file result whose model is packed for the
-    parent (a :class:`_Pack`: the model pickled and compressed, about 10 kB a student
-    instead of 60 kB of objects). The parent keeps every student's files of a large
+    parent (a :class:`_Pack`: the model pickled, about 10 kB a student instead of 60 kB
+    of objects). The parent keeps every student's files of a large
     class in that form and makes a model when something needs it (the checks make each
     once, without keeping it), so loading 5,000 students does not hold 5,000 students'
     models at once. Pickling is what sending the model to the parent did anyway; here it
@@ -794,7 +809,7 @@ def _packed(result: FileResult, numbers: Mapping[str, int] | None = None,
     if not isinstance(model, StudentFile | TeacherFile):
         return result
     if apart is not None:
-        data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+        data = _pickled(model)
         return FileResult(cast(Any, _Pack(data, apart)), result.problems, result.maybe_ids)
     fields = model.__dict__
     ticks = fields.get("ticks") if numbers and type(model) is StudentFile else None
@@ -802,11 +817,11 @@ def _packed(result: FileResult, numbers: Mapping[str, int] | None = None,
     if packed is not None:
         fields["ticks"] = {}  # (this worker's model, dropped once sent)
         try:
-            data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+            data = _pickled(model)
         finally:
             fields["ticks"] = ticks
     else:
-        data = zlib.compress(pickle.dumps(model, protocol=5), 1)
+        data = _pickled(model)
     return FileResult(cast(Any, _Pack(data, packed)), result.problems, result.maybe_ids)
 
 
@@ -827,7 +842,7 @@ def _opened(result: FileResult, refs: tuple[str, ...] | None = None) -> FileResu
 def _unpacked(data: bytes, intern: bool = True, ticks: PackedTicks | None = None,
               refs: tuple[str, ...] | None = None) -> BaseModel:
     with _gc_paused():
-        model = pickle.loads(zlib.decompress(data))
+        model = pickle.loads(data if data[:1] == b"\x80" else zlib.decompress(data))
         if intern:  # (kept: its strings and fields sets shared, as read here)
             _intern_keys(model)
             _share_fields_sets(model)
