@@ -1102,7 +1102,7 @@ def test_a_pack_is_compressed_only_when_large(tmp_path: Path) -> None:
     (root / "students" / "ann").mkdir(parents=True)
     rel = "students/ann/student.toml"
     for text, compressed in (
-            ("[ticks]\n" + _run(300).replace("Z\n", "+01:00\n"), True),
+            ("[ticks]\n" + _run(900).replace("Z\n", "+01:00\n"), True),
             ("[ticks]\n" + _run(3) + REST, False)):
         (root / rel).write_text(text)
         _, _, result, _ = loader._read_one(root, rel, layout.MAX_FILE_BYTES)
