@@ -12,6 +12,7 @@ tests/test_bad_inputs.py, and random documents, valid and broken.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import tomllib
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from playlist_tui.model import tomlparse
@@ -300,6 +301,18 @@ CHEAPER = {
     "a multi-line string with a brace, one-line tables": ('a = """\n{\n"""\nb = { c = 1 }',
                                                           True),
     "an array in a table's line, and outside": ('a = { b = [1] }\nc = [\n2]', True),
+    # plain tables, one a line (a key and a table of plain values: told by one pattern)
+    "plain tables": ('r-1 = { c = "x", at = 2026-01-02T10:00:00Z, n = 3, w = true }\n'
+                     '"u/a" = { reflection = "r" }\n', True),
+    "plain tables, then one over lines": ('r-1 = { c = "x" }\nr-2 = { c = "y",\nd = 1 }', False),
+    "plain tables, then a trailing comma": ('r-1 = { c = "x" }\nr-2 = { c = "y", }', False),
+    "a plain table, an escape of TOML 1.1 in it": ('r-1 = { c = "\\e" }', False),
+    "a plain table, a short time in it": ("r-1 = { at = 07:32 }\nr-2 = { at = 07:32:00 }",
+                                          False),
+    "a plain table with CRLF": ('r-1 = { c = "x" }\r\nr-2 = { c = "y" }\r\n', True),
+    "a plain table, then an array over lines": ('r-1 = { c = "x" }\nd = [\n1]\n', True),
+    "a plain table, then an array over lines in a table": ('r-1 = { c = "x" }\nd = { e = [\n1] }',
+                                                          False),
 }
 
 
@@ -520,3 +533,46 @@ def test_random_runs_of_stamps_as_numbers_give_tomllibs_data(text: str) -> None:
     """Random runs of random stamps (far dates, bad days, hour 24, second 60, fractions,
     offsets, local times) among random headers: numbers only for tomllib's data."""
     assert_stamped_same(text)
+
+
+PLAIN_PIECE = st.sampled_from([
+    "r-1", '"u/a"', "x", " = ", "{ ", " }", "{", "}", ", ", ",", '"s"', '"{"', '"}"', '"a,}"',
+    '"\\e"', '"\\x41"', "1", "2026-01-02T10:00:00Z", "07:32", "07:32:00", "true", "[1]", "[",
+    "]", " # c", "\n", "\r\n", "  "])
+
+PLAIN_VALUE = st.sampled_from(['"s"', '"{"', '"}"', '"a,}"', '"\\e"', '"#"', "1", "-1",
+                               "2026-01-02T10:00:00Z", "2026-01-02", "07:32", "07:32:00",
+                               "1979-05-27T07:32", "true", "false", "[1]", "{ a = 1 }", "nan",
+                               "1 # c", '"a" "b"', "'s'", '"\\u0041"', "truex", "1}"])
+PLAIN_KEY = st.sampled_from(["r-1", '"u/a"', "x", "r-2", '"a b"', "a.b", "\u00e9"])
+PLAIN_LINE = st.builds("{} = {{ {} }}{}".format, PLAIN_KEY,
+                       st.lists(st.builds("{} = {}".format, PLAIN_KEY, PLAIN_VALUE),
+                                min_size=1, max_size=4).map(", ".join),
+                       st.sampled_from(["", "", ",", " # c", "\r", " "]))
+
+
+@needs_rtoml
+@SETTINGS
+@example('x = { x = 1 # c }')  # (a comment that hides the "}": not one line)
+@example('x = { x = 1 # c }\nr-1 = { x = "s" }')
+@example('x = { x = "s", }')
+@example('x = { x = [1,\n2] }')
+@example('x = { x = "\\"" }')
+@given(st.one_of(
+    st.lists(PLAIN_LINE, min_size=1, max_size=3).map("\n".join),
+    st.lists(st.one_of(PLAIN_LINE, st.lists(PLAIN_PIECE, max_size=14).map("".join)),
+             max_size=5).map("\n".join)))
+def test_plain_table_lines_told_by_the_pattern_are_those_the_blanking_finds(text: str) -> None:
+    """The lines of plain inline tables are told by one pattern instead of blanking their
+    strings: wherever the pattern answers, the blanking gives the same answer (and the
+    result stays tomllib's)."""
+    assert_same(text)
+    fast = tomlparse._plain_toml10(text)
+    alone = tomlparse._last_bare
+    saved = tomlparse._SIMPLE_TABLE_LINE
+    tomlparse._SIMPLE_TABLE_LINE = re.compile(r"(?!)")  # (never: the blanking decides)
+    try:
+        assert tomlparse._plain_toml10(text) == fast
+        assert tomlparse._last_bare == alone
+    finally:
+        tomlparse._SIMPLE_TABLE_LINE = saved

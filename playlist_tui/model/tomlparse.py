@@ -237,6 +237,19 @@ _TRAILING_COMMA = re.compile(r",\s*\}")
 _ONE_LINE_TABLE = re.compile(r"\{[^{}\n]*\}")
 
 
+# A whole line that is a key and one inline table of plain values, closed on the line,
+# no trailing comma: the lines of a student's requests and notes and a teacher's
+# decisions. Strings without a backslash (no escape of TOML 1.1), numbers, date-times
+# (a time without seconds is told from the data), true and false; nothing nested, no
+# comment. The blanking of strings and comments would find such a line's table on one
+# line, with no trailing comma and no array: one pass of this pattern tells it.
+_PLAIN_KEY = r'(?:[A-Za-z0-9_-]++|"[^"\\\n]*+")'
+_PLAIN_VALUE = r'(?:"[^"\\\n]*+"|[0-9][0-9:.TZ+-]*+|true|false)'
+_SIMPLE_TABLE_LINE = re.compile(
+    rf"^{_PLAIN_KEY} = \{{ {_PLAIN_KEY} = {_PLAIN_VALUE}(?:, {_PLAIN_KEY} = {_PLAIN_VALUE})*+"
+    r" \}(?:\n|\Z)", re.MULTILINE)
+
+
 def _lines_with(text: str, mark: str) -> str:
     """The lines of ``text`` that hold ``mark``, each once, joined by newlines."""
     lines = []
@@ -276,7 +289,13 @@ def _plain_toml10(text: str) -> bool:
         # blanking starts each line outside them: blanking only the lines with a "{"
         # gives those lines as blanking the whole text does. An inline table over lines
         # has its "{" on one of them, left open there.
-        blanked, bare = None, _STRINGS_AND_COMMENTS.sub('""', _lines_with(text, "{"))
+        lines = _lines_with(text, "{")
+        if "{" not in _SIMPLE_TABLE_LINE.sub("", lines):
+            # Each line with a "{" is a key and one plain inline table, closed on it
+            # (what the blanking would find: see _SIMPLE_TABLE_LINE), and no array.
+            _last_bare = (text, None, not _arrays_maybe(text, "{"))
+            return True
+        blanked, bare = None, _STRINGS_AND_COMMENTS.sub('""', lines)
     _last_bare = (text, blanked, False)  # (lines_stand_alone of the same text uses it)
     if _TRAILING_COMMA.search(bare):
         return False
