@@ -4,12 +4,13 @@ what the real screen then shows (playlist_tui.session.opening, ui/screens/openin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,19 @@ class HeldLoad:
         self.gate.set()
 
 
+@contextlib.asynccontextmanager
+async def started(root: Path, monkeypatch: pytest.MonkeyPatch, role: str = "teacher",
+                  person: str = "lee") -> AsyncIterator[tuple[PlaylistApp, Pilot[None],
+                                                              HeldLoad]]:
+    """The app started with its load held (``release()`` lets it go), its first screen
+    drawn."""
+    held = HeldLoad(monkeypatch)
+    app = app_for(root, role, person)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        yield app, pilot, held
+
+
 def kept_files(root: Path) -> list[Path]:
     folder = cachefiles.cache_dir(root)
     assert folder is not None
@@ -110,10 +124,7 @@ async def test_the_dashboard_opens_as_it_was_left_and_the_real_one_looks_the_sam
     assert any("1 check waiting" in line for line in real)
     assert len(kept_files(root)) == 1
 
-    held = HeldLoad(monkeypatch)
-    app = app_for(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch) as (app, pilot, held):
         assert isinstance(app.screen, OpeningDashboard)  # before the class is read
         assert app.result is None
         shown = screen_lines(app)
@@ -130,10 +141,7 @@ async def test_the_dashboard_opens_as_it_was_left_and_the_real_one_looks_the_sam
 async def test_the_cursor_moves_on_the_opening_and_a_key_is_done_once_the_class_is_read(
         root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     await first_run(root)
-    held = HeldLoad(monkeypatch)
-    app = app_for(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch) as (app, pilot, held):
         assert isinstance(app.screen, OpeningDashboard)
         await pilot.press("down", "down")
         assert app.screen.cursor() == (2, 0)
@@ -155,10 +163,7 @@ async def test_the_cursor_moves_on_the_opening_and_a_key_is_done_once_the_class_
 async def test_a_student_home_opens_as_it_was_left(
         root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = await first_run(root, "student", "ben")
-    held = HeldLoad(monkeypatch)
-    app = app_for(root, "student", "ben")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch, "student", "ben") as (app, pilot, held):
         assert isinstance(app.screen, OpeningHome)
         assert without_git(screen_lines(app)) == without_git(real)
         held.release()
@@ -196,10 +201,7 @@ async def test_any_change_in_the_class_folder_means_no_opening(
     await first_run(root)
     assert opening.read(root, opening.who("teacher", "lee", None)) is not None
     change(root)
-    held = HeldLoad(monkeypatch)
-    app = app_for(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch) as (app, pilot, held):
         assert not isinstance(app.screen, Opening)  # the loading screen
         held.release()
         await eventually(pilot, lambda: counted(app))
@@ -217,10 +219,7 @@ async def test_another_person_or_a_forged_file_gets_no_opening(
     content[-5] ^= 1
     path.write_bytes(bytes(content))
     assert opening.read(root, whom) is None
-    held = HeldLoad(monkeypatch)
-    app = app_for(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch) as (app, pilot, held):
         assert not isinstance(app.screen, Opening)
         held.release()
         await eventually(pilot, lambda: counted(app))
@@ -345,10 +344,7 @@ async def test_a_students_opening_looks_at_their_own_files_only(
     other = root / "students" / "cy" / "student.toml"
     other.write_text(other.read_text("utf-8") + "\n", "utf-8")
     assert opening.read(root, whom) is not None
-    held = HeldLoad(monkeypatch)
-    app = app_for(root, "student", "ben")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch, "student", "ben") as (app, pilot, held):
         assert isinstance(app.screen, OpeningHome)
         held.release()
         await eventually(pilot, lambda: isinstance(app.screen, StudentHome))
@@ -364,10 +360,7 @@ async def test_help_open_over_the_opening_stays_until_closed(
     from playlist_tui.ui.screens.help import HelpScreen
 
     await first_run(root)
-    held = HeldLoad(monkeypatch)
-    app = app_for(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch) as (app, pilot, held):
         assert isinstance(app.screen, OpeningDashboard)
         await pilot.press("question_mark")
         await pilot.pause()
@@ -404,10 +397,7 @@ def test_every_key_of_the_home_screens_is_offered_and_remembered_on_their_openin
 async def test_a_filter_key_on_the_opening_is_done_by_the_dashboard(
         root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     await first_run(root)
-    held = HeldLoad(monkeypatch)
-    app = app_for(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with started(root, monkeypatch) as (app, pilot, held):
         assert isinstance(app.screen, OpeningDashboard)
         await pilot.press("v")  # the playlists view
         held.release()
