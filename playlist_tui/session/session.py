@@ -268,18 +268,13 @@ class ClassSession:
         so that the class shown can be kept as the next run's opening: the class as it
         is now, or None when there is nothing to read again (or too much: more than
         SETTLE_AT_MOST files). Blocking; a file still changing stays untrusted."""
-        from playlist_tui.session import opening
-        from playlist_tui.store import verdict
-
         result = self.result
         idents = self.store.identities_for(result) if result is not None else None
         if idents is None:
             return None
-        root = self.store.root
-        racy = set()
-        for rel, ident in idents.items():
-            if ident is None and not opening.refused(verdict.identity_of(os.path.join(root, rel))):
-                racy.add(rel)
+        # (the store reads them as ever, refusing links; a file it refuses stays untrusted,
+        # which the opening's stamp covers)
+        racy = {rel for rel, ident in idents.items() if ident is None}
         if not racy or len(racy) > self.SETTLE_AT_MOST:
             return None
         return self._refresh(racy)

@@ -89,6 +89,12 @@ def students_of(data: ClassData, group: str | None, playlist: str | None) -> lis
     return ids
 
 
+def named_rows(data: ClassData, students: list[str]) -> list[tuple[str, str]]:
+    """The grid's rows: each student's id and roster name (the id if not in the roster)."""
+    names = data.students
+    return [(sid, names[sid].name if sid in names else sid) for sid in students]
+
+
 def competencies_of(data: ClassData, playlist: str | None) -> list[str]:
     """The grid's competencies: those of the playlist chosen (or of every playlist)."""
     chosen = data.playlists.get(playlist or "")
@@ -254,8 +260,7 @@ class DashboardScreen(DataScreen):
             return memo[1]
         competencies = self.competencies()
         columns = columns_of(competencies)
-        names = data.students
-        rows = [(sid, names[sid].name if sid in names else sid) for sid in self.students()]
+        rows = named_rows(data, self.students())
         self._layout = (key, (competencies, columns, rows))
         return competencies, columns, rows
 
@@ -346,9 +351,7 @@ class DashboardScreen(DataScreen):
         if summary is None or summary.data is not data:
             return None
         competencies = competencies_of(data, None)
-        names = data.students
-        rows = [(sid, names[sid].name if sid in names else sid)
-                for sid in students_of(data, None, None)]
+        rows = named_rows(data, students_of(data, None, None))
         shown = competencies[:self.OPENING_COLUMNS]
         cells = [list(Row(state_of(data, sid), shown)) for sid, _ in rows[:self.OPENING_ROWS]]
         first = rows[0][0] if rows else None
